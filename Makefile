@@ -1,0 +1,323 @@
+# actr: the one Makefile.
+#
+#   make              build actrc, libactr, generated code, tests, examples
+#   make check        build and run every Check suite     (SAN=1: ASan+UBSan)
+#   make demo         build and run the main example
+#   make bench        run the benchmarks (tests/bench/)
+#   make fuzz         run every fuzzer for FUZZ_SECONDS each (clang/libFuzzer)
+#   make valgrind     run the unit suites under valgrind
+#   make install      PREFIX=/usr/local DESTDIR=...; make uninstall; make clean
+#   make deps         check (and as root, install) what the build needs
+#
+# Sources are discovered, not listed: a .c under runtime/<layer>/ joins
+# libactr, tests/<suite>/check_*.c is a Check suite, any other .c beside it
+# is linked into that directory's suites, an .actor file anywhere in the
+# tree is compiled by actrc into gen/ (base names are unique).
+# V=1 shows the commands.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SAN ?= 0
+V ?= 0
+FUZZ_SECONDS ?= 60
+TEST_TIMEOUT ?= 900
+
+ifeq ($(V),0)
+Q := @
+say = @printf '  %-8s %s\n' '$(1)' '$(2)';
+MAKEFLAGS += --no-print-directory
+else
+Q :=
+say :=
+endif
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+OPT := -O1 -g
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+            -fno-omit-frame-pointer
+else
+BUILD ?= build
+OPT := -O2 -g
+SANFLAGS :=
+endif
+
+CC := cc
+CXX := c++
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS)
+INCLUDES := -Iruntime/include -Iruntime -Igen
+# Evaluated when used, i.e. after `deps` has installed pkg-config and check.
+SYS_LIBS = -lev -lmsgpackc -lm
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+# ---------------------------------------------------------------- deps
+DEBIAN_PKGS := libev-dev libmsgpack-dev re2c check pkg-config valgrind \
+               clang libclang-rt-14-dev gnuplot-nox iproute2
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: deps
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP):
+	$(Q)missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+	    for p in $(DEBIAN_PKGS); do \
+	        dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	            || missing="$$missing $$p"; \
+	    done; \
+	else \
+	    for h in ev.h msgpack.h check.h; do \
+	        printf '#include <%s>\n' $$h | $(CC) -E -x c - >/dev/null 2>&1 \
+	            || missing="$$missing $$h"; \
+	    done; \
+	    command -v re2c >/dev/null 2>&1 || missing="$$missing re2c"; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        echo "deps: installing$$missing"; \
+	        apt-get update -qq && \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PKGS) \
+	            >/dev/null || exit 1; \
+	    else \
+	        echo "deps: missing$$missing"; \
+	        echo "deps: run: sudo apt-get update && sudo apt-get install -y $(DEBIAN_PKGS)"; \
+	        exit 1; \
+	    fi; \
+	fi; \
+	mkdir -p $(@D) && touch $@
+
+# ---------------------------------------------------------------- actrc
+ACTRC := $(BUILD)/actrc
+COMPILER_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+COMPILER_OBJS := $(COMPILER_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/compiler/lexer.o
+COMPILER_CFLAGS := -Icompiler -I$(BUILD)/src/compiler -D_POSIX_C_SOURCE=200809L
+
+$(BUILD)/src/compiler/lexer.c: compiler/lexer.re | $(DEPS_STAMP)
+	$(call say,RE2C,$@)mkdir -p $(@D)
+	$(Q)re2c -W --no-generation-date --no-version -o $@ $<
+
+$(BUILD)/obj/compiler/%.o: compiler/%.c | $(DEPS_STAMP)
+	$(call say,CC,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(COMPILER_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/compiler/lexer.o: $(BUILD)/src/compiler/lexer.c
+	$(call say,CC,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(COMPILER_CFLAGS) -Wno-unused-function -c -o $@ $<
+
+$(BUILD)/compiler.a: $(COMPILER_OBJS)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(ACTRC): $(BUILD)/obj/compiler/main.o $(BUILD)/compiler.a
+	$(call say,LD,$@)$(CC) $(LDFLAGS_ALL) -o $@ $^
+
+# ---------------------------------------------------------------- gen/
+# Every .actor file outside tests/compiler/bad/ is compiled into gen/.
+ACTOR_DIRS := idl tests/compiler tests/unit tests/integration tests/bench \
+              $(wildcard examples/*)
+ACTOR_SRCS := $(foreach d,$(ACTOR_DIRS),$(wildcard $(d)/*.actor))
+gen_h = $(patsubst %.actor,gen/%.actor.h,$(notdir $(1)))
+gen_c = $(patsubst %.actor,gen/%.actor.c,$(notdir $(1)))
+ALL_GEN_H := $(call gen_h,$(ACTOR_SRCS))
+vpath %.actor $(ACTOR_DIRS)
+
+# actrc rewrites an output only when its content changes, so objects built
+# from it are not rebuilt for nothing; -M writes gen/<name>.actor.d.
+gen/%.actor.h gen/%.actor.c: %.actor $(ACTRC)
+	$(call say,ACTRC,$<)$(ACTRC) -M -I idl -o gen $<
+
+-include $(wildcard gen/*.actor.d)
+
+# ---------------------------------------------------------------- libactr
+RUNTIME_LAYERS := core wire ipc actor discovery hilevel devx
+RUNTIME_SRCS := $(foreach d,$(RUNTIME_LAYERS),$(wildcard runtime/$(d)/*.c))
+RUNTIME_ASM := $(foreach d,$(RUNTIME_LAYERS),$(wildcard runtime/$(d)/*.S))
+IDL_SRCS := $(wildcard idl/*.actor)
+LIB_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/obj/%.o) \
+            $(RUNTIME_ASM:%.S=$(BUILD)/obj/%.o) \
+            $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(IDL_SRCS)))
+LIB_CFLAGS := -fPIC -fvisibility=hidden -DACTR_BUILDING_LIB
+SONAME := libactr.so.0
+LIBA := $(BUILD)/libactr.a
+LIBSO := $(BUILD)/libactr.so.0.1.0
+
+$(BUILD)/obj/runtime/%.o: runtime/%.c | $(DEPS_STAMP) $(call gen_h,$(IDL_SRCS))
+	$(call say,CC,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) -c -o $@ $<
+
+$(BUILD)/obj/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
+	$(call say,AS,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(SANFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/gen/%.o: gen/%.c | $(DEPS_STAMP)
+	$(call say,CC,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJS)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(LIBSO): $(LIB_OBJS)
+	$(call say,LD,$@)$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS)
+	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(notdir $@) $(BUILD)/libactr.so
+
+# ---------------------------------------------------------------- programs
+# runtime/cli/<prog>.c (plus runtime/cli/<prog>/*.c if present) -> $(BUILD)/<prog>
+CLI_PROGS := $(patsubst runtime/cli/%.c,$(BUILD)/%,$(wildcard runtime/cli/*.c))
+
+$(BUILD)/obj/cli/%.o: runtime/cli/%.c | $(DEPS_STAMP)
+	$(call say,CC,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(INCLUDES) -c -o $@ $<
+
+$(CLI_PROGS): $(BUILD)/%: $(BUILD)/obj/cli/%.o $(LIBA)
+	$(call say,LD,$@)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS)
+
+# ---------------------------------------------------------------- tests
+# tests/<dir>/check_*.c is a suite; other .c files of <dir> are its helpers;
+# .actor files of <dir> are generated and linked in.
+TEST_DIRS := unit compiler integration
+define test_dir
+$(1)_SUITES := $$(patsubst tests/$(1)/%.c,$(BUILD)/tests/$(1)/%,$$(wildcard tests/$(1)/check_*.c))
+$(1)_HELPERS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(filter-out tests/$(1)/check_%,$$(wildcard tests/$(1)/*.c)))
+$(1)_GEN := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(call gen_c,$$(wildcard tests/$(1)/*.actor)))
+$$($(1)_SUITES): $(BUILD)/tests/$(1)/%: $(BUILD)/obj/tests/$(1)/%.o $$($(1)_HELPERS) $$($(1)_GEN) $(LIBA)
+	$$(call say,LD,$$@)mkdir -p $$(@D)
+	$(Q)$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(CHECK_LIBS) $$(SYS_LIBS) -lpthread
+endef
+$(foreach d,$(TEST_DIRS),$(eval $(call test_dir,$(d))))
+TEST_SUITES := $(foreach d,$(TEST_DIRS),$($(d)_SUITES))
+
+TEST_CFLAGS = -D_GNU_SOURCE $(CHECK_CFLAGS) -Itests \
+              -DACTR_TEST_BUILD='"$(BUILD)"' -DACTR_TEST_TOP='"$(CURDIR)"'
+
+$(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
+	$(call say,CC,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(INCLUDES) $(TEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.cpp | $(DEPS_STAMP) $(ALL_GEN_H)
+	$(call say,CXX,$@)mkdir -p $(@D)
+	$(Q)$(CXX) -std=c++17 $(OPT) -Wall -Wextra -Werror $(SANFLAGS) -MMD -MP $(INCLUDES) -c -o $@ $<
+
+# Helper executables that multi-process tests spawn:
+# tests/integration/bin/<name>.c -> $(BUILD)/tests/bin/<name>
+TEST_BINS := $(patsubst tests/integration/bin/%.c,$(BUILD)/tests/bin/%,$(wildcard tests/integration/bin/*.c))
+$(TEST_BINS): $(BUILD)/tests/bin/%: $(BUILD)/obj/tests/integration/bin/%.o $(integration_GEN) $(LIBA)
+	$(call say,LD,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS)
+
+# ---------------------------------------------------------------- examples
+# examples/<name>/*.c and *.actor -> $(BUILD)/examples/<name>
+EXAMPLES := $(notdir $(patsubst %/,%,$(dir $(wildcard examples/*/*.c))))
+EXAMPLES := $(sort $(EXAMPLES))
+define example
+$(BUILD)/examples/$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard examples/$(1)/*.c)) \
+        $$(patsubst %.c,$(BUILD)/obj/%.o,$$(call gen_c,$$(wildcard examples/$(1)/*.actor))) $(LIBA)
+	$$(call say,LD,$$@)mkdir -p $$(@D)
+	$(Q)$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(SYS_LIBS)
+endef
+$(foreach e,$(EXAMPLES),$(eval $(call example,$(e))))
+EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/%)
+
+$(BUILD)/obj/examples/%.o: examples/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
+	$(call say,CC,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(INCLUDES) -c -o $@ $<
+
+# ---------------------------------------------------------------- bench
+# tests/bench/bench_*.c -> $(BUILD)/tests/bench/bench_*; each prints
+# `bench <name> <value> <unit> baseline <name> <value> ratio <r>` lines.
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
+BENCH_HELPERS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out tests/bench/bench_%,$(wildcard tests/bench/*.c)))
+$(BENCH_BINS): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(BENCH_HELPERS) \
+        $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(wildcard tests/bench/*.actor))) $(LIBA)
+	$(call say,LD,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS) -lpthread
+
+# ---------------------------------------------------------------- targets
+.PHONY: all check demo bench fuzz valgrind install uninstall clean
+all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPLE_BINS)
+
+# Runs every suite (each under a hard timeout); Check prints its own
+# summary line per suite. Exits non-zero when any suite fails.
+# T=word runs only the suites whose path contains word.
+T ?=
+CHECK_SUITES := $(if $(T),$(foreach w,$(T),$(filter %$(w)%,$(TEST_SUITES))),$(TEST_SUITES))
+check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS),all)
+	$(Q)fail=0; for t in $(CHECK_SUITES); do \
+	    echo "== $$t"; \
+	    ACTR_TEST_BUILD=$(BUILD) timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
+	done; \
+	if [ $$fail = 0 ]; then echo "check: all suites passed ($(BUILD))"; \
+	else echo "check: FAILURES ($(BUILD))"; fi; exit $$fail
+
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --trace-children=yes
+valgrind:
+	$(Q)$(MAKE) SAN=0 $(unit_SUITES)
+	$(Q)fail=0; for t in $(unit_SUITES); do \
+	    echo "== valgrind $$t"; \
+	    CK_DEFAULT_TIMEOUT=120 timeout -k 10 $(TEST_TIMEOUT) $(VALGRIND) ./$$t || fail=1; \
+	done; exit $$fail
+
+demo: all
+	$(Q)if [ -x $(BUILD)/examples/ticker ]; then $(BUILD)/examples/ticker; \
+	else sh examples/demo.sh $(BUILD); fi
+
+bench: $(BENCH_BINS)
+	$(Q)sh tests/bench/run.sh $(BUILD) $(BENCH_BINS)
+
+fuzz:
+	$(Q)$(MAKE) BUILD=build-fuzz CC=clang \
+	    EXTRA_CFLAGS='-fsanitize=fuzzer-no-link,address -Wno-unused-command-line-argument' \
+	    EXTRA_LDFLAGS='-fsanitize=address' fuzz-run
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRCS))
+$(FUZZ_BINS): $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/compiler.a $(LIBA)
+	$(call say,LD,$@)mkdir -p $(@D)
+	$(Q)$(CC) -fsanitize=fuzzer,address -o $@ $^ $(SYS_LIBS)
+
+.PHONY: fuzz-run
+fuzz-run: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do \
+	    n=$$(basename $$f); corpus=tests/fuzz/corpus/$$n; mkdir -p $(BUILD)/fuzz-corpus/$$n; \
+	    echo "== fuzz $$n for $(FUZZ_SECONDS)s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	        $(BUILD)/fuzz-corpus/$$n $$( [ -d $$corpus ] && echo $$corpus ) || exit 1; \
+	done
+
+# ---------------------------------------------------------------- install
+PUBLIC_HEADERS := $(wildcard runtime/include/actr/*.h)
+INSTALL_PROGS := $(ACTRC) $(CLI_PROGS)
+install: $(INSTALL_PROGS) $(LIBA) $(LIBSO)
+	$(call say,INSTALL,$(DESTDIR)$(PREFIX))install -d $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/actr \
+	    $(DESTDIR)$(PREFIX)/share/actr
+	$(Q)install -m 755 $(INSTALL_PROGS) $(DESTDIR)$(PREFIX)/bin/
+	$(Q)install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	$(Q)install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	$(Q)ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	$(Q)ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(PREFIX)/lib/libactr.so
+	$(Q)install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/actr/
+	$(Q)install -m 644 compiler/actr.mk $(DESTDIR)$(PREFIX)/share/actr/actr.mk
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' compiler/actr.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc
+
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS))) \
+	    $(DESTDIR)$(PREFIX)/lib/libactr.a $(DESTDIR)$(PREFIX)/lib/$(notdir $(LIBSO)) \
+	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libactr.so \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk
+	$(Q)rm -rf $(DESTDIR)$(PREFIX)/include/actr
+	$(Q)rmdir $(DESTDIR)$(PREFIX)/share/actr 2>/dev/null || true
+
+clean:
+	$(Q)rm -rf build build-san build-fuzz
+	$(Q)find gen -mindepth 1 ! -name README.md -delete
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
