@@ -121,6 +121,7 @@ int actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *
 struct sched {
     struct ev_loop *loop;
     int running;                 /* inside actr_run */
+    int in_drain;                /* the prepare callback runs tasks */
     ev_prepare prepare;          /* drains the run queue */
     ev_idle idle;                /* keeps the loop from blocking */
     ev_child child;              /* records every child's exit */

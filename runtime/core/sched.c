@@ -26,9 +26,20 @@ actri_task_self(void)
     return S.current;
 }
 
+/* Outside a drain, a runnable task (or a hook) must keep the loop from
+ * blocking, and from ending: the idle watcher does both. The drain itself
+ * settles the idle watcher when it finishes. */
+static inline void
+keep_loop_going(void)
+{
+    if (!S.in_drain && !ev_is_active(&S.idle))
+        ev_idle_start(S.loop, &S.idle);
+}
+
 void
 actri_rq_push(struct actri_task *t)
 {
+    keep_loop_going();
     t->rq_next = NULL;
     if (S.rq_tail)
         S.rq_tail->rq_next = t;
@@ -179,6 +190,7 @@ actri_hook_request(struct actri_hook *h)
 {
     if (h->queued_)
         return;
+    keep_loop_going();
     h->queued_ = 1;
     h->next_ = S.hooks;
     S.hooks = h;
@@ -240,7 +252,9 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
     (void)w;
     (void)revents;
+    S.in_drain = 1;
     drain();
+    S.in_drain = 0;
     if (S.main_done) {
         ev_break(loop, EVBREAK_ALL);
         return;
@@ -275,9 +289,8 @@ actr_run(actr_task_fn main_fn, void *arg)
         actr_log_error("sched", "cannot create the libev loop");
         return ACTR_ENOMEM;
     }
-    uint64_t next_id = S.next_id;
     memset(&S, 0, sizeof S);
-    S.next_id = next_id ? next_id : 1;
+    S.next_id = 1;
     S.loop = loop;
     S.running = 1;
 

@@ -160,7 +160,7 @@ ACTR_API int actr_fd_wait(int fd, unsigned events, int64_t deadline);
 ACTR_API int actr_child_wait(int pid, int *status, int64_t deadline);
 
 /* Id of the current task (1 = main; 0 outside a task). Ids are not reused
- * within a run. */
+ * within one actr_run. */
 ACTR_API uint64_t actr_task_id(void);
 
 /* Name of the current task ("-" outside a task). Borrowed; valid until the
