@@ -126,6 +126,8 @@ gen_h = $(patsubst %.actor,gen/%.actor.h,$(notdir $(1)))
 gen_c = $(patsubst %.actor,gen/%.actor.c,$(notdir $(1)))
 ALL_GEN_H := $(call gen_h,$(ACTOR_SRCS))
 vpath %.actor $(ACTOR_DIRS)
+# Generated files are real outputs, not intermediates make may delete.
+.SECONDARY: $(ALL_GEN_H) $(call gen_c,$(ACTOR_SRCS))
 
 # actrc rewrites an output only when its content changes, so objects built
 # from it are not rebuilt for nothing; -M writes gen/<name>.actor.d.
@@ -155,7 +157,9 @@ $(BUILD)/obj/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
 	$(call say,AS,$@)mkdir -p $(@D)
 	$(Q)$(CC) $(SANFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
-$(BUILD)/obj/gen/%.o: gen/%.c | $(DEPS_STAMP)
+# Order-only on every generated header: a module's .c includes the headers
+# of the modules it imports, which must exist on a clean build.
+$(BUILD)/obj/gen/%.o: gen/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 	$(call say,CC,$@)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) -c -o $@ $<
 
