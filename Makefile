@@ -187,7 +187,8 @@ $(CLI_PROGS): $(BUILD)/%: $(BUILD)/obj/cli/%.o $(LIBA)
 TEST_DIRS := unit compiler integration
 define test_dir
 $(1)_SUITES := $$(patsubst tests/$(1)/%.c,$(BUILD)/tests/$(1)/%,$$(wildcard tests/$(1)/check_*.c))
-$(1)_HELPERS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(filter-out tests/$(1)/check_%,$$(wildcard tests/$(1)/*.c)))
+$(1)_HELPERS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(filter-out tests/$(1)/check_%,$$(wildcard tests/$(1)/*.c))) \
+                $$(patsubst %.cpp,$(BUILD)/obj/%.o,$$(wildcard tests/$(1)/*.cpp))
 $(1)_GEN := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(call gen_c,$$(wildcard tests/$(1)/*.actor)))
 $$($(1)_SUITES): $(BUILD)/tests/$(1)/%: $(BUILD)/obj/tests/$(1)/%.o $$($(1)_HELPERS) $$($(1)_GEN) $(LIBA)
 	$$(call say,LD,$$@)mkdir -p $$(@D)
@@ -250,7 +251,9 @@ all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPL
 # summary line per suite. Exits non-zero when any suite fails.
 # T=word runs only the suites whose path contains word.
 T ?=
-CHECK_SUITES := $(if $(T),$(foreach w,$(T),$(filter %$(w)%,$(TEST_SUITES))),$(TEST_SUITES))
+# (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
+CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
+                  $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
 check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS),all)
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \

@@ -259,10 +259,16 @@ parse_struct(parser *p, decl *d)
     while (p->tk.kind != close && p->tk.kind != T_EOF && !starts_decl(p->tk.kind)) {
         uint32_t before = p->tk.at.off;
         field *f = parse_field(p, "a field name");
-        if (f == NULL || !expect(p, T_SEMI)) {
+        if (f == NULL) {
             sync(p, close, close);
             progress(p, before);
             continue;
+        }
+        /* A missing ';' before the next field or the end is reported and
+         * forgiven, so the next field is still checked. */
+        if (!expect(p, T_SEMI) && p->tk.kind != T_IDENT && p->tk.kind != close) {
+            sync(p, close, close);
+            progress(p, before);
         }
         *tail = f;
         tail = &f->next;
@@ -382,7 +388,11 @@ bad:
 static void
 parse_endpoint(parser *p, decl *d)
 {
-    if (!expect_ident(p, "an endpoint name", &d->name, &d->at) || !parse_params(p, d))
+    if (!expect_ident(p, "an endpoint name", &d->name, &d->at))
+        goto fail;
+    d->wire = d->name;
+    d->wire_at = d->at;
+    if (!parse_params(p, d))
         goto fail;
     if (d->kind == D_GEN) {
         if (!is_ident(p, "yields")) {
@@ -397,8 +407,6 @@ parse_endpoint(parser *p, decl *d)
         if ((d->result = parse_type(p, 0)) == NULL)
             goto fail;
     }
-    d->wire = d->name;
-    d->wire_at = d->at;
     if (!wire_name(p, &d->wire, &d->wire_at))
         goto fail;
     if (d->kind == D_CONTEXT && p->tk.kind == T_LBRACE) {
