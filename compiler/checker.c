@@ -440,6 +440,8 @@ check_cnames(checker *c)
     namelist l = {0};
     module **mods = NULL;
     size_t nmods = 0, cap = 0;
+    const char **pairs = NULL;
+    size_t npairs = 0, pcap = 0;
 
     gen_names(c, c->m, &l);
     collect_imports(c->m, &mods, &nmods, &cap);
@@ -458,6 +460,18 @@ check_cnames(checker *c)
             continue;                   /* same item twice (a duplicate name) */
         nament *here = y->owner == c->m ? y : x->owner == c->m ? x : NULL;
         nament *other = here == y ? x : y;
+        /* one message per pair of clashing items, not per identifier */
+        const char *pair = arena_printf(c->ar, "%s\n%s", x->what, y->what);
+        int seen = 0;
+        for (size_t k = 0; k < npairs && !seen; k++)
+            seen = strcmp(pairs[k], pair) == 0;
+        if (seen)
+            continue;
+        if (npairs == pcap) {
+            pcap = pcap ? 2 * pcap : 8;
+            pairs = xrealloc(pairs, pcap * sizeof *pairs);
+        }
+        pairs[npairs++] = pair;
         loc at = here != NULL ? here->at : c->m->at;
         if (here == NULL)
             here = x;
@@ -465,6 +479,7 @@ check_cnames(checker *c)
                    here->what, other->what, other->owner != c->m ? " in module " : "",
                    other->owner != c->m ? other->owner->name : "");
     }
+    free(pairs);
     free(l.v);
 }
 

@@ -638,6 +638,7 @@ actr_codec_decode_buf(const void *buf, size_t len, const actr_type *t, void *out
     walk_init(&w, t, lim, err);
     if (buf == NULL || t == NULL || out == NULL)
         return fail(&w, ACTR_EINVAL, "NULL argument");
+    memset(out, 0, t->size);
     /* Scan first: msgpack-c allocates a container's items as soon as it
      * reads the count, so a 5-byte input could ask for gigabytes. */
     rc = actr_msgpack_scan(buf, len, w.lim->max_depth, &used);

@@ -726,7 +726,7 @@ START_TEST(test_limits_give_etoobig)
                     "Containers.blobs[0]: bytes of length 3 exceed the limit of 2");
     }
     {
-        BUF(sb, pk);                        /* list > list > list: depth 3 is fine */
+        BUF(sb, pk);                        /* list > list: within depth 3 */
         msgpack_pack_array(&pk, 1);
         msgpack_pack_array(&pk, 1);
         msgpack_pack_double(&pk, 1.0);
