@@ -13,8 +13,9 @@
 
 /* A user value nested deeper than this is most likely a pointer cycle. */
 #define ENCODE_MAX_DEPTH 100
-/* Room for the field path of an error message. */
+/* Room for the field path of an error message, and steps remembered. */
 #define PATH_MAX_LEN 160
+#define PATH_SEGS 40
 
 const actr_codec_limits actr_codec_default_limits = ACTR_CODEC_LIMITS_DEFAULT;
 
@@ -35,42 +36,88 @@ SCALAR(string, ACTR_KIND_STRING, "string", actr_str);
 SCALAR(bytes, ACTR_KIND_BYTES, "bytes", actr_bytes);
 SCALAR(any, ACTR_KIND_ANY, "any", actr_any);
 
+/* One step of the path to the value being worked on. Steps are recorded
+ * as pointers and numbers and only formatted when an error is reported:
+ * the success path must not pay for error messages. */
+enum seg_kind { SEG_FIELD, SEG_INDEX, SEG_KEY, SEG_KEYNO };
+struct seg {
+    enum seg_kind kind;
+    const char *s;          /* FIELD: name; KEY: map key bytes */
+    size_t n;               /* INDEX/KEYNO: position; KEY: key length */
+};
+
 /* State of one encode or decode call: limits, the error record and the
  * path of the value being worked on, for error messages. */
 struct walk {
     const actr_codec_limits *lim;
     actr_codec_err *err;
-    size_t plen;
-    char path[PATH_MAX_LEN];
+    const char *root;       /* the outermost type's name */
+    unsigned nseg;          /* steps recorded in segs */
+    unsigned extra;         /* steps deeper than segs holds */
+    struct seg segs[PATH_SEGS];
 };
 
-/* Appends a path segment; returns the length to restore with pop(). */
-static size_t
-push(struct walk *w, const char *fmt, ...)
+static void
+push(struct walk *w, enum seg_kind kind, const char *s, size_t n)
 {
-    size_t saved = w->plen;
-    size_t room = sizeof w->path - w->plen;
-    va_list ap;
-
-    va_start(ap, fmt);
-    int n = vsnprintf(w->path + w->plen, room, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        w->path[w->plen] = '\0';
-    } else if ((size_t)n >= room) {
-        memcpy(w->path + sizeof w->path - 4, "...", 4);
-        w->plen = sizeof w->path - 1;
-    } else {
-        w->plen += (size_t)n;
+    if (w->nseg == PATH_SEGS) {
+        w->extra++;
+        return;
     }
-    return saved;
+    struct seg g = {kind, s, n};
+    w->segs[w->nseg++] = g;
 }
 
 static void
-pop(struct walk *w, size_t saved)
+pop(struct walk *w)
 {
-    w->plen = saved;
-    w->path[saved] = '\0';
+    if (w->extra > 0)
+        w->extra--;
+    else if (w->nseg > 0)
+        w->nseg--;
+}
+
+static void quote_text(char *dst, size_t cap, const char *s, size_t len);
+
+/* Writes "Root.field[3]["key"]: " into buf (at most PATH_MAX_LEN bytes
+ * of path; a longer one ends in "..."). Returns the length written. */
+static size_t
+format_path(const struct walk *w, char *buf, size_t cap)
+{
+    char piece[64];
+    size_t o = 0;
+    int cut = w->extra > 0;
+
+    for (unsigned i = 0; i <= w->nseg; i++) {
+        if (i == 0) {
+            snprintf(piece, sizeof piece, "%s", w->root);
+        } else {
+            const struct seg *g = &w->segs[i - 1];
+            char key[48];
+            switch (g->kind) {
+            case SEG_FIELD: snprintf(piece, sizeof piece, ".%s", g->s); break;
+            case SEG_INDEX: snprintf(piece, sizeof piece, "[%zu]", g->n); break;
+            case SEG_KEYNO: snprintf(piece, sizeof piece, "{key %zu}", g->n); break;
+            case SEG_KEY:
+                quote_text(key, sizeof key, g->s, g->n);
+                snprintf(piece, sizeof piece, "[\"%s\"]", key);
+                break;
+            }
+        }
+        size_t n = strlen(piece);
+        if (o + n > PATH_MAX_LEN) {
+            cut = 1;
+            break;
+        }
+        memcpy(buf + o, piece, n);
+        o += n;
+    }
+    if (cut && o + 3 <= cap) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return o;
 }
 
 ACTR_PRINTF(3, 4) static int
@@ -79,11 +126,11 @@ fail(struct walk *w, int code, const char *fmt, ...)
     if (w->err != NULL) {
         va_list ap;
         /* The path is shorter than the record, so the detail has room. */
-        int n = snprintf(w->err->msg, sizeof w->err->msg, "%s: ", w->path);
-        if (n < 0)
-            n = 0;
+        size_t n = format_path(w, w->err->msg, sizeof w->err->msg);
+        memcpy(w->err->msg + n, ": ", 3);
+        n += 2;
         va_start(ap, fmt);
-        vsnprintf(w->err->msg + n, sizeof w->err->msg - (size_t)n, fmt, ap);
+        vsnprintf(w->err->msg + n, sizeof w->err->msg - n, fmt, ap);
         va_end(ap);
         w->err->code = code;
     }
@@ -388,9 +435,9 @@ dec_list(struct walk *w, const actr_type *t, const msgpack_object *o, void *out,
         return fail(w, ACTR_ENOMEM, "out of memory");
     seq_set(out, items, n);         /* from here on, free() sees every item */
     for (size_t i = 0; i < n; i++) {
-        size_t saved = push(w, "[%zu]", i);
+        push(w, SEG_INDEX, NULL, i);
         rc = dec(w, t->elem, &o->via.array.ptr[i], items + i * t->elem->size, depth);
-        pop(w, saved);
+        pop(w);
         if (rc < 0)
             return rc;
     }
@@ -420,16 +467,14 @@ dec_map(struct walk *w, const actr_type *t, const msgpack_object *o, void *out,
     for (size_t i = 0; i < n; i++) {
         const msgpack_object_kv *kv = &o->via.map.ptr[i];
         char *e = items + i * t->entry_size;
-        size_t saved = push(w, "{key %zu}", i);
+        push(w, SEG_KEYNO, NULL, i);
         rc = dec_str(w, &kv->key, (actr_str *)(void *)e);
-        pop(w, saved);
+        pop(w);
         if (rc < 0)
             return rc;
-        char key[48];
-        quote_text(key, sizeof key, kv->key.via.str.ptr, kv->key.via.str.size);
-        saved = push(w, "[\"%s\"]", key);
+        push(w, SEG_KEY, kv->key.via.str.ptr, kv->key.via.str.size);
         rc = dec(w, t->elem, &kv->val, e + t->value_offset, depth);
-        pop(w, saved);
+        pop(w);
         if (rc < 0)
             return rc;
     }
@@ -440,18 +485,18 @@ static int
 dec_field(struct walk *w, const actr_field *f, const msgpack_object *v, char *base,
           unsigned depth)
 {
-    size_t saved = push(w, ".%s", f->name);
+    push(w, SEG_FIELD, f->name, 0);
     int rc = dec(w, f->type, v, base + f->offset, depth);
-    pop(w, saved);
+    pop(w);
     return rc;
 }
 
 static int
 missing(struct walk *w, const actr_field *f)
 {
-    size_t saved = push(w, ".%s", f->name);
+    push(w, SEG_FIELD, f->name, 0);
     int rc = fail(w, ACTR_ETYPE, "missing required field");
-    pop(w, saved);
+    pop(w);
     return rc;
 }
 
@@ -484,9 +529,9 @@ dec_struct_map(struct walk *w, const actr_type *t, const msgpack_object *o, char
         if (fi == nf)
             continue;                           /* unknown field: ignored */
         if (seen[fi / 8] & (1u << (fi % 8))) {
-            size_t saved = push(w, ".%s", t->fields[fi].name);
+            push(w, SEG_FIELD, t->fields[fi].name, 0);
             rc = fail(w, ACTR_ETYPE, "field given twice");
-            pop(w, saved);
+            pop(w);
             return rc;
         }
         seen[fi / 8] |= (unsigned char)(1u << (fi % 8));
@@ -605,9 +650,9 @@ walk_init(struct walk *w, const actr_type *t, const actr_codec_limits *lim,
 {
     w->lim = lim != NULL ? lim : &actr_codec_default_limits;
     w->err = err;
-    w->plen = 0;
-    w->path[0] = '\0';
-    push(w, "%s", t != NULL && t->name != NULL ? t->name : "value");
+    w->root = t != NULL && t->name != NULL ? t->name : "value";
+    w->nseg = 0;
+    w->extra = 0;
 }
 
 int
@@ -707,7 +752,7 @@ enc_struct(struct walk *w, const actr_type *t, const char *v, msgpack_packer *pk
         rc = wrote(w, msgpack_pack_map(pk, t->count));
     for (size_t i = 0; rc == 0 && i < t->count; i++) {
         const actr_field *f = &t->fields[i];
-        size_t saved = push(w, ".%s", f->name);
+        push(w, SEG_FIELD, f->name, 0);
         if (!(t->flags & ACTR_TYPE_ARRAY)) {
             size_t n = strlen(f->name);
             rc = msgpack_pack_str(pk, n);
@@ -715,7 +760,7 @@ enc_struct(struct walk *w, const actr_type *t, const char *v, msgpack_packer *pk
         }
         if (rc == 0)
             rc = enc(w, f->type, v + f->offset, pk, depth);
-        pop(w, saved);
+        pop(w);
     }
     return rc;
 }
@@ -766,9 +811,9 @@ enc(struct walk *w, const actr_type *t, const void *v, msgpack_packer *pk, unsig
             return rc;
         rc = wrote(w, msgpack_pack_array(pk, s.len));
         for (size_t i = 0; rc == 0 && i < s.len; i++) {
-            size_t saved = push(w, "[%zu]", i);
+            push(w, SEG_INDEX, NULL, i);
             rc = enc(w, t->elem, (const char *)s.items + i * t->elem->size, pk, depth + 1);
-            pop(w, saved);
+            pop(w);
         }
         return rc;
     }
@@ -779,17 +824,15 @@ enc(struct walk *w, const actr_type *t, const void *v, msgpack_packer *pk, unsig
         rc = wrote(w, msgpack_pack_map(pk, s.len));
         for (size_t i = 0; rc == 0 && i < s.len; i++) {
             const char *e = (const char *)s.items + i * t->entry_size;
-            size_t saved = push(w, "{key %zu}", i);
+            push(w, SEG_KEYNO, NULL, i);
             rc = enc_str(w, (const actr_str *)(const void *)e, pk);
-            pop(w, saved);
+            pop(w);
             if (rc < 0)
                 break;
             const actr_str *k = (const actr_str *)(const void *)e;
-            char key[48];
-            quote_text(key, sizeof key, k->ptr, k->len);
-            saved = push(w, "[\"%s\"]", key);
+            push(w, SEG_KEY, k->ptr, k->len);
             rc = enc(w, t->elem, e + t->value_offset, pk, depth + 1);
-            pop(w, saved);
+            pop(w);
         }
         return rc;
     }
