@@ -834,6 +834,45 @@ START_TEST(test_free_is_safe_on_zero_and_partial)
 }
 END_TEST
 
+START_TEST(test_deep_path_is_cut_not_overrun)
+{
+    /* Node.kids[0].kids[0]... 60 levels down, built as msgpack objects by
+     * hand (msgpack-c's unpacker stops at 32 levels). */
+    enum { LEVELS = 60 };
+    static msgpack_object maps[LEVELS + 1], arrays[LEVELS];
+    static msgpack_object_kv kvs[LEVELS + 1];
+    for (int i = 0; i <= LEVELS; i++) {
+        maps[i].type = MSGPACK_OBJECT_MAP;
+        maps[i].via.map.size = 1;
+        maps[i].via.map.ptr = &kvs[i];
+        kvs[i].key.type = MSGPACK_OBJECT_STR;
+        if (i < LEVELS) {
+            kvs[i].key.via.str.ptr = "kids";
+            kvs[i].key.via.str.size = 4;
+            arrays[i].type = MSGPACK_OBJECT_ARRAY;
+            arrays[i].via.array.size = 1;
+            arrays[i].via.array.ptr = &maps[i + 1];
+            kvs[i].val = arrays[i];
+        } else {
+            kvs[i].key.via.str.ptr = "name";
+            kvs[i].key.via.str.size = 4;
+            kvs[i].val.type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+            kvs[i].val.via.u64 = 5;
+        }
+    }
+    actr_codec_limits lim = ACTR_CODEC_LIMITS_DEFAULT;
+    lim.max_depth = 1000;
+    actr_codec_err err;
+    shapes_node n;
+    ck_assert_int_eq(shapes_node_decode(&maps[0], &n, &lim, &err), ACTR_ETYPE);
+    ck_assert_msg(strncmp(err.msg, "Node.kids[0].kids[0]", 20) == 0, "%s", err.msg);
+    ck_assert_ptr_nonnull(strstr(err.msg, "...: expected string, got int"));
+    ck_assert_uint_lt(strlen(err.msg), sizeof err.msg);
+    lim.max_depth = 32;
+    ck_assert_int_eq(shapes_node_decode(&maps[0], &n, &lim, &err), ACTR_ETOOBIG);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -867,6 +906,7 @@ main(void)
     tcase_add_test(bad, test_not_msgpack_gives_eproto);
     tcase_add_test(bad, test_encode_rejects_bad_values);
     tcase_add_test(bad, test_free_is_safe_on_zero_and_partial);
+    tcase_add_test(bad, test_deep_path_is_cut_not_overrun);
     suite_add_tcase(s, bad);
 
     SRunner *sr = srunner_create(s);

@@ -169,7 +169,12 @@ ACTR_API ACTR_NODISCARD int actr_codec_encode_buf(msgpack_sbuffer *sb, const act
                                                   const void *val, actr_codec_err *err);
 
 /* Decodes buf[0..len), which must hold exactly one msgpack value (else
- * ACTR_EPROTO), into *out; otherwise as actr_codec_decode. */
+ * ACTR_EPROTO), into *out; otherwise as actr_codec_decode. The bytes are
+ * scanned before msgpack-c unpacks them, so a forged element count
+ * cannot make it allocate more than the input can hold; msgpack-c itself
+ * nests no deeper than 32 (deeper input is ACTR_EPROTO even when
+ * lim->max_depth allows it). Allocates msgpack-c's unpack zone besides
+ * what the decoded value owns. */
 ACTR_API ACTR_NODISCARD int actr_codec_decode_buf(const void *buf, size_t len,
                                                   const actr_type *t, void *out,
                                                   const actr_codec_limits *lim,
