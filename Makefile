@@ -126,6 +126,8 @@ gen_h = $(patsubst %.actor,gen/%.actor.h,$(notdir $(1)))
 gen_c = $(patsubst %.actor,gen/%.actor.c,$(notdir $(1)))
 ALL_GEN_H := $(call gen_h,$(ACTOR_SRCS))
 vpath %.actor $(ACTOR_DIRS)
+# Generated files are real outputs, not intermediates make may delete.
+.SECONDARY: $(ALL_GEN_H) $(call gen_c,$(ACTOR_SRCS))
 
 # actrc rewrites an output only when its content changes, so objects built
 # from it are not rebuilt for nothing; -M writes gen/<name>.actor.d.
@@ -155,7 +157,9 @@ $(BUILD)/obj/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
 	$(call say,AS,$@)mkdir -p $(@D)
 	$(Q)$(CC) $(SANFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
-$(BUILD)/obj/gen/%.o: gen/%.c | $(DEPS_STAMP)
+# Order-only on every generated header: a module's .c includes the headers
+# of the modules it imports, which must exist on a clean build.
+$(BUILD)/obj/gen/%.o: gen/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 	$(call say,CC,$@)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) -c -o $@ $<
 
@@ -183,7 +187,8 @@ $(CLI_PROGS): $(BUILD)/%: $(BUILD)/obj/cli/%.o $(LIBA)
 TEST_DIRS := unit compiler integration
 define test_dir
 $(1)_SUITES := $$(patsubst tests/$(1)/%.c,$(BUILD)/tests/$(1)/%,$$(wildcard tests/$(1)/check_*.c))
-$(1)_HELPERS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(filter-out tests/$(1)/check_%,$$(wildcard tests/$(1)/*.c)))
+$(1)_HELPERS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(filter-out tests/$(1)/check_%,$$(wildcard tests/$(1)/*.c))) \
+                $$(patsubst %.cpp,$(BUILD)/obj/%.o,$$(wildcard tests/$(1)/*.cpp))
 $(1)_GEN := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(call gen_c,$$(wildcard tests/$(1)/*.actor)))
 $$($(1)_SUITES): $(BUILD)/tests/$(1)/%: $(BUILD)/obj/tests/$(1)/%.o $$($(1)_HELPERS) $$($(1)_GEN) $(LIBA)
 	$$(call say,LD,$$@)mkdir -p $$(@D)
@@ -246,7 +251,9 @@ all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPL
 # summary line per suite. Exits non-zero when any suite fails.
 # T=word runs only the suites whose path contains word.
 T ?=
-CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach s,$(TEST_SUITES),$(if $(findstring $(w),$(s)),$(s))))),$(TEST_SUITES))
+# (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
+CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
+                  $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
 check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS),all)
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \
