@@ -254,7 +254,7 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
-check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS),all)
+check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS),all $(if $(filter 1,$(SAN)),,install-check))
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \
 	    ACTR_TEST_BUILD=$(BUILD) timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
@@ -314,6 +314,22 @@ install: $(INSTALL_PROGS) $(LIBA) $(LIBSO)
 	$(Q)install -m 644 compiler/actr.mk $(DESTDIR)$(PREFIX)/share/actr/actr.mk
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' compiler/actr.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc
+
+# Installs into a private prefix, builds tests/install/ (a user project
+# using pkg-config and actr.mk) against the shared library, runs it, then
+# uninstalls and checks that nothing is left behind. Part of `make check`.
+INSTALL_CHECK := $(CURDIR)/$(BUILD)/install-check
+.PHONY: install-check
+install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO)
+	$(Q)rm -rf $(INSTALL_CHECK) && mkdir -p $(INSTALL_CHECK)/user
+	$(Q)$(MAKE) install PREFIX=$(INSTALL_CHECK)/root DESTDIR= >/dev/null
+	$(Q)PATH=$(INSTALL_CHECK)/root/bin:$$PATH \
+	    PKG_CONFIG_PATH=$(INSTALL_CHECK)/root/lib/pkgconfig \
+	    $(MAKE) -s -C tests/install OUT=$(INSTALL_CHECK)/user CC=$(CC) >/dev/null
+	$(Q)LD_LIBRARY_PATH=$(INSTALL_CHECK)/root/lib $(INSTALL_CHECK)/user/point
+	$(Q)$(MAKE) uninstall PREFIX=$(INSTALL_CHECK)/root DESTDIR=
+	$(Q)left=$$(find $(INSTALL_CHECK)/root -type f -o -type l | wc -l); \
+	    if [ $$left != 0 ]; then echo "install-check: uninstall left $$left files"; exit 1; fi
 
 uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS))) \

@@ -26,6 +26,9 @@
 # regenerates its importers. actrc rewrites an output only when its text
 # changes, so objects are not rebuilt for nothing.
 
+# Including this file must not change the includer's default goal.
+actr_saved_goal := $(.DEFAULT_GOAL)
+
 ACTRC ?= actrc
 ACTR_GEN_DIR ?= gen
 ACTR_IDL_PATH ?=
@@ -58,3 +61,5 @@ actr-clean:
 	    $(ACTR_OBJS:=.d)
 
 -include $(wildcard $(ACTR_GEN_DIR)/*.actor.d $(ACTR_OBJS:=.d))
+
+.DEFAULT_GOAL := $(actr_saved_goal)

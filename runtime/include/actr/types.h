@@ -12,8 +12,10 @@
 
 ACTR_BEGIN_DECLS
 
-/* A UTF-8 string of len bytes. Decoded strings are NUL-terminated as
- * well (ptr[len] == 0), so they can be passed to C string functions. */
+/* A UTF-8 string of len bytes. Strings a codec decodes into an owned
+ * value are NUL-terminated as well (ptr[len] == 0), so they can be passed
+ * to C string functions; a borrowed view into a frame (a decoded
+ * actr_msg, see actr/wire.h) is not, until actr_msg_dup copies it. */
 typedef struct actr_str {
     char *ptr;
     size_t len;
