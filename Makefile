@@ -246,7 +246,7 @@ all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPL
 # summary line per suite. Exits non-zero when any suite fails.
 # T=word runs only the suites whose path contains word.
 T ?=
-CHECK_SUITES := $(if $(T),$(foreach w,$(T),$(filter %$(w)%,$(TEST_SUITES))),$(TEST_SUITES))
+CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach s,$(TEST_SUITES),$(if $(findstring $(w),$(s)),$(s))))),$(TEST_SUITES))
 check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS),all)
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \

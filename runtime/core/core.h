@@ -1,0 +1,183 @@
+/* core/core.h: what the files of runtime/core share (tasks, scopes, the
+ * scheduler's state, wait queues, per-task errors). Private to core/;
+ * other layers use core/sched.h. */
+#ifndef ACTR_CORE_CORE_H
+#define ACTR_CORE_CORE_H
+
+#include <ev.h>
+#include <stdint.h>
+
+#include <actr/actr.h>
+
+#include "core/fiber.h"
+#include "core/sched.h"
+
+/* ------------------------------------------------------------ scopes */
+
+#define SCOPE_NURSERY 0x100u     /* the scope of a nursery */
+#define SCOPE_ROOT    0x200u     /* a task's root scope */
+
+#define SCOPE_ENTERED   1u
+#define SCOPE_CANCELLED 2u
+#define SCOPE_EXPIRED   4u
+
+/* The tree of scopes: a scope's children are the scopes entered inside it
+ * and, for a nursery scope, the root scopes of the nursery's tasks. A
+ * cancellation walks the subtree to wake parked tasks; shields cut it. */
+struct scope {
+    struct scope *parent;
+    struct scope *first_child;
+    struct scope *next;          /* siblings */
+    struct scope *prev;
+    struct actri_task *task;     /* owner: the task that entered it */
+    int64_t deadline;            /* absolute ms, -1 none */
+    unsigned flags;              /* ACTR_SCOPE_SHIELD/FAIL, SCOPE_NURSERY/ROOT */
+    unsigned state;              /* SCOPE_ENTERED/CANCELLED/EXPIRED */
+    ev_timer timer;              /* fires the deadline (active iff deadline) */
+};
+
+_Static_assert(sizeof(struct scope) <= sizeof(actr_scope), "actr_scope too small");
+
+void actri_scope_enter_task(struct actri_task *t, struct scope *s, int64_t deadline,
+                            unsigned flags);
+void actri_scope_leave(struct scope *s);
+void actri_scope_cancel(struct scope *s, int expired);
+/* 1 when a task whose innermost scope is s is cancelled. */
+int actri_scope_chain_cancelled(const struct scope *s);
+
+/* ------------------------------------------------------------ errors */
+
+struct errslot {
+    actr_error pub;      /* what actr_last_error returns */
+    actr_error *items;   /* owned deep copies, n of them (NULL: static) */
+    size_t n;
+};
+
+void actri_errslot_free(struct errslot *s);
+/* Records code with a static message (no allocation) in the current slot. */
+int actri_error_code(int code, const char *static_msg);
+struct errslot *actri_errslot_cur(void);
+/* Deep copy of one error's fields (count/list set to single). */
+int actri_error_copy(actr_error *dst, const actr_error *src);
+void actri_error_free_fields(actr_error *e);
+/* Gives the slot n owned items (replaces its content). */
+void actri_errslot_take(struct errslot *s, actr_error *items, size_t n);
+/* Moves the main task's detail to the slot read after actr_run returns. */
+void actri_errslot_to_loop(struct errslot *src);
+
+/* ------------------------------------------------------------ tasks */
+
+enum { T_READY = 1, T_RUNNING, T_PARKED, T_DONE };
+
+struct start_rec {
+    struct actri_task *starter;  /* parked in actr_nursery_start */
+    struct actri_task *child;
+    void *value;
+    int state;                   /* 0 waiting, START_STARTED, START_RETURNED */
+    int rc;
+};
+#define START_STARTED  1
+#define START_RETURNED 2
+
+struct actri_task {
+    struct fiber fiber;
+    struct stackinfo stack;      /* the mapping this struct sits on top of */
+    struct actri_task *rq_next;  /* run queue link */
+    int state;
+    int wake_rc;                 /* result of the current park */
+    uint64_t id;
+    struct scope root;           /* child of its nursery's scope */
+    struct scope *scope;         /* innermost entered scope */
+    actr_nursery *nursery;       /* NULL for the main task */
+    actr_task_fn fn;
+    actr_start_fn sfn;
+    void *arg;
+    struct start_rec *start;     /* while a starter waits for started */
+    ev_timer timer;              /* deadline of the current park */
+    int64_t park_deadline;
+    struct errslot err;
+    struct actri_exit_hook *exit_hooks;
+    void *slot;                  /* actri_task_slot */
+    char name[ACTR_TASK_NAME_MAX];
+};
+
+struct actr_nursery {
+    struct scope scope;
+    struct actri_task *owner;    /* opener, the only one who may close */
+    size_t ntasks;               /* tasks not yet returned */
+    int first_rc;                /* first failure, 0 if none */
+    actr_error *errs;            /* every failure, owned copies */
+    size_t nerrs, caperrs;
+    struct actri_task *closer;   /* parked in close */
+    int timed_out;               /* close's deadline cancelled the rest */
+};
+
+/* Creates a task of n (NULL: the main task) and queues it. */
+int actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *arg,
+                     const actr_task_opts *opts, struct start_rec *rec);
+
+/* ------------------------------------------------------------ scheduler */
+
+struct sched {
+    struct ev_loop *loop;
+    int running;                 /* inside actr_run */
+    int in_drain;                /* the prepare callback runs tasks */
+    ev_prepare prepare;          /* drains the run queue */
+    ev_idle idle;                /* keeps the loop from blocking */
+    ev_child child;              /* records every child's exit */
+    struct fiber main_fiber;     /* the thread's own stack: the loop */
+    struct actri_task *current;
+    struct actri_task *rq_head, *rq_tail;
+    struct actri_hook *hooks;    /* requested iteration hooks (LIFO list) */
+    struct actri_task *zombie;   /* ended task whose stack awaits release */
+    unsigned budget;             /* task runs left in this drain */
+    struct actri_task *main_task;
+    int main_done;
+    int main_rc;
+    size_t tasks_live;
+    uint64_t next_id;
+    int child_waiters;           /* tasks in actr_child_wait */
+    struct childrec *exited;     /* exits nobody waited for yet */
+    struct childwait *cwaiters;
+};
+
+extern struct sched actri_sched;
+extern uint64_t actri_tasks_spawned;
+extern unsigned long long actri_fiber_switches;
+
+void actri_rq_push(struct actri_task *t);
+/* Leaves the running task self (already queued or parked) for the next
+ * runnable task or the loop; returns when self runs again. */
+void actri_switch_out(struct actri_task *self);
+/* Same for a task that ended; never returns. */
+void actri_switch_final(struct actri_task *self) __attribute__((noreturn));
+/* Releases the stack of the task that ended last, once off it. */
+void actri_reap(void);
+void actri_task_release(struct actri_task *t);
+void actri_child_cleanup(void);
+void actri_child_cb(struct ev_loop *loop, ev_child *w, int revents);
+
+/* ------------------------------------------------------------ wait queues */
+
+/* A task waiting on a sync object; lives on the waiting task's stack. */
+struct waiter {
+    struct waiter *next, *prev;
+    struct actr_waitq *q;        /* NULL once unlinked */
+    struct actri_task *task;
+    void *data;                  /* element pointer for channels */
+};
+
+void actri_waitq_push(struct actr_waitq *q, struct waiter *w);
+void actri_waitq_remove(struct waiter *w);
+/* Unlinks and returns the first waiter whose task is still parked,
+ * dropping the ones woken meanwhile (cancelled, timed out). */
+struct waiter *actri_waitq_pop_parked(struct actr_waitq *q);
+
+/* Checks that a blocking call may proceed: ACTR_ESTATE outside a task,
+ * ACTR_ECANCELED when cancelled (and records it), else 0. */
+int actri_enter_blocking(struct actri_task **out);
+
+/* Logs a line (level parsed from ACTR_LOGLEVEL at first use). */
+void actri_log_init(void);
+
+#endif

@@ -1,0 +1,354 @@
+/* The scheduler: one libev loop, a run queue drained once per loop
+ * iteration from an ev_prepare watcher, parking and waking of tasks,
+ * iteration hooks, and actr_run. */
+#define _GNU_SOURCE
+#include "core/core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Task runs per drain before the loop gets to poll again, so that a few
+ * busy tasks (yielding in a loop) cannot starve io and timers. */
+#define DRAIN_BUDGET 1024
+
+struct sched actri_sched;
+#define S actri_sched
+
+struct ev_loop *
+actri_loop(void)
+{
+    return S.running ? S.loop : NULL;
+}
+
+struct actri_task *
+actri_task_self(void)
+{
+    return S.current;
+}
+
+/* Outside a drain, a runnable task (or a hook) must keep the loop from
+ * blocking, and from ending: the idle watcher does both. The drain itself
+ * settles the idle watcher when it finishes. */
+static inline void
+keep_loop_going(void)
+{
+    if (!S.in_drain && !ev_is_active(&S.idle))
+        ev_idle_start(S.loop, &S.idle);
+}
+
+void
+actri_rq_push(struct actri_task *t)
+{
+    keep_loop_going();
+    t->rq_next = NULL;
+    if (S.rq_tail)
+        S.rq_tail->rq_next = t;
+    else
+        S.rq_head = t;
+    S.rq_tail = t;
+}
+
+static struct actri_task *
+rq_pop(void)
+{
+    struct actri_task *t = S.rq_head;
+    if (t) {
+        S.rq_head = t->rq_next;
+        if (!S.rq_head)
+            S.rq_tail = NULL;
+    }
+    return t;
+}
+
+void
+actri_reap(void)
+{
+    if (S.zombie) {
+        struct actri_task *z = S.zombie;
+        S.zombie = NULL;
+        actri_task_release(z);
+    }
+}
+
+/* Picks what runs after self: the next runnable task while the drain has
+ * budget (a direct fiber-to-fiber switch), otherwise the loop. */
+static struct actri_task *
+pick_next(void)
+{
+    if (S.budget == 0 || S.main_done)
+        return NULL;
+    struct actri_task *next = rq_pop();
+    if (next) {
+        S.budget--;
+        next->state = T_RUNNING;
+    }
+    S.current = next;
+    return next;
+}
+
+void
+actri_switch_out(struct actri_task *self)
+{
+    struct actri_task *next = pick_next();
+    if (next == self)
+        return;                           /* it yielded and is alone */
+    actri_fiber_switch(&self->fiber, next ? &next->fiber : &S.main_fiber);
+    actri_reap();
+}
+
+void
+actri_switch_final(struct actri_task *self)
+{
+    S.zombie = self;
+    struct actri_task *next = pick_next();
+    actri_fiber_switch_final(&self->fiber, next ? &next->fiber : &S.main_fiber);
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    struct actri_task *t = w->data;
+    int64_t left = t->park_deadline - actr_now();
+    if (left > 0) {
+        /* libev measured from its cached loop time: not there yet. */
+        ev_timer_set(w, (double)left / 1e3, 0.);
+        ev_timer_start(loop, w);
+        return;
+    }
+    actri_wake(t, ACTR_ETIMEDOUT);
+}
+
+int
+actri_park(int64_t deadline)
+{
+    struct actri_task *t = S.current;
+    if (!t)
+        return ACTR_ESTATE;
+    if (actri_scope_chain_cancelled(t->scope))
+        return ACTR_ECANCELED;
+    int timed = 0;
+    if (deadline >= 0) {
+        int64_t left = deadline - actr_now();
+        if (left <= 0)
+            return ACTR_ETIMEDOUT;
+        t->park_deadline = deadline;
+        ev_timer_init(&t->timer, timer_cb, (double)left / 1e3, 0.);
+        t->timer.data = t;
+        ev_timer_start(S.loop, &t->timer);
+        timed = 1;
+    }
+    t->state = T_PARKED;
+    t->wake_rc = 0;
+    actri_switch_out(t);
+    if (timed)
+        ev_timer_stop(S.loop, &t->timer);
+    return t->wake_rc;
+}
+
+void
+actri_wake(struct actri_task *t, int rc)
+{
+    if (t->state != T_PARKED)
+        return;
+    t->state = T_READY;
+    t->wake_rc = rc;
+    actri_rq_push(t);
+}
+
+int
+actri_cancelled(void)
+{
+    struct actri_task *t = S.current;
+    return t ? actri_scope_chain_cancelled(t->scope) : 0;
+}
+
+int
+actri_enter_blocking(struct actri_task **out)
+{
+    struct actri_task *t = S.current;
+    if (!t)
+        return actri_error_code(ACTR_ESTATE, "blocking call outside a task");
+    if (actri_scope_chain_cancelled(t->scope))
+        return actri_error_code(ACTR_ECANCELED, "task cancelled");
+    *out = t;
+    return 0;
+}
+
+/* ------------------------------------------------------------ hooks */
+
+void
+actri_hook_init(struct actri_hook *h, void (*fn)(struct actri_hook *h))
+{
+    h->next_ = NULL;
+    h->fn = fn;
+    h->queued_ = 0;
+}
+
+void
+actri_hook_request(struct actri_hook *h)
+{
+    if (h->queued_)
+        return;
+    keep_loop_going();
+    h->queued_ = 1;
+    h->next_ = S.hooks;
+    S.hooks = h;
+}
+
+void
+actri_hook_cancel(struct actri_hook *h)
+{
+    if (!h->queued_)
+        return;
+    for (struct actri_hook **p = &S.hooks; *p; p = &(*p)->next_) {
+        if (*p == h) {
+            *p = h->next_;
+            break;
+        }
+    }
+    h->queued_ = 0;
+    h->next_ = NULL;
+}
+
+static void
+run_hooks(void)
+{
+    /* Hooks requested while these run go to the next round. */
+    struct actri_hook *list = S.hooks;
+    S.hooks = NULL;
+    while (list) {
+        struct actri_hook *h = list;
+        list = h->next_;
+        h->next_ = NULL;
+        h->queued_ = 0;
+        h->fn(h);
+    }
+}
+
+/* ------------------------------------------------------------ the loop */
+
+static void
+drain(void)
+{
+    S.budget = DRAIN_BUDGET;
+    for (;;) {
+        struct actri_task *t;
+        while ((t = pick_next()) != NULL) {
+            actri_fiber_switch(&S.main_fiber, &t->fiber);
+            S.current = NULL;
+            actri_reap();
+        }
+        S.current = NULL;
+        if (S.hooks)
+            run_hooks();
+        if (!S.rq_head || S.budget == 0 || S.main_done)
+            break;
+    }
+}
+
+static void
+prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    S.in_drain = 1;
+    drain();
+    S.in_drain = 0;
+    if (S.main_done) {
+        ev_break(loop, EVBREAK_ALL);
+        return;
+    }
+    /* Runnable tasks left (budget spent) or hooks queued: poll, don't block. */
+    if (S.rq_head || S.hooks) {
+        if (!ev_is_active(&S.idle))
+            ev_idle_start(loop, &S.idle);
+    } else if (ev_is_active(&S.idle)) {
+        ev_idle_stop(loop, &S.idle);
+    }
+}
+
+static void
+idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+}
+
+int
+actr_run(actr_task_fn main_fn, void *arg)
+{
+    if (S.running)
+        return actri_error_code(ACTR_ESTATE, "actr_run is already running");
+    if (!main_fn)
+        return actri_error_code(ACTR_EINVAL, "actr_run without a main function");
+    actri_log_init();
+    struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+    if (!loop) {
+        actr_log_error("sched", "cannot create the libev loop");
+        return ACTR_ENOMEM;
+    }
+    memset(&S, 0, sizeof S);
+    S.next_id = 1;
+    S.loop = loop;
+    S.running = 1;
+
+    ev_prepare_init(&S.prepare, prepare_cb);
+    ev_set_priority(&S.prepare, EV_MAXPRI);
+    ev_prepare_start(loop, &S.prepare);
+    ev_unref(loop);                   /* the loop ends when tasks wait on nothing */
+    ev_idle_init(&S.idle, idle_cb);
+    ev_child_init(&S.child, actri_child_cb, 0, 0);
+    ev_child_start(loop, &S.child);
+    ev_unref(loop);                   /* referenced only while a task waits */
+
+    int rc = actri_task_spawn(NULL, main_fn, NULL, arg, &(actr_task_opts){0, "main"}, NULL);
+    int deadlocks = 0;
+    if (rc == 0) {
+        while (!S.main_done) {
+            ev_run(loop, 0);
+            if (S.main_done)
+                break;
+            /* Nothing can wake any task: every one waits on a task-only
+             * object that no one will signal. Cancel them all, once. */
+            if (deadlocks++ > 0) {
+                actr_log_error("sched", "deadlock persists in shielded tasks: giving up"
+                               " (%zu tasks leaked)", S.tasks_live);
+                break;
+            }
+            actr_log_error("sched", "deadlock: all %zu tasks wait on nothing;"
+                           " cancelling the main task", S.tasks_live);
+            actri_scope_cancel(&S.main_task->root, 0);
+            if (!S.rq_head)
+                break;
+        }
+        rc = S.main_done ? S.main_rc : actri_error_code(ACTR_ESTATE, "deadlock");
+    }
+    actri_reap();
+
+    ev_ref(loop);
+    ev_child_stop(loop, &S.child);
+    ev_ref(loop);
+    ev_prepare_stop(loop, &S.prepare);
+    if (ev_is_active(&S.idle))
+        ev_idle_stop(loop, &S.idle);
+    actri_child_cleanup();
+    ev_loop_destroy(loop);
+    actri_stack_pool_drain();
+    S.running = 0;
+    S.loop = NULL;
+    return rc;
+}
+
+/* ------------------------------------------------------------ stats */
+
+void
+actr_stats_get(actr_stats *out)
+{
+    out->tasks_live = S.tasks_live;
+    out->stacks_mapped = actri_stack_mapped();
+    out->stacks_pooled = actri_stack_pooled();
+    out->tasks_spawned = actri_tasks_spawned;
+    out->switches = actri_fiber_switches;
+}

@@ -1,0 +1,78 @@
+/* core/sched.h: the scheduler's interface for the runtime's own layers
+ * (ipc, actor...). Not installed, not exported from the shared library.
+ *
+ * Model: one libev loop per process (actr_run). Runnable tasks sit in a
+ * run queue that is drained from an ev_prepare watcher, i.e. once per
+ * loop iteration just before the loop would block; after the drain the
+ * iteration hooks run (actri_hook_request), so a transport can flush the
+ * writes that its tasks buffered during the iteration with one writev. */
+#ifndef ACTR_CORE_SCHED_H
+#define ACTR_CORE_SCHED_H
+
+#include <stdint.h>
+
+struct ev_loop;
+struct actri_task;
+
+/* The loop of the running actr_run, or NULL when none runs. Upper layers
+ * start their own watchers on it; callbacks run outside any task. */
+struct ev_loop *actri_loop(void);
+
+/* The current task, or NULL outside a task (libev callbacks). */
+struct actri_task *actri_task_self(void);
+
+/* Parks the current task until actri_wake(t, rc), its deadline, or its
+ * cancellation. Returns the rc passed to actri_wake, ACTR_ETIMEDOUT,
+ * ACTR_ECANCELED (also at once, without parking, when already cancelled),
+ * ACTR_ESTATE outside a task. Whoever keeps the task pointer to wake it
+ * must forget it once this returns, whatever the reason: the task may
+ * park somewhere else next. */
+int actri_park(int64_t deadline);
+
+/* Makes t runnable with park result rc, if t is parked; otherwise does
+ * nothing. Callable from tasks and libev callbacks. */
+void actri_wake(struct actri_task *t, int rc);
+
+/* 1 when the current task is being cancelled (see actr_task_cancelled). */
+int actri_cancelled(void);
+
+/* A request to run fn once, after the runnable tasks of this loop
+ * iteration have run and before the loop blocks. The struct lives in the
+ * caller's storage; initialise it with actri_hook_init. */
+struct actri_hook {
+    struct actri_hook *next_;
+    void (*fn)(struct actri_hook *h);
+    int queued_;
+};
+
+void actri_hook_init(struct actri_hook *h, void (*fn)(struct actri_hook *h));
+
+/* Queues h (no-op when already queued). Callable from tasks and callbacks,
+ * also from a hook's fn (it then runs in the same iteration, after the
+ * tasks woken meanwhile). */
+void actri_hook_request(struct actri_hook *h);
+
+/* Dequeues h if queued; call before freeing its storage. */
+void actri_hook_cancel(struct actri_hook *h);
+
+/* Exit hooks: fn runs in the task, after its body returned and before its
+ * leftover nurseries are closed (so a layer can cancel and free objects
+ * the task left open). Registered on the current task; LIFO order. */
+struct actri_exit_hook {
+    struct actri_exit_hook *next_;
+    struct actri_exit_hook *prev_;
+    struct actri_task *task_;
+    void (*fn)(struct actri_exit_hook *h);
+};
+
+/* Registers h on the current task. Returns 0 or ACTR_ESTATE outside a task. */
+int actri_task_on_exit(struct actri_exit_hook *h, void (*fn)(struct actri_exit_hook *h));
+
+/* Unregisters h from the current task (no-op if not registered). */
+void actri_task_on_exit_cancel(struct actri_exit_hook *h);
+
+/* One pointer of per-task storage for the upper layers (for example the
+ * actor layer's current context). NULL outside a task; starts NULL. */
+void **actri_task_slot(void);
+
+#endif

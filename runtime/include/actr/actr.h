@@ -1,0 +1,16 @@
+/* actr/actr.h: the whole public API of libactr. */
+#ifndef ACTR_ACTR_H
+#define ACTR_ACTR_H
+
+#include "api.h"
+#include "err.h"
+#include "types.h"
+#include "time.h"
+#include "error.h"
+#include "log.h"
+#include "scope.h"
+#include "task.h"
+#include "chan.h"
+#include "sync.h"
+
+#endif

@@ -1,0 +1,62 @@
+/* actr/error.h: per-task error detail. A failing call returns a negative
+ * ACTR_E* code; the details of the last failure of the current task (its
+ * message and, for errors that came from another actor, the remote fields)
+ * are kept per task and read with one call. errno is never used: a fiber
+ * switch between the failure and the read would clobber it. */
+#ifndef ACTR_ERROR_H
+#define ACTR_ERROR_H
+
+#include <stddef.h>
+
+#include "api.h"
+
+ACTR_BEGIN_DECLS
+
+/* One failure. Every string is NUL-terminated and may be NULL when the
+ * field does not apply (message is never NULL when code != 0). */
+typedef struct actr_error {
+    int code;                   /* ACTR_E* code, 0 when there is no error */
+    const char *message;        /* human-readable text */
+    const char *type_name;      /* remote error type ("RemoteActorError",
+                                   "ContextCancelled"...), NULL if local */
+    const char *traceback;      /* remote traceback text */
+    const char *src_uid;        /* uid of the actor where it happened */
+    const char *canceller_uid;  /* uid of the actor that asked to cancel */
+    const char *task_name;      /* name of the task that failed, or NULL */
+    /* Every failure collected with this one, in the order they happened
+     * (the failing tasks of a nursery, the children of an actor nursery).
+     * list[0] describes the same failure as the fields above; count is 1
+     * for a single error and 0 when code == 0. */
+    size_t count;
+    const struct actr_error *list;
+} actr_error;
+
+/* Returns the last failure recorded for the current task (outside any
+ * task: for the process's loop context). Never NULL; code == 0 when
+ * nothing failed yet or after actr_error_clear(). The pointer and its
+ * strings are borrowed: valid until the next call that records an error
+ * in the same task, or until the task ends. Does not block. */
+ACTR_API const actr_error *actr_last_error(void);
+
+/* Records a local failure for the current task: code plus a printf-style
+ * message (fmt may be NULL: then actr_strerror(code) is the message).
+ * Replaces the previous detail entirely. Returns code, so a function can
+ * `return actr_error_set(ACTR_EINVAL, "bad port %d", p);`. */
+ACTR_API int actr_error_set(int code, const char *fmt, ...) ACTR_PRINTF(2, 3);
+
+/* Records a failure with every field of *e (copied; e->count and e->list
+ * are ignored). Used by the layers that receive errors from other actors.
+ * Returns e->code. */
+ACTR_API int actr_error_set_detail(const actr_error *e);
+
+/* Records a multi-failure: the first element becomes the primary error and
+ * all n (copied, their own count/list ignored) form the list. n == 0
+ * clears. Returns errs[0].code (0 when n == 0). */
+ACTR_API int actr_error_set_list(const actr_error *errs, size_t n);
+
+/* Forgets the current task's error detail (code becomes 0). */
+ACTR_API void actr_error_clear(void);
+
+ACTR_END_DECLS
+
+#endif

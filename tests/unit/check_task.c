@@ -1,0 +1,764 @@
+/* Tasks and nurseries (SEMANTICS S15): spawn, start, close, failures,
+ * stacks, the loop. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core_util.h"
+#include "core/sched.h"
+
+/* ------------------------------------------------------------ helpers */
+
+struct counter {
+    int n;
+    int cancelled;
+};
+
+static int
+sleep_then_count(void *arg)
+{
+    struct counter *c = arg;
+    int rc = actr_sleep(5 + c->n % 7);
+    c->n++;
+    return rc;
+}
+
+static int
+sleep_forever(void *arg)
+{
+    struct counter *c = arg;
+    int rc = actr_sleep_until(ACTR_FOREVER);
+    if (rc == ACTR_ECANCELED && c)
+        c->cancelled++;
+    return rc;
+}
+
+static int
+fail_after_20ms(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(actr_sleep(20), 0);
+    return actr_error_set(ACTR_EIO, "disk %s is on fire", "sda");
+}
+
+static int
+fail_now(void *arg)
+{
+    return actr_error_set(*(int *)arg, "immediate failure %d", *(int *)arg);
+}
+
+/* ------------------------------------------------------------ actr_run */
+
+static int
+main_returns_error(void *arg)
+{
+    (void)arg;
+    ck_assert_str_eq(actr_task_name(), "main");
+    ck_assert_uint_eq(actr_task_id(), 1);
+    return actr_error_set(ACTR_EPROTO, "bad peer");
+}
+
+START_TEST(test_run_returns_main_result)
+{
+    ck_assert_actr_err(actr_run(main_returns_error, NULL), ACTR_EPROTO);
+    ck_assert_str_eq(actr_last_error()->message, "bad peer");
+    /* Runs one after another are fine and release everything. */
+    ck_assert_actr_err(actr_run(main_returns_error, NULL), ACTR_EPROTO);
+    actr_stats st;
+    actr_stats_get(&st);
+    ck_assert_uint_eq(st.tasks_live, 0);
+    ck_assert_uint_eq(st.stacks_mapped, 0);
+}
+END_TEST
+
+static int
+nested_run(void *arg)
+{
+    (void)arg;
+    ck_assert_actr_err(actr_run(nested_run, NULL), ACTR_ESTATE);
+    return 0;
+}
+
+START_TEST(test_run_not_nested)
+{
+    run_main(nested_run, NULL);
+    /* Outside a task, blocking calls refuse. */
+    ck_assert_actr_err(actr_sleep(1), ACTR_ESTATE);
+    actr_nursery *n;
+    ck_assert_actr_err(actr_nursery_open(&n), ACTR_ESTATE);
+}
+END_TEST
+
+/* ------------------------------------------------------------ close */
+
+static int
+close_waits_body(void *arg)
+{
+    (void)arg;
+    struct counter c = {0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < 5; i++)
+        ck_assert_actr_ok(actr_nursery_spawn(n, sleep_then_count, &c));
+    ck_assert_uint_eq(actr_nursery_ntasks(n), 5);
+    ck_assert_int_eq(c.n, 0);
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_int_eq(c.n, 5);
+    return 0;
+}
+
+START_TEST(test_S15_close_waits_for_all)
+{
+    run_main(close_waits_body, NULL);
+}
+END_TEST
+
+static int
+first_failure_body(void *arg)
+{
+    (void)arg;
+    struct counter c = {0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < 3; i++)
+        ck_assert_actr_ok(actr_nursery_spawn(n, sleep_forever, &c));
+    ck_assert_actr_ok(actr_nursery_spawn_opts(n, fail_after_20ms, NULL,
+                                              &(actr_task_opts){0, "burner"}));
+    int64_t t0 = actr_now();
+    /* The body between open and close is inside the nursery's scope. */
+    ck_assert_actr_err(actr_sleep(10000), ACTR_ECANCELED);
+    ck_assert_int_lt(actr_now() - t0, 5000);
+    ck_assert_actr_err(actr_nursery_close(n, ACTR_FOREVER), ACTR_EIO);
+    ck_assert_int_eq(c.cancelled, 3);
+    const actr_error *e = actr_last_error();
+    ck_assert_int_eq(e->code, ACTR_EIO);
+    ck_assert_str_eq(e->message, "disk sda is on fire");
+    ck_assert_str_eq(e->task_name, "burner");
+    ck_assert_uint_eq(e->count, 1);
+    ck_assert_int_eq(e->list[0].code, ACTR_EIO);
+    return 0;
+}
+
+START_TEST(test_S15_first_failure_cancels_siblings)
+{
+    run_main(first_failure_body, NULL);
+}
+END_TEST
+
+static int
+all_errors_body(void *arg)
+{
+    (void)arg;
+    static int codes[3] = {ACTR_EPROTO, ACTR_EIO, ACTR_ETYPE};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < 3; i++)
+        ck_assert_actr_ok(actr_nursery_spawn(n, fail_now, &codes[i]));
+    ck_assert_actr_ok(actr_nursery_spawn(n, sleep_forever, NULL));
+    ck_assert_actr_err(actr_nursery_close(n, ACTR_FOREVER), ACTR_EPROTO);
+    const actr_error *e = actr_last_error();
+    ck_assert_uint_eq(e->count, 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(e->list[i].code, codes[i]);
+        char want[64];
+        snprintf(want, sizeof want, "immediate failure %d", codes[i]);
+        ck_assert_str_eq(e->list[i].message, want);
+    }
+    return 0;
+}
+
+START_TEST(test_S15_all_errors_readable)
+{
+    run_main(all_errors_body, NULL);
+}
+END_TEST
+
+static int
+close_deadline_body(void *arg)
+{
+    (void)arg;
+    struct counter c = {0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, sleep_forever, &c));
+    ck_assert_actr_ok(actr_nursery_spawn(n, sleep_forever, &c));
+    int64_t t0 = actr_now();
+    ck_assert_actr_err(actr_nursery_close(n, actr_now() + 30), ACTR_ETIMEDOUT);
+    ck_assert_duration(actr_now() - t0, 25, 3000);
+    ck_assert_int_eq(c.cancelled, 2);
+    return 0;
+}
+
+START_TEST(test_S15_close_deadline_cancels_rest)
+{
+    run_main(close_deadline_body, NULL);
+}
+END_TEST
+
+static int
+nursery_cancel_body(void *arg)
+{
+    (void)arg;
+    struct counter c = {0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, sleep_forever, &c));
+    ck_assert_actr_ok(actr_sleep(5));
+    actr_nursery_cancel(n);
+    /* Cancelling is not a failure. */
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_int_eq(c.cancelled, 1);
+    return 0;
+}
+
+START_TEST(test_S15_nursery_cancel_is_not_failure)
+{
+    run_main(nursery_cancel_body, NULL);
+}
+END_TEST
+
+/* A task that forgets to close its nursery: the runtime closes it when the
+ * task returns, so the child never outlives it. */
+static int
+leaky_parent(void *arg)
+{
+    struct counter *c = arg;
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, sleep_then_count, c));
+    return 0;
+}
+
+static int
+outlive_body(void *arg)
+{
+    (void)arg;
+    struct counter c = {0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, leaky_parent, &c));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_int_eq(c.n, 1);
+    actr_stats st;
+    actr_stats_get(&st);
+    ck_assert_uint_eq(st.tasks_live, 1);
+    return 0;
+}
+
+START_TEST(test_S15_task_cannot_outlive_nursery)
+{
+    run_main(outlive_body, NULL);
+}
+END_TEST
+
+static int
+slow_cleanup(void *arg)
+{
+    struct counter *c = arg;
+    int rc = actr_sleep_until(ACTR_FOREVER);
+    ck_assert_int_eq(rc, ACTR_ECANCELED);
+    actr_scope sh;
+    ck_assert_actr_ok(actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD));
+    ck_assert_actr_ok(actr_sleep(20));    /* cleanup still runs */
+    c->n++;
+    ck_assert_actr_ok(actr_scope_exit(&sh));
+    return rc;
+}
+
+static int
+close_cancelled_body(void *arg)
+{
+    (void)arg;
+    struct counter c = {0};
+    actr_scope s;
+    ck_assert_actr_ok(actr_scope_enter(&s, ACTR_FOREVER, 0));
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, slow_cleanup, &c));
+    ck_assert_actr_ok(actr_sleep(5));
+    actr_scope_cancel(&s);
+    /* Close works in a cancelled task: it waits for the shielded cleanup,
+     * then tells the caller to unwind. */
+    ck_assert_actr_err(actr_nursery_close(n, ACTR_FOREVER), ACTR_ECANCELED);
+    ck_assert_int_eq(c.n, 1);
+    ck_assert_actr_ok(actr_scope_exit(&s));
+    return 0;
+}
+
+START_TEST(test_S15_close_in_cancelled_task)
+{
+    run_main(close_cancelled_body, NULL);
+}
+END_TEST
+
+static int
+close_order_body(void *arg)
+{
+    (void)arg;
+    actr_nursery *n;
+    actr_scope s;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_scope_enter(&s, ACTR_FOREVER, 0));
+    ck_assert_actr_err(actr_nursery_close(n, ACTR_FOREVER), ACTR_ESTATE);
+    ck_assert_actr_err(actr_scope_exit((actr_scope *)(void *)n), ACTR_ESTATE);
+    ck_assert_actr_ok(actr_scope_exit(&s));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    return 0;
+}
+
+START_TEST(test_close_out_of_order_refused)
+{
+    run_main(close_order_body, NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ start */
+
+struct server {
+    int port;
+    int served;
+};
+
+static int
+start_server(actr_task_status *st, void *arg)
+{
+    struct server *s = arg;
+    ck_assert_actr_ok(actr_sleep(5));     /* setting up */
+    s->port = 4242;
+    ck_assert_actr_ok(actr_task_started(st, &s->port));
+    ck_assert_actr_err(actr_task_started(st, NULL), ACTR_ESTATE);
+    ck_assert_actr_ok(actr_sleep(5));
+    s->served = 1;
+    return 0;
+}
+
+static int
+start_fail_early(actr_task_status *st, void *arg)
+{
+    (void)st;
+    (void)arg;
+    ck_assert_actr_ok(actr_sleep(2));
+    return actr_error_set(ACTR_EADDRINUSE, "port taken");
+}
+
+static int
+start_never_reports(actr_task_status *st, void *arg)
+{
+    (void)st;
+    (void)arg;
+    return 0;
+}
+
+static int
+start_hangs(actr_task_status *st, void *arg)
+{
+    (void)st;
+    struct counter *c = arg;
+    int rc = actr_sleep_until(ACTR_FOREVER);
+    if (rc == ACTR_ECANCELED)
+        c->cancelled++;
+    return rc;
+}
+
+static int
+start_body(void *arg)
+{
+    (void)arg;
+    struct server s = {0};
+    struct counter c = {0};
+    actr_nursery *n;
+    void *val = NULL;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+
+    ck_assert_actr_ok(actr_nursery_start(n, start_server, &s, &val, ACTR_FOREVER));
+    ck_assert_ptr_eq(val, &s.port);
+    ck_assert_int_eq(*(int *)val, 4242);
+    ck_assert_int_eq(s.served, 0);        /* still running in the nursery */
+
+    /* Failing before started fails the start, not the nursery. */
+    val = NULL;
+    ck_assert_actr_err(actr_nursery_start(n, start_fail_early, NULL, &val, ACTR_FOREVER),
+                       ACTR_EADDRINUSE);
+    ck_assert_ptr_null(val);
+    ck_assert_str_eq(actr_last_error()->message, "port taken");
+
+    ck_assert_actr_err(actr_nursery_start(n, start_never_reports, NULL, &val, ACTR_FOREVER),
+                       ACTR_ESTATE);
+
+    /* A start that takes too long is cancelled. */
+    int64_t t0 = actr_now();
+    ck_assert_actr_err(actr_nursery_start(n, start_hangs, &c, &val, actr_now() + 20),
+                       ACTR_ETIMEDOUT);
+    ck_assert_int_eq(c.cancelled, 1);
+    ck_assert_duration(actr_now() - t0, 15, 3000);
+
+    actr_scope sc;
+    ck_assert_actr_ok(actr_move_on_after(&sc, 20));
+    ck_assert_actr_err(actr_nursery_start(n, start_hangs, &c, &val, ACTR_FOREVER),
+                       ACTR_ECANCELED);
+    ck_assert_actr_ok(actr_scope_exit(&sc));
+    ck_assert_int_eq(c.cancelled, 2);
+
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_int_eq(s.served, 1);
+    return 0;
+}
+
+START_TEST(test_S15_start_hands_back_started_value)
+{
+    run_main(start_body, NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ scale, stacks */
+
+static int
+count_and_yield(void *arg)
+{
+    int *n = arg;
+    ck_assert_actr_ok(actr_checkpoint());
+    (*n)++;
+    return 0;
+}
+
+static int
+many_body(void *arg)
+{
+    int count = *(int *)arg;
+    int done = 0;
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < count; i++)
+        ck_assert_actr_ok(actr_nursery_spawn(n, count_and_yield, &done));
+    actr_stats st;
+    actr_stats_get(&st);
+    ck_assert_uint_eq(st.tasks_live, (size_t)count + 1);
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_int_eq(done, count);
+    actr_stats_get(&st);
+    ck_assert_uint_eq(st.tasks_live, 1);
+    return 0;
+}
+
+START_TEST(test_10000_tasks_spawned_and_joined)
+{
+    int count = 10000;
+    run_main(many_body, &count);
+}
+END_TEST
+
+static int
+noop(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static int
+pool_body(void *arg)
+{
+    (void)arg;
+    actr_stats st0, st1, st2;
+    actr_stats_get(&st0);
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < 100; i++)
+        ck_assert_actr_ok(actr_nursery_spawn(n, noop, NULL));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    actr_stats_get(&st1);
+    /* Every stack came back to the pool... */
+    ck_assert_uint_ge(st1.stacks_pooled, st0.stacks_pooled + 100);
+    ck_assert_uint_eq(st1.stacks_mapped, st1.stacks_pooled + st1.tasks_live);
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < 100; i++)
+        ck_assert_actr_ok(actr_nursery_spawn(n, noop, NULL));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    actr_stats_get(&st2);
+    /* ...and is reused: no new mapping the second time. */
+    ck_assert_uint_eq(st2.stacks_mapped, st1.stacks_mapped);
+    ck_assert_uint_eq(st2.tasks_spawned, st1.tasks_spawned + 100);
+    return 0;
+}
+
+START_TEST(test_stacks_return_to_pool)
+{
+    run_main(pool_body, NULL);
+}
+END_TEST
+
+struct capture {
+    int lines;
+    char last[512];
+};
+
+static void
+capture_sink(const actr_log_record *rec, void *ud)
+{
+    struct capture *c = ud;
+    c->lines++;
+    snprintf(c->last, sizeof c->last, "%s", rec->line);
+}
+
+static int
+enomem_body(void *arg)
+{
+    (void)arg;
+    struct capture cap = {0};
+    actr_log_set_sink(capture_sink, &cap);
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    actr_task_opts huge = {SIZE_MAX / 4, "huge"};
+    ck_assert_actr_err(actr_nursery_spawn_opts(n, noop, NULL, &huge), ACTR_ENOMEM);
+    ck_assert_int_ge(cap.lines, 1);
+    ck_assert_ptr_nonnull(strstr(cap.last, "stack"));
+    huge.stack_size = (size_t)1 << 50;    /* 1 PiB: mmap itself refuses */
+    ck_assert_actr_err(actr_nursery_spawn_opts(n, noop, NULL, &huge), ACTR_ENOMEM);
+    ck_assert_ptr_nonnull(strstr(cap.last, "cannot map"));
+    /* The process goes on. */
+    ck_assert_actr_ok(actr_nursery_spawn(n, noop, NULL));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    actr_log_set_sink(NULL, NULL);
+    return 0;
+}
+
+START_TEST(test_spawn_enomem_when_stack_cannot_map)
+{
+    run_main(enomem_body, NULL);
+}
+END_TEST
+
+/* Deep recursion on a task stack of a chosen size, then many small tasks. */
+static int
+recurse(int depth)
+{
+    volatile char pad[1024];
+    pad[0] = (char)depth;
+    if (depth == 0)
+        return pad[0];
+    return recurse(depth - 1) + pad[0];
+}
+
+static int
+deep_task(void *arg)
+{
+    (void)arg;
+    return recurse(400) >= 0 ? 0 : ACTR_EINVAL;  /* ~400 KiB */
+}
+
+static int
+stack_size_body(void *arg)
+{
+    (void)arg;
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn_opts(n, deep_task, NULL,
+                                              &(actr_task_opts){4u << 20, "deep"}));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    return 0;
+}
+
+START_TEST(test_stack_size_per_task)
+{
+    run_main(stack_size_body, NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ loop */
+
+static int
+deadlock_body(void *arg)
+{
+    (void)arg;
+    actr_event never;
+    actr_event_init(&never);
+    return actr_event_wait(&never, ACTR_FOREVER);
+}
+
+START_TEST(test_deadlock_cancels_main)
+{
+    struct capture cap = {0};
+    actr_log_set_sink(capture_sink, &cap);
+    ck_assert_actr_err(actr_run(deadlock_body, NULL), ACTR_ECANCELED);
+    ck_assert_int_ge(cap.lines, 1);
+    ck_assert_ptr_nonnull(strstr(cap.last, "deadlock"));
+    actr_log_set_sink(NULL, NULL);
+}
+END_TEST
+
+struct hookrec {
+    struct actri_hook hook;
+    int ran;
+    int tasks_done_when_ran;
+    int tasks_done;
+};
+
+static void
+hook_fn(struct actri_hook *h)
+{
+    struct hookrec *r = (struct hookrec *)(void *)h;
+    ck_assert_ptr_null(actri_task_self());
+    r->ran++;
+    r->tasks_done_when_ran = r->tasks_done;
+}
+
+static int
+hook_requester(void *arg)
+{
+    struct hookrec *r = arg;
+    actri_hook_request(&r->hook);
+    actri_hook_request(&r->hook);         /* once per request round */
+    r->tasks_done++;
+    return 0;
+}
+
+static int
+hook_body(void *arg)
+{
+    (void)arg;
+    struct hookrec r;
+    memset(&r, 0, sizeof r);
+    actri_hook_init(&r.hook, hook_fn);
+    ck_assert_ptr_nonnull(actri_loop());
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < 10; i++)
+        ck_assert_actr_ok(actr_nursery_spawn(n, hook_requester, &r));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    /* main was made runnable in the same iteration: hooks run once no task
+     * is runnable, so let the loop turn. */
+    ck_assert_actr_ok(actr_sleep(1));
+    /* The hook ran once, after all ten runnable tasks of the iteration. */
+    ck_assert_int_eq(r.ran, 1);
+    ck_assert_int_eq(r.tasks_done_when_ran, 10);
+    return 0;
+}
+
+START_TEST(test_iteration_hook_runs_once_after_tasks)
+{
+    run_main(hook_body, NULL);
+}
+END_TEST
+
+struct exitrec {
+    struct actri_exit_hook h;
+    int *order;
+    int id;
+};
+
+static int order_pos;
+
+static void
+exit_fn(struct actri_exit_hook *h)
+{
+    struct exitrec *e = (struct exitrec *)(void *)h;
+    e->order[order_pos++] = e->id;
+}
+
+static int
+exit_hook_task(void *arg)
+{
+    int *order = arg;
+    static struct exitrec a, b, c;
+    a.order = b.order = c.order = order;
+    a.id = 1;
+    b.id = 2;
+    c.id = 3;
+    ck_assert_ptr_nonnull(actri_task_slot());
+    ck_assert_ptr_null(*actri_task_slot());
+    *actri_task_slot() = order;
+    ck_assert_actr_ok(actri_task_on_exit(&a.h, exit_fn));
+    ck_assert_actr_ok(actri_task_on_exit(&b.h, exit_fn));
+    ck_assert_actr_ok(actri_task_on_exit(&c.h, exit_fn));
+    actri_task_on_exit_cancel(&b.h);
+    return 0;
+}
+
+static int
+exit_hook_body(void *arg)
+{
+    (void)arg;
+    int order[3] = {0, 0, 0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, exit_hook_task, order));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_int_eq(order_pos, 2);
+    ck_assert_int_eq(order[0], 3);        /* LIFO */
+    ck_assert_int_eq(order[1], 1);
+    return 0;
+}
+
+START_TEST(test_exit_hooks_run_lifo)
+{
+    run_main(exit_hook_body, NULL);
+}
+END_TEST
+
+static int
+names_task(void *arg)
+{
+    (void)arg;
+    ck_assert_str_eq(actr_task_name(), "worker");
+    actr_task_set_name("renamed-with-a-name-far-longer-than-the-limit");
+    ck_assert_uint_eq(strlen(actr_task_name()), ACTR_TASK_NAME_MAX - 1);
+    ck_assert_uint_gt(actr_task_id(), 1);
+    return 0;
+}
+
+static int
+names_default(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(strncmp(actr_task_name(), "task-", 5), 0);
+    return 0;
+}
+
+static int
+names_body(void *arg)
+{
+    (void)arg;
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn_opts(n, names_task, NULL,
+                                              &(actr_task_opts){0, "worker"}));
+    ck_assert_actr_ok(actr_nursery_spawn(n, names_default, NULL));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    return 0;
+}
+
+START_TEST(test_task_names_and_ids)
+{
+    run_main(names_body, NULL);
+    ck_assert_str_eq(actr_task_name(), "-");
+    ck_assert_uint_eq(actr_task_id(), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("task");
+    TCase *tc = tcase_create("nursery");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_run_returns_main_result);
+    tcase_add_test(tc, test_run_not_nested);
+    tcase_add_test(tc, test_S15_close_waits_for_all);
+    tcase_add_test(tc, test_S15_first_failure_cancels_siblings);
+    tcase_add_test(tc, test_S15_all_errors_readable);
+    tcase_add_test(tc, test_S15_close_deadline_cancels_rest);
+    tcase_add_test(tc, test_S15_nursery_cancel_is_not_failure);
+    tcase_add_test(tc, test_S15_task_cannot_outlive_nursery);
+    tcase_add_test(tc, test_S15_close_in_cancelled_task);
+    tcase_add_test(tc, test_close_out_of_order_refused);
+    tcase_add_test(tc, test_S15_start_hands_back_started_value);
+    tcase_add_test(tc, test_10000_tasks_spawned_and_joined);
+    tcase_add_test(tc, test_stacks_return_to_pool);
+    tcase_add_test(tc, test_spawn_enomem_when_stack_cannot_map);
+    tcase_add_test(tc, test_stack_size_per_task);
+    tcase_add_test(tc, test_deadlock_cancels_main);
+    tcase_add_test(tc, test_iteration_hook_runs_once_after_tasks);
+    tcase_add_test(tc, test_exit_hooks_run_lifo);
+    tcase_add_test(tc, test_task_names_and_ids);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
