@@ -590,6 +590,7 @@ struct hookrec {
     int ran;
     int tasks_done_when_ran;
     int tasks_done;
+    actr_event ran_ev;
 };
 
 static void
@@ -599,6 +600,7 @@ hook_fn(struct actri_hook *h)
     ck_assert_ptr_null(actri_task_self());
     r->ran++;
     r->tasks_done_when_ran = r->tasks_done;
+    actr_event_set(&r->ran_ev);          /* wakes main from a callback */
 }
 
 static int
@@ -618,6 +620,7 @@ hook_body(void *arg)
     struct hookrec r;
     memset(&r, 0, sizeof r);
     actri_hook_init(&r.hook, hook_fn);
+    actr_event_init(&r.ran_ev);
     ck_assert_ptr_nonnull(actri_loop());
     actr_nursery *n;
     ck_assert_actr_ok(actr_nursery_open(&n));
@@ -625,8 +628,8 @@ hook_body(void *arg)
         ck_assert_actr_ok(actr_nursery_spawn(n, hook_requester, &r));
     ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
     /* main was made runnable in the same iteration: hooks run once no task
-     * is runnable, so let the loop turn. */
-    ck_assert_actr_ok(actr_sleep(1));
+     * is runnable, so wait for the hook. */
+    ck_assert_actr_ok(actr_event_wait(&r.ran_ev, actr_now() + 5000));
     /* The hook ran once, after all ten runnable tasks of the iteration. */
     ck_assert_int_eq(r.ran, 1);
     ck_assert_int_eq(r.tasks_done_when_ran, 10);
