@@ -128,7 +128,8 @@ struct sched {
     struct fiber main_fiber;     /* the thread's own stack: the loop */
     struct actri_task *current;
     struct actri_task *rq_head, *rq_tail;
-    struct actri_hook *hooks;    /* requested iteration hooks (LIFO list) */
+    struct actri_hook *hooks;    /* requested iteration hooks, FIFO */
+    struct actri_hook *hooks_last;
     struct actri_task *zombie;   /* ended task whose stack awaits release */
     unsigned budget;             /* task runs left in this drain */
     struct actri_task *main_task;

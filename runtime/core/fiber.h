@@ -8,9 +8,15 @@
 
 #include <stddef.h>
 
-#if !defined(__x86_64__) && !defined(__aarch64__)
+/* ucontext is the portable fallback (glibc's swapcontext makes a syscall
+ * per switch); build with -DACTR_FIBER_UCONTEXT=1 to force it. */
+#if !defined(ACTR_FIBER_UCONTEXT) && !defined(__x86_64__) && !defined(__aarch64__)
 #define ACTR_FIBER_UCONTEXT 1
+#endif
+#if defined(ACTR_FIBER_UCONTEXT) && ACTR_FIBER_UCONTEXT
 #include <ucontext.h>
+#else
+#undef ACTR_FIBER_UCONTEXT
 #endif
 
 struct fiber {

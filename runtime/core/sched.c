@@ -32,7 +32,7 @@ actri_task_self(void)
 static inline void
 keep_loop_going(void)
 {
-    if (!S.in_drain && !ev_is_active(&S.idle))
+    if (S.running && !S.in_drain && !ev_is_active(&S.idle))
         ev_idle_start(S.loop, &S.idle);
 }
 
@@ -188,12 +188,17 @@ actri_hook_init(struct actri_hook *h, void (*fn)(struct actri_hook *h))
 void
 actri_hook_request(struct actri_hook *h)
 {
-    if (h->queued_)
+    if (h->queued_ || !S.running)
         return;
     keep_loop_going();
     h->queued_ = 1;
-    h->next_ = S.hooks;
-    S.hooks = h;
+    h->next_ = NULL;
+    /* FIFO: hooks run in the order they were requested. */
+    struct actri_hook **p = &S.hooks;
+    if (S.hooks_last)
+        p = &S.hooks_last->next_;
+    *p = h;
+    S.hooks_last = h;
 }
 
 void
@@ -201,9 +206,12 @@ actri_hook_cancel(struct actri_hook *h)
 {
     if (!h->queued_)
         return;
-    for (struct actri_hook **p = &S.hooks; *p; p = &(*p)->next_) {
+    struct actri_hook *prev = NULL;
+    for (struct actri_hook **p = &S.hooks; *p; prev = *p, p = &(*p)->next_) {
         if (*p == h) {
             *p = h->next_;
+            if (S.hooks_last == h)
+                S.hooks_last = prev;
             break;
         }
     }
@@ -216,7 +224,7 @@ run_hooks(void)
 {
     /* Hooks requested while these run go to the next round. */
     struct actri_hook *list = S.hooks;
-    S.hooks = NULL;
+    S.hooks = S.hooks_last = NULL;
     while (list) {
         struct actri_hook *h = list;
         list = h->next_;
@@ -326,6 +334,14 @@ actr_run(actr_task_fn main_fn, void *arg)
         rc = S.main_done ? S.main_rc : actri_error_code(ACTR_ESTATE, "deadlock");
     }
     actri_reap();
+    /* Hooks still queued belong to objects of this run: forget them. */
+    while (S.hooks) {
+        struct actri_hook *h = S.hooks;
+        S.hooks = h->next_;
+        h->next_ = NULL;
+        h->queued_ = 0;
+    }
+    S.hooks_last = NULL;
 
     ev_ref(loop);
     ev_child_stop(loop, &S.child);

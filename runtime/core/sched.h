@@ -47,9 +47,10 @@ struct actri_hook {
 
 void actri_hook_init(struct actri_hook *h, void (*fn)(struct actri_hook *h));
 
-/* Queues h (no-op when already queued). Callable from tasks and callbacks,
- * also from a hook's fn (it then runs in the same iteration, after the
- * tasks woken meanwhile). */
+/* Queues h (no-op when already queued, or when no loop runs). Hooks run
+ * in request order. Callable from tasks and callbacks, also from a hook's
+ * fn (it then runs in the same iteration, after the tasks woken
+ * meanwhile). Hooks still queued when actr_run ends are dropped. */
 void actri_hook_request(struct actri_hook *h);
 
 /* Dequeues h if queued; call before freeing its storage. */

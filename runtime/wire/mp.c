@@ -145,7 +145,7 @@ actri_mp_skip(const uint8_t **pp, const uint8_t *end)
     struct mp_val v;
 
     while (todo > 0) {
-        int n = actri_mp_head(p, end, &v);
+        int n = mp_head(p, end, &v);
         if (n < 0)
             return -1;
         p += n;
@@ -175,21 +175,20 @@ actri_utf8_valid(const uint8_t *s, size_t n)
 {
     size_t i = 0;
 
-    while (i < n) {
-        /* Fast path: eight ASCII bytes at a time. */
-        if (n - i >= 8) {
+    for (;;) {
+        /* Fast path: runs of ASCII, eight bytes at a time. */
+        while (n - i >= 8) {
             uint64_t w;
             memcpy(&w, s + i, 8);
-            if ((w & 0x8080808080808080ull) == 0) {
-                i += 8;
-                continue;
-            }
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
         }
-        uint8_t c = s[i];
-        if (c < 0x80) {
+        while (i < n && s[i] < 0x80)
             i++;
-            continue;
-        }
+        if (i == n)
+            return true;
+        uint8_t c = s[i];
         size_t len;
         uint32_t cp;
         if (c >= 0xc2 && c <= 0xdf) {
@@ -216,7 +215,6 @@ actri_utf8_valid(const uint8_t *s, size_t n)
             return false;
         i += len;
     }
-    return true;
 }
 
 int

@@ -58,6 +58,37 @@ mp_be64(const uint8_t *p)
  * spans, or -1 when it is truncated or is the never-used byte 0xc1. */
 int actri_mp_head(const uint8_t *p, const uint8_t *end, struct mp_val *v);
 
+/* actri_mp_head with the one-byte heads (fixint, fixstr, fixmap,
+ * fixarray) inline: they are most of what a message is made of. */
+static inline int
+mp_head(const uint8_t *p, const uint8_t *end, struct mp_val *v)
+{
+    if (p < end) {
+        uint8_t c = p[0];
+        if (c <= 0x7f) {
+            v->kind = MP_INT;
+            v->big = false;
+            v->v.i = c;
+            return 1;
+        }
+        if (c >= 0xa0 && c <= 0xbf) {
+            size_t n = c & 0x1f;
+            if ((size_t)(end - p) - 1 < n)
+                return -1;
+            v->kind = MP_STR;
+            v->n = (uint32_t)n;
+            v->v.data = p + 1;
+            return (int)(1 + n);
+        }
+        if (c <= 0x9f) {
+            v->kind = c <= 0x8f ? MP_MAP : MP_ARRAY;
+            v->n = c & 0x0f;
+            return 1;
+        }
+    }
+    return actri_mp_head(p, end, v);
+}
+
 /* Skips one complete value at *pp, any depth (iteratively: no recursion
  * limit, no stack growth). Returns 0, or -1 if malformed or truncated. */
 int actri_mp_skip(const uint8_t **pp, const uint8_t *end);

@@ -41,13 +41,13 @@ static int
 read_uid(const uint8_t **pp, const uint8_t *end, actr_uid *u)
 {
     struct mp_val v;
-    int h = actri_mp_head(*pp, end, &v);
+    int h = mp_head(*pp, end, &v);
 
     if (h < 0 || v.kind != MP_ARRAY || v.n != 2)
         return ACTR_EPROTO;
     *pp += h;
     for (int i = 0; i < 2; i++) {
-        h = actri_mp_head(*pp, end, &v);
+        h = mp_head(*pp, end, &v);
         if (h < 0 || v.kind != MP_STR)
             return ACTR_EPROTO;
         actr_str *s = i == 0 ? &u->name : &u->uuid;
@@ -70,7 +70,7 @@ actr_uidlist_get(const actr_uidlist *l, size_t i, actr_uid *out)
     const uint8_t *p = l->raw.ptr, *end = p + l->raw.len;
     struct mp_val v;
     actr_uid u;
-    int h = p ? actri_mp_head(p, end, &v) : -1;
+    int h = p ? mp_head(p, end, &v) : -1;
     if (h < 0 || v.kind != MP_ARRAY || v.n < l->count)
         return ACTR_EPROTO;
     p += h;

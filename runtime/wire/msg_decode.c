@@ -44,7 +44,7 @@ find_key(const uint8_t *p, const uint8_t *end, uint32_t n, const char *name,
     struct mp_val k;
 
     for (uint32_t i = 0; i < n; i++) {
-        int h = actri_mp_head(p, end, &k);
+        int h = mp_head(p, end, &k);
         if (h < 0)
             return -1;
         if (k.kind == MP_STR && k.n == nl && memcmp(k.v.data, name, nl) == 0) {
@@ -78,13 +78,13 @@ type_error(struct dec *d, const char *fmt, ...)
     va_end(ap);
 
     p = d->body;
-    int h = actri_mp_head(p, end, &v);
+    int h = mp_head(p, end, &v);
     if (h > 0 && v.kind == MP_MAP) {
         const uint8_t *val;
         e->body.ptr = (uint8_t *)d->body;
         e->body.len = d->len;
         if (find_key(p + h, end, v.n, "cid", &val) == 1 &&
-            actri_mp_head(val, end, &v) > 0 && v.kind == MP_STR &&
+            mp_head(val, end, &v) > 0 && v.kind == MP_STR &&
             actri_utf8_valid(v.v.data, v.n)) {
             e->has_cid = true;
             e->cid.ptr = (char *)v.v.data;
@@ -102,7 +102,7 @@ get_str(struct dec *d, const uint8_t **pp, const uint8_t *end,
         const char *fname, actr_str *s)
 {
     struct mp_val v;
-    int h = actri_mp_head(*pp, end, &v);
+    int h = mp_head(*pp, end, &v);
 
     if (h < 0)
         return malformed(d, "%s.%s: truncated", TNAME(d), fname);
@@ -122,7 +122,7 @@ get_uid(struct dec *d, const uint8_t **pp, const uint8_t *end,
         const char *fname, actr_uid *u)
 {
     struct mp_val v;
-    int h = actri_mp_head(*pp, end, &v);
+    int h = mp_head(*pp, end, &v);
 
     if (h < 0)
         return malformed(d, "%s.%s: truncated", TNAME(d), fname);
@@ -160,12 +160,13 @@ get_pldmsg(struct dec *d, const uint8_t **pp, const uint8_t *end,
 
     if (rc < 0)
         return rc;
-    if (actri_mp_head(raw->ptr, end, &v) > 0 && v.kind == MP_NIL) {
+    if (mp_head(raw->ptr, end, &v) > 0 && v.kind == MP_NIL) {
         raw->ptr = NULL;
         raw->len = 0;
         return 0;
     }
-    struct dec sub = {raw->ptr, raw->len, {0}, d->err, d->depth + 1};
+    struct dec sub = {raw->ptr, raw->len, {.type = ACTR_MSG_NONE}, d->err,
+                      d->depth + 1};
     rc = decode_in(&sub);
     if (rc < 0) {
         char inner[sizeof d->err->what];
@@ -184,7 +185,7 @@ get_field(struct dec *d, const struct fdesc *f, const uint8_t **pp,
     actr_msg *m = &d->m;
     struct mp_val v;
     char what[sizeof d->err->what];
-    int h = actri_mp_head(*pp, end, &v);
+    int h = mp_head(*pp, end, &v);
     int rc;
 
     if (h < 0)
@@ -317,11 +318,11 @@ get_type(struct dec *d, const uint8_t *p, const uint8_t *end, uint32_t n)
 {
     const uint8_t *val = NULL;
     struct mp_val v;
-    int h = actri_mp_head(p, end, &v);
+    int h = mp_head(p, end, &v);
 
     if (h < 0)
         return malformed(d, "truncated message");
-    if (v.kind == MP_STR && v.n == 8 && memcmp(v.v.data, "msg_type", 8) == 0) {
+    if (v.kind == MP_STR && actri_name_eq("msg_type", 8, v.v.data, v.n)) {
         val = p + h;
     } else {
         int rc = find_key(p, end, n, "msg_type", &val);
@@ -330,7 +331,7 @@ get_type(struct dec *d, const uint8_t *p, const uint8_t *end, uint32_t n)
         if (rc == 0)
             return type_error(d, "message without a msg_type field");
     }
-    h = actri_mp_head(val, end, &v);
+    h = mp_head(val, end, &v);
     if (h < 0)
         return malformed(d, "truncated msg_type");
     if (v.kind != MP_STR)
@@ -357,7 +358,7 @@ decode_in(struct dec *d)
 
     if (d->len == 0)
         return malformed(d, "empty frame");
-    int h = actri_mp_head(p, end, &v);
+    int h = mp_head(p, end, &v);
     if (h < 0)
         return malformed(d, "invalid msgpack");
     if (v.kind != MP_MAP)
@@ -370,6 +371,9 @@ decode_in(struct dec *d)
         return rc;
 
     const struct mdesc *md = &actri_msg_desc[d->m.type];
+    /* Only the part of the union this kind uses is cleared (and copied
+     * out): an Error is five times the size of a Yield. */
+    memset(&d->m.u, 0, md->size - offsetof(actr_msg, u));
     for (unsigned i = 0; i < md->nfields; i++) {
         const struct fdesc *f = &md->fields[i];
         if (f->kind == FK_STR_DEF) {
@@ -382,30 +386,32 @@ decode_in(struct dec *d)
     uint32_t seen = 0;
     unsigned expect = 0;
     for (uint32_t i = 0; i < n; i++) {
-        h = actri_mp_head(p, end, &v);
+        h = mp_head(p, end, &v);
         if (h < 0)
             return malformed(d, "%s: truncated", TNAME(d));
         if (v.kind != MP_STR) {
             return type_error(d, "%s: expected str keys, got %s", TNAME(d),
                               actri_mp_kind_name(v.kind));
         }
-        if (!actri_utf8_valid(v.v.data, v.n))
-            return malformed(d, "%s: key with invalid UTF-8", TNAME(d));
         p += h;
         /* Fields usually come in declaration order: try the next one. */
         unsigned idx = md->nfields;
-        if (expect < md->nfields && md->fields[expect].namelen == v.n &&
-            memcmp(md->fields[expect].name, v.v.data, v.n) == 0) {
+        if (expect < md->nfields &&
+            actri_name_eq(md->fields[expect].name, md->fields[expect].namelen,
+                          v.v.data, v.n)) {
             idx = expect;
         } else {
             for (unsigned j = 0; j < md->nfields; j++) {
-                if (md->fields[j].namelen == v.n &&
-                    memcmp(md->fields[j].name, v.v.data, v.n) == 0) {
+                if (actri_name_eq(md->fields[j].name, md->fields[j].namelen,
+                                  v.v.data, v.n)) {
                     idx = j;
                     break;
                 }
             }
         }
+        /* A key equal to a field name is ASCII; only others need checking. */
+        if (idx == md->nfields && !actri_utf8_valid(v.v.data, v.n))
+            return malformed(d, "%s: key with invalid UTF-8", TNAME(d));
         if (idx == md->nfields) {
             /* msg_type itself, or a field we do not know: msgspec ignores
              * unknown fields, so do we (after checking the value). */
@@ -439,7 +445,8 @@ actr_msg_decode(const uint8_t *body, size_t len, actr_msg *out,
 
     d.body = body;
     d.len = len;
-    memset(&d.m, 0, sizeof d.m);
+    d.m.type = ACTR_MSG_NONE;
+    d.m.owned = NULL;
     d.err = err ? err : &scratch;
     d.depth = 0;
     if (!body && len)
@@ -447,6 +454,6 @@ actr_msg_decode(const uint8_t *body, size_t len, actr_msg *out,
     int rc = decode_in(&d);
     if (rc < 0)
         return rc;
-    *out = d.m;
+    memcpy(out, &d.m, actri_msg_desc[d.m.type].size);
     return 0;
 }

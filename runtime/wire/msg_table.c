@@ -74,20 +74,22 @@ static const struct fdesc error_f[] = {
 };
 
 #define N(a) (uint8_t)(sizeof(a) / sizeof(a[0]))
-#define M(n, f) {n, sizeof(n) - 1, N(f), f}
+#define M(n, f, member) \
+    {n, sizeof(n) - 1, N(f), \
+     offsetof(actr_msg, u.member) + sizeof(((actr_msg *)0)->u.member), f}
 
 const struct mdesc actri_msg_desc[ACTR_MSG_TYPE_COUNT] = {
-    [ACTR_MSG_NONE] = {"", 0, 0, NULL},
-    [ACTR_MSG_AID] = M("Aid", aid_f),
-    [ACTR_MSG_SPAWNSPEC] = M("SpawnSpec", spawnspec_f),
-    [ACTR_MSG_START] = M("Start", start_f),
-    [ACTR_MSG_STARTACK] = M("StartAck", startack_f),
-    [ACTR_MSG_STARTED] = M("Started", pld_f),
-    [ACTR_MSG_YIELD] = M("Yield", pld_f),
-    [ACTR_MSG_STOP] = M("Stop", stop_f),
-    [ACTR_MSG_RETURN] = M("Return", pld_f),
-    [ACTR_MSG_CANCELACK] = M("CancelAck", cancelack_f),
-    [ACTR_MSG_ERROR] = M("Error", error_f),
+    [ACTR_MSG_NONE] = {"", 0, 0, 0, NULL},
+    [ACTR_MSG_AID] = M("Aid", aid_f, aid),
+    [ACTR_MSG_SPAWNSPEC] = M("SpawnSpec", spawnspec_f, spawnspec),
+    [ACTR_MSG_START] = M("Start", start_f, start),
+    [ACTR_MSG_STARTACK] = M("StartAck", startack_f, startack),
+    [ACTR_MSG_STARTED] = M("Started", pld_f, started),
+    [ACTR_MSG_YIELD] = M("Yield", pld_f, yield),
+    [ACTR_MSG_STOP] = M("Stop", stop_f, stop),
+    [ACTR_MSG_RETURN] = M("Return", pld_f, ret),
+    [ACTR_MSG_CANCELACK] = M("CancelAck", cancelack_f, cancelack),
+    [ACTR_MSG_ERROR] = M("Error", error_f, error),
 };
 
 actr_msg_type
@@ -95,7 +97,7 @@ actri_msg_type_lookup(const uint8_t *s, size_t n)
 {
     for (int t = ACTR_MSG_AID; t < ACTR_MSG_TYPE_COUNT; t++) {
         const struct mdesc *d = &actri_msg_desc[t];
-        if (d->namelen == n && memcmp(d->name, s, n) == 0)
+        if (actri_name_eq(d->name, d->namelen, s, n))
             return (actr_msg_type)t;
     }
     return ACTR_MSG_NONE;
@@ -128,7 +130,7 @@ actr_functype_name(actr_functype ft)
 static int
 read_str(const uint8_t **pp, const uint8_t *end, struct mp_val *v)
 {
-    int n = actri_mp_head(*pp, end, v);
+    int n = mp_head(*pp, end, v);
     if (n < 0)
         return ACTR_EPROTO;
     if (v->kind != MP_STR)
@@ -145,7 +147,7 @@ check_addr(const uint8_t **pp, const uint8_t *end, char *what, size_t wl,
            size_t idx)
 {
     struct mp_val v;
-    int n = actri_mp_head(*pp, end, &v);
+    int n = mp_head(*pp, end, &v);
     if (n < 0)
         return ACTR_EPROTO;
     if (v.kind != MP_ARRAY || v.n != 2) {
@@ -160,7 +162,7 @@ check_addr(const uint8_t **pp, const uint8_t *end, char *what, size_t wl,
                  actri_mp_kind_name(v.kind));
     if (rc < 0)
         return rc;
-    n = actri_mp_head(*pp, end, &v);
+    n = mp_head(*pp, end, &v);
     if (n < 0)
         return ACTR_EPROTO;
     if (v.kind == MP_STR && !actri_utf8_valid(v.v.data, v.n))
@@ -183,7 +185,7 @@ actri_msg_check_raw(enum fkind k, const uint8_t *raw, size_t len,
     int rc;
 
     what[0] = 0;
-    int n = actri_mp_head(p, end, &v);
+    int n = mp_head(p, end, &v);
     if (n < 0)
         return ACTR_EPROTO;
     if ((k == FK_ADDRS_OPT || k == FK_MAP_OPT || k == FK_PLDMSG_OPT) &&

@@ -4,6 +4,7 @@
 #ifndef ACTR_WIRE_MSG_TABLE_H
 #define ACTR_WIRE_MSG_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,8 +47,23 @@ struct mdesc {
     const char *name;
     uint8_t namelen;
     uint8_t nfields;
+    uint16_t size;       /* bytes of actr_msg this kind uses */
     const struct fdesc *fields;
 };
+
+/* Short-string equality; memcmp with a run-time length is a libc call,
+ * which costs more than these names are long. */
+static inline bool
+actri_name_eq(const char *name, size_t nl, const uint8_t *s, size_t n)
+{
+    if (nl != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if ((uint8_t)name[i] != s[i])
+            return false;
+    }
+    return true;
+}
 
 /* Indexed by actr_msg_type; entry 0 (ACTR_MSG_NONE) is empty. */
 extern const struct mdesc actri_msg_desc[ACTR_MSG_TYPE_COUNT];

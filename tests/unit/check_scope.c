@@ -116,7 +116,8 @@ deadline_body(void *arg)
     actr_scope s;
     int64_t t0 = actr_now();
     ck_assert_actr_ok(actr_move_on_after(&s, 30));
-    ck_assert_int_eq(actr_scope_deadline(&s), t0 + 30);
+    ck_assert_int_ge(actr_scope_deadline(&s), t0 + 30);
+    ck_assert_int_le(actr_scope_deadline(&s), actr_now() + 30);
     ck_assert_actr_err(actr_sleep(60000), ACTR_ECANCELED);
     ck_assert_duration(actr_now() - t0, 29, 3000);
     /* Every later blocking call in the expired scope is cancelled at once. */

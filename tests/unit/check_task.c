@@ -642,6 +642,52 @@ START_TEST(test_iteration_hook_runs_once_after_tasks)
 }
 END_TEST
 
+struct ordered_hook {
+    struct actri_hook hook;
+    int id;
+    int *log;
+    int *pos;
+    actr_event *done;
+};
+
+static void
+ordered_fn(struct actri_hook *h)
+{
+    struct ordered_hook *o = (struct ordered_hook *)(void *)h;
+    o->log[(*o->pos)++] = o->id;
+    if (*o->pos == 3)
+        actr_event_set(o->done);
+}
+
+static int
+hook_order_body(void *arg)
+{
+    (void)arg;
+    int log[3] = {0}, pos = 0;
+    actr_event done = ACTR_EVENT_INIT;
+    struct ordered_hook h[3];
+    for (int i = 0; i < 3; i++) {
+        h[i] = (struct ordered_hook){.id = i + 1, .log = log, .pos = &pos, .done = &done};
+        actri_hook_init(&h[i].hook, ordered_fn);
+    }
+    actri_hook_request(&h[1].hook);
+    actri_hook_request(&h[0].hook);
+    actri_hook_request(&h[2].hook);
+    actri_hook_cancel(&h[2].hook);        /* last one out: the tail moves back */
+    actri_hook_request(&h[2].hook);
+    ck_assert_actr_ok(actr_event_wait(&done, actr_now() + 5000));
+    ck_assert_int_eq(log[0], 2);          /* request order */
+    ck_assert_int_eq(log[1], 1);
+    ck_assert_int_eq(log[2], 3);
+    return 0;
+}
+
+START_TEST(test_iteration_hooks_run_in_request_order)
+{
+    run_main(hook_order_body, NULL);
+}
+END_TEST
+
 struct exitrec {
     struct actri_exit_hook h;
     int *order;
@@ -760,6 +806,7 @@ main(void)
     tcase_add_test(tc, test_stack_size_per_task);
     tcase_add_test(tc, test_deadlock_cancels_main);
     tcase_add_test(tc, test_iteration_hook_runs_once_after_tasks);
+    tcase_add_test(tc, test_iteration_hooks_run_in_request_order);
     tcase_add_test(tc, test_exit_hooks_run_lifo);
     tcase_add_test(tc, test_task_names_and_ids);
     suite_add_tcase(s, tc);

@@ -780,6 +780,46 @@ START_TEST(test_mte_answer_for_refused_message)
 }
 END_TEST
 
+/* Every example frame in runtime/PROTOCOL.md decodes and re-encodes to
+ * the bytes shown, so the document cannot drift from the code. */
+START_TEST(test_protocol_md_examples_roundtrip)
+{
+    FILE *f = fopen(ACTR_TEST_TOP "/runtime/PROTOCOL.md", "r");
+    ck_assert_msg(f != NULL, "runtime/PROTOCOL.md is missing");
+    char line[512];
+    uint8_t *frame = malloc(1 << 16);
+    size_t len = 0, examples = 0;
+    bool in_block = false, hex_block = false;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "```", 3) == 0) {
+            if (in_block && hex_block && len > 0) {
+                roundtrip(frame, len, NULL, "PROTOCOL.md example");
+                examples++;
+            }
+            in_block = !in_block;
+            hex_block = true;
+            len = 0;
+            continue;
+        }
+        if (!in_block || !hex_block)
+            continue;
+        /* hex lines only: anything else makes the block a diagram */
+        size_t n = strspn(line, "0123456789abcdef ");
+        if (n == 0 || (line[n] != '\n' && line[n] != 0)) {
+            hex_block = false;
+            continue;
+        }
+        size_t got;
+        line[n] = 0;
+        hex2bin(line, frame + len, &got);
+        len += got;
+    }
+    fclose(f);
+    free(frame);
+    ck_assert_uint_ge(examples, 15);
+}
+END_TEST
+
 START_TEST(test_names)
 {
     ck_assert_str_eq(actr_msg_type_name(ACTR_MSG_CANCELACK), "CancelAck");
@@ -808,6 +848,7 @@ main(void)
     tcase_add_test(tc, test_encode_error_with_built_relay_path);
     tcase_add_test(tc, test_encode_refuses_invalid_values);
     tcase_add_test(tc, test_names);
+    tcase_add_test(tc, test_protocol_md_examples_roundtrip);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bad_input");
