@@ -29,7 +29,7 @@ struct actr_ipc {
     int wfailed;                 /* writing failed: output is dropped */
     int shaken;                  /* handshake done */
     int in_recv;                 /* a task is receiving */
-    unsigned bad_run;            /* undecodable frames in a row */
+    unsigned bad_frames;         /* undecodable frames so far */
     size_t max_frame, hiwat, lowat;
     actr_addr remote;
     char name[ACTR_ADDR_URL_MAX];/* for log lines: the remote URL */

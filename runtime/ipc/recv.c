@@ -1,8 +1,8 @@
 /* An IPC channel's receive side and the Aid handshake. recv hands out
  * every complete frame already buffered before it reads the socket again,
  * reads in big chunks, and applies the Python system's policy to bad
- * input: undecodable frames are skipped (several in a row end the
- * channel), badly typed messages are answered with MsgTypeError and the
+ * input: undecodable frames are skipped (the fifth on one channel ends
+ * it), badly typed messages are answered with MsgTypeError and the
  * channel stays up, an oversized frame ends it. */
 #define _GNU_SOURCE
 #include "ipc/channel.h"
@@ -100,20 +100,21 @@ static int
 bad_frame(actr_ipc *ipc, int rc, const actr_frame *f, const actr_wire_err *werr)
 {
     if (rc == ACTR_ETYPE) {
-        ipc->bad_run = 0;
         answer_msgtype(ipc, werr);
         return 0;
     }
     ipc->st.frames_skipped++;
-    if (++ipc->bad_run >= ACTR_IPC_MAX_BAD_FRAMES) {
-        actr_log_error(IPC_TAG, "ipc %s: %u undecodable frames in a row (last: %s);"
-                       " closing the channel", ipc->name, ipc->bad_run, werr->what);
+    /* tractor counts them over the channel's life, not in a row: so do we. */
+    if (++ipc->bad_frames >= ACTR_IPC_MAX_BAD_FRAMES) {
+        actr_log_error(IPC_TAG, "ipc %s: %u undecodable frames (last: %s);"
+                       " closing the channel", ipc->name, ipc->bad_frames, werr->what);
         actri_ipc_set_end(ipc, ACTR_EPROTO);
-        return actr_error_set(ACTR_EPROTO, "ipc %s: %u undecodable frames in a row",
-                              ipc->name, ipc->bad_run);
+        return actr_error_set(ACTR_EPROTO, "ipc %s: %u undecodable frames",
+                              ipc->name, ipc->bad_frames);
     }
-    actr_log_warning(IPC_TAG, "ipc %s: skipping an undecodable %zu-byte frame (%u in a"
-                     " row): %s", ipc->name, f->len, ipc->bad_run, werr->what);
+    actr_log_warning(IPC_TAG, "ipc %s: skipping an undecodable %zu-byte frame (%u of"
+                     " %d allowed): %s", ipc->name, f->len, ipc->bad_frames,
+                     ACTR_IPC_MAX_BAD_FRAMES - 1, werr->what);
     return 0;
 }
 
@@ -132,10 +133,8 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
         if (k == 1) {
             ipc->st.frames_recv++;
             rc = actr_msg_decode(f.body, f.len, out, werr);
-            if (rc == 0) {
-                ipc->bad_run = 0;
+            if (rc == 0)
                 return 0;
-            }
             if (raw)
                 return rc;
             if ((rc = bad_frame(ipc, rc, &f, werr)) < 0)

@@ -15,7 +15,7 @@
  * - ACTR_EIO: the transport broke (connection reset, EOF in the middle of
  *   a frame, a write error);
  * - ACTR_EPROTO: the peer broke the protocol (an invalid handshake, too
- *   many undecodable frames in a row);
+ *   too many undecodable frames);
  * - ACTR_ETOOBIG: the peer announced a frame over the size limit.
  * Once ended, a channel stays ended: every later recv and send returns
  * the same code (actr_ipc_status reads it without blocking). Frames fully
@@ -23,7 +23,8 @@
  *
  * Bad input that does not end the channel (what the Python system does):
  * a frame that is not valid msgpack is logged and skipped, and the
- * ACTR_IPC_MAX_BAD_FRAMES-th in a row ends the channel; a valid msgpack
+ * ACTR_IPC_MAX_BAD_FRAMES-th on the channel ends it (counted over the
+ * channel's life, as tractor's transport does); a valid msgpack
  * message of an unknown type or with a wrongly typed field is answered
  * with an Error whose boxed_type_str is "MsgTypeError" on its cid (logged
  * and dropped when it has no cid), and recv goes on with the next frame. */
@@ -100,7 +101,8 @@ ACTR_API ACTR_NODISCARD int actr_addr_list_encode(const actr_addr *addrs, size_t
 
 /* How long a server waits for the peer's Aid, as tractor's server does. */
 #define ACTR_HANDSHAKE_TIMEOUT_MS 10000
-/* Undecodable frames in a row that end a channel (tractor skips 4). */
+/* The undecodable frame that ends a channel (tractor skips 4, then closes;
+ * the count is never reset). */
 #define ACTR_IPC_MAX_BAD_FRAMES 5
 /* Default send high-water mark: buffered bytes past which send blocks. */
 #define ACTR_IPC_HIWAT_DEFAULT ((size_t)512 << 10)
