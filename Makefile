@@ -285,7 +285,7 @@ fuzz:
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRCS))
-$(FUZZ_BINS): $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/compiler.a $(LIBA)
+$(FUZZ_BINS): $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/compiler.a $(compiler_GEN) $(LIBA)
 	$(call say,LD,$@)mkdir -p $(@D)
 	$(Q)$(CC) -fsanitize=fuzzer,address -o $@ $^ $(SYS_LIBS)
 

@@ -12,5 +12,9 @@
 #include "task.h"
 #include "chan.h"
 #include "sync.h"
+#include "codec.h"
+#include "module.h"
+#include "wire.h"
+#include "ipc.h"
 
 #endif
