@@ -175,6 +175,10 @@ task_finish(struct actri_task *t, int rc)
     t->state = T_DONE;
 }
 
+/* Room task_finish needs below the lowest leftover scope (it logs, and
+ * may close nurseries); with less, it runs where it is (best effort). */
+#define FINISH_ROOM (16u * 1024u)
+
 static void
 task_entry(void *arg)
 {
@@ -182,6 +186,21 @@ task_entry(void *arg)
     actri_fiber_started();
     actri_reap();
     int rc = t->sfn ? t->sfn((actr_task_status *)(void *)t, t->arg) : t->fn(t->arg);
+    /* Scopes the body left entered sit in its dead frames, exactly where
+     * the frames of task_finish would go. Before calling anything, move
+     * the stack pointer below the lowest of them, so task_finish can still
+     * read and unlink them. */
+    char *low = NULL;
+    for (struct scope *s = t->scope; s != &t->root; s = s->parent) {
+        char *a = (char *)s;
+        if (a >= t->stack.lo && a < t->stack.hi && (!low || a < low))
+            low = a;
+    }
+    if (low && (size_t)(low - t->stack.lo) > FINISH_ROOM) {
+        char *fp = __builtin_frame_address(0);
+        volatile char *gap = __builtin_alloca((size_t)(fp - low) + 64);
+        gap[0] = 0;
+    }
     task_finish(t, rc);
     actri_switch_final(t);
 }

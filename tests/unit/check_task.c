@@ -251,6 +251,57 @@ START_TEST(test_S15_task_cannot_outlive_nursery)
 }
 END_TEST
 
+/* A body that returns with a deadline scope and a nursery (with a child
+ * inside a scope of its own) still entered: the scopes live in the body's
+ * dead frames, which the runtime must not trample before leaving them. */
+static int
+scope_leaky_child(void *arg)
+{
+    struct counter *c = arg;
+    actr_scope s;
+    ck_assert_actr_ok(actr_move_on_after(&s, 10000));
+    c->n++;
+    return 0;
+}
+
+static int
+scope_leaky_parent(void *arg)
+{
+    struct counter *c = arg;
+    actr_scope outer, inner;
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_move_on_after(&outer, 10000));
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, sleep_then_count, c));
+    ck_assert_actr_ok(actr_scope_enter(&inner, actr_deadline_in(20000), 0));
+    return 0;
+}
+
+static int
+leftover_scopes_body(void *arg)
+{
+    (void)arg;
+    struct counter c = {0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, scope_leaky_child, &c));
+    ck_assert_actr_ok(actr_nursery_spawn(n, scope_leaky_parent, &c));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_int_eq(c.n, 2);
+    /* The loop goes on: no stale timer of a dead scope fires. */
+    ck_assert_actr_ok(actr_sleep(20));
+    actr_stats st;
+    actr_stats_get(&st);
+    ck_assert_uint_eq(st.tasks_live, 1);
+    return 0;
+}
+
+START_TEST(test_S15_task_returning_inside_scopes_leaves_them)
+{
+    run_main(leftover_scopes_body, NULL);
+}
+END_TEST
+
 static int
 slow_cleanup(void *arg)
 {
@@ -797,6 +848,7 @@ main(void)
     tcase_add_test(tc, test_S15_close_deadline_cancels_rest);
     tcase_add_test(tc, test_S15_nursery_cancel_is_not_failure);
     tcase_add_test(tc, test_S15_task_cannot_outlive_nursery);
+    tcase_add_test(tc, test_S15_task_returning_inside_scopes_leaves_them);
     tcase_add_test(tc, test_S15_close_in_cancelled_task);
     tcase_add_test(tc, test_close_out_of_order_refused);
     tcase_add_test(tc, test_S15_start_hands_back_started_value);
