@@ -614,6 +614,41 @@ START_TEST(test_stack_size_per_task)
 }
 END_TEST
 
+static int
+wait_event(void *arg)
+{
+    return actr_event_wait(arg, ACTR_FOREVER);
+}
+
+/* Tasks on the old default size that end after the default grew must not
+ * hand their smaller stacks to tasks spawned with the new default. */
+static int
+default_grows_body(void *arg)
+{
+    (void)arg;
+    actr_event go;
+    actr_event_init(&go);
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < 4; i++)
+        ck_assert_actr_ok(actr_nursery_spawn(n, wait_event, &go));
+    ck_assert_actr_ok(actr_sleep(1));
+    actr_set_default_stack_size(1u << 20);
+    actr_event_set(&go);
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, deep_task, NULL));   /* ~400 KiB */
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    actr_set_default_stack_size(256u << 10);
+    return 0;
+}
+
+START_TEST(test_default_stack_size_change_keeps_pool_consistent)
+{
+    run_main(default_grows_body, NULL);
+}
+END_TEST
+
 /* ------------------------------------------------------------ loop */
 
 static int
@@ -856,6 +891,7 @@ main(void)
     tcase_add_test(tc, test_stacks_return_to_pool);
     tcase_add_test(tc, test_spawn_enomem_when_stack_cannot_map);
     tcase_add_test(tc, test_stack_size_per_task);
+    tcase_add_test(tc, test_default_stack_size_change_keeps_pool_consistent);
     tcase_add_test(tc, test_deadlock_cancels_main);
     tcase_add_test(tc, test_iteration_hook_runs_once_after_tasks);
     tcase_add_test(tc, test_iteration_hooks_run_in_request_order);
