@@ -167,6 +167,31 @@ START_TEST(test_S15_deadline_expiry)
 }
 END_TEST
 
+/* A timeout too large for the clock means no deadline, not an overflow
+ * (signed overflow is undefined; UBSan aborts on it). */
+static int
+huge_timeout_body(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(actr_deadline_in(INT64_MAX), ACTR_FOREVER);
+    ck_assert_int_eq(actr_deadline_in(INT64_MAX - 1), ACTR_FOREVER);
+    actr_scope s;
+    ck_assert_actr_ok(actr_move_on_after(&s, INT64_MAX));
+    ck_assert_int_eq(actr_scope_deadline(&s), ACTR_FOREVER);
+    ck_assert_actr_ok(actr_checkpoint());
+    ck_assert_actr_ok(actr_scope_exit(&s));
+    ck_assert_actr_ok(actr_fail_after(&s, INT64_MAX));
+    ck_assert_actr_ok(actr_sleep(1));
+    ck_assert_actr_ok(actr_scope_exit(&s));
+    return 0;
+}
+
+START_TEST(test_S15_huge_timeout_is_no_deadline)
+{
+    run_main(huge_timeout_body, NULL);
+}
+END_TEST
+
 static int
 own_deadline_body(void *arg)
 {
@@ -431,6 +456,7 @@ main(void)
     tcase_add_test(tc, test_S15_cancel_wakes_fd_wait);
     tcase_add_test(tc, test_S15_cancel_wakes_event_and_lock);
     tcase_add_test(tc, test_S15_deadline_expiry);
+    tcase_add_test(tc, test_S15_huge_timeout_is_no_deadline);
     tcase_add_test(tc, test_call_deadline_is_not_cancellation);
     tcase_add_test(tc, test_S15_nested_inner_deadline_wins);
     tcase_add_test(tc, test_S15_nested_outer_cancel_wins);
