@@ -774,6 +774,62 @@ START_TEST(test_iteration_hooks_run_in_request_order)
 }
 END_TEST
 
+/* A hook that cancels a later hook of the same round (say, a flush that
+ * fails and closes another channel, which frees its hook): the cancelled
+ * one must not run, and the ones after it must. */
+struct cancelling_hook {
+    struct actri_hook hook;
+    int ran[3];
+    struct actri_hook *victim;
+    struct actri_hook *others[3];
+};
+
+static struct cancelling_hook ch_state;
+
+static void
+ch_fn(struct actri_hook *h)
+{
+    for (int i = 0; i < 3; i++)
+        if (ch_state.others[i] == h)
+            ch_state.ran[i]++;
+    if (h == ch_state.others[0] && ch_state.victim)
+        actri_hook_cancel(ch_state.victim);
+}
+
+static int
+hook_cancel_in_round_body(void *arg)
+{
+    (void)arg;
+    struct actri_hook h[3];
+    memset(&ch_state, 0, sizeof ch_state);
+    for (int i = 0; i < 3; i++) {
+        actri_hook_init(&h[i], ch_fn);
+        ch_state.others[i] = &h[i];
+    }
+    ch_state.victim = &h[1];
+    for (int i = 0; i < 3; i++)
+        actri_hook_request(&h[i]);
+    ck_assert_actr_ok(actr_sleep(5));
+    ck_assert_int_eq(ch_state.ran[0], 1);
+    ck_assert_int_eq(ch_state.ran[1], 0);     /* cancelled: never runs */
+    ck_assert_int_eq(ch_state.ran[2], 1);     /* the rest of the round runs */
+    /* And every hook can be requested again. */
+    ch_state.victim = NULL;
+    for (int i = 0; i < 3; i++)
+        actri_hook_request(&h[i]);
+    ck_assert_actr_ok(actr_sleep(5));
+    ck_assert_int_eq(ch_state.ran[0], 2);
+    ck_assert_int_eq(ch_state.ran[1], 1);
+    ck_assert_int_eq(ch_state.ran[2], 2);
+    return 0;
+}
+
+START_TEST(test_iteration_hook_cancelled_by_an_earlier_hook)
+{
+    run_main(hook_cancel_in_round_body, NULL);
+}
+END_TEST
+
 struct exitrec {
     struct actri_exit_hook h;
     int *order;
@@ -895,6 +951,7 @@ main(void)
     tcase_add_test(tc, test_deadlock_cancels_main);
     tcase_add_test(tc, test_iteration_hook_runs_once_after_tasks);
     tcase_add_test(tc, test_iteration_hooks_run_in_request_order);
+    tcase_add_test(tc, test_iteration_hook_cancelled_by_an_earlier_hook);
     tcase_add_test(tc, test_exit_hooks_run_lifo);
     tcase_add_test(tc, test_task_names_and_ids);
     suite_add_tcase(s, tc);
