@@ -9,6 +9,17 @@
 
 #define S actri_sched
 
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+/* A client request, not a call: usable where no call may run. */
+#define VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#endif
+#endif
+#ifndef VG_DEFINED
+#define VG_DEFINED(p, n) ((void)0)
+#endif
+
 uint64_t actri_tasks_spawned;
 
 static void task_entry(void *arg);
@@ -193,6 +204,7 @@ task_entry(void *arg)
     char *low = NULL;
     for (struct scope *s = t->scope; s != &t->root; s = s->parent) {
         char *a = (char *)s;
+        VG_DEFINED(s, sizeof *s);
         if (a >= t->stack.lo && a < t->stack.hi && (!low || a < low))
             low = a;
     }
@@ -200,6 +212,9 @@ task_entry(void *arg)
         char *fp = __builtin_frame_address(0);
         volatile char *gap = __builtin_alloca((size_t)(fp - low) + 64);
         gap[0] = 0;
+        /* valgrind forgets the content of stack it sees allocated. */
+        for (struct scope *s = t->scope; s != &t->root; s = s->parent)
+            VG_DEFINED(s, sizeof *s);
     }
     task_finish(t, rc);
     actri_switch_final(t);
