@@ -130,6 +130,7 @@ struct sched {
     struct actri_task *rq_head, *rq_tail;
     struct actri_hook *hooks;    /* requested iteration hooks, FIFO */
     struct actri_hook *hooks_last;
+    struct actri_hook *hooks_run;   /* rest of the round being run */
     struct actri_task *zombie;   /* ended task whose stack awaits release */
     unsigned budget;             /* task runs left in this drain */
     struct actri_task *main_task;

@@ -85,6 +85,9 @@ actri_stack_set_default(size_t bytes)
         bytes = MIN_STACK;
     st.def = round_up(bytes, st.page);
     actri_stack_pool_drain();
+    /* Stacks of the old size still in use must not join the pool when
+     * they end: the next default-size spawn would take one. */
+    st.pool_map_size = 0;
 }
 
 size_t

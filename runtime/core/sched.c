@@ -212,9 +212,17 @@ actri_hook_cancel(struct actri_hook *h)
             *p = h->next_;
             if (S.hooks_last == h)
                 S.hooks_last = prev;
+            goto out;
+        }
+    }
+    /* Or still waiting in the round being run (cancelled by a hook). */
+    for (struct actri_hook **p = &S.hooks_run; *p; p = &(*p)->next_) {
+        if (*p == h) {
+            *p = h->next_;
             break;
         }
     }
+out:
     h->queued_ = 0;
     h->next_ = NULL;
 }
@@ -222,12 +230,13 @@ actri_hook_cancel(struct actri_hook *h)
 static void
 run_hooks(void)
 {
-    /* Hooks requested while these run go to the next round. */
-    struct actri_hook *list = S.hooks;
+    /* Hooks requested while these run go to the next round. The rest of
+     * this round stays reachable, so a hook may cancel a later one. */
+    S.hooks_run = S.hooks;
     S.hooks = S.hooks_last = NULL;
-    while (list) {
-        struct actri_hook *h = list;
-        list = h->next_;
+    while (S.hooks_run) {
+        struct actri_hook *h = S.hooks_run;
+        S.hooks_run = h->next_;
         h->next_ = NULL;
         h->queued_ = 0;
         h->fn(h);

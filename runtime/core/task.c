@@ -9,6 +9,17 @@
 
 #define S actri_sched
 
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+/* A client request, not a call: usable where no call may run. */
+#define VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#endif
+#endif
+#ifndef VG_DEFINED
+#define VG_DEFINED(p, n) ((void)0)
+#endif
+
 uint64_t actri_tasks_spawned;
 
 static void task_entry(void *arg);
@@ -175,6 +186,10 @@ task_finish(struct actri_task *t, int rc)
     t->state = T_DONE;
 }
 
+/* Room task_finish needs below the lowest leftover scope (it logs, and
+ * may close nurseries); with less, it runs where it is (best effort). */
+#define FINISH_ROOM (16u * 1024u)
+
 static void
 task_entry(void *arg)
 {
@@ -182,6 +197,25 @@ task_entry(void *arg)
     actri_fiber_started();
     actri_reap();
     int rc = t->sfn ? t->sfn((actr_task_status *)(void *)t, t->arg) : t->fn(t->arg);
+    /* Scopes the body left entered sit in its dead frames, exactly where
+     * the frames of task_finish would go. Before calling anything, move
+     * the stack pointer below the lowest of them, so task_finish can still
+     * read and unlink them. */
+    char *low = NULL;
+    for (struct scope *s = t->scope; s != &t->root; s = s->parent) {
+        char *a = (char *)s;
+        VG_DEFINED(s, sizeof *s);
+        if (a >= t->stack.lo && a < t->stack.hi && (!low || a < low))
+            low = a;
+    }
+    if (low && (size_t)(low - t->stack.lo) > FINISH_ROOM) {
+        char *fp = __builtin_frame_address(0);
+        volatile char *gap = __builtin_alloca((size_t)(fp - low) + 64);
+        gap[0] = 0;
+        /* valgrind forgets the content of stack it sees allocated. */
+        for (struct scope *s = t->scope; s != &t->root; s = s->parent)
+            VG_DEFINED(s, sizeof *s);
+    }
     task_finish(t, rc);
     actri_switch_final(t);
 }

@@ -15,5 +15,9 @@ actr_now(void)
 int64_t
 actr_deadline_in(int64_t ms)
 {
-    return ms < 0 ? ACTR_FOREVER : actr_now() + ms;
+    if (ms < 0)
+        return ACTR_FOREVER;
+    int64_t now = actr_now();
+    /* Beyond the clock's range is no deadline, not a signed overflow. */
+    return ms > INT64_MAX - now ? ACTR_FOREVER : now + ms;
 }

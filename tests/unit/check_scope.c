@@ -1,6 +1,8 @@
 /* Cancel scopes and deadlines (SEMANTICS S15, DESIGN.md: timeouts are
  * scopes): cancellation wakes blocked calls, deadlines, nesting, shields. */
+#include <signal.h>
 #include <stdint.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -9,7 +11,8 @@
 #include "core/sched.h"
 
 /* A task that enters its own scope, publishes it, and blocks in `how`. */
-enum how { IN_SLEEP, IN_RECV, IN_FD_WAIT, IN_EVENT, IN_LOCK };
+enum how { IN_SLEEP, IN_RECV, IN_FD_WAIT, IN_EVENT, IN_LOCK, IN_SEND, IN_SEM, IN_CHILD,
+           IN_START };
 
 struct blocked {
     enum how how;
@@ -20,7 +23,28 @@ struct blocked {
     int fd;
     actr_event ev;
     actr_lock lock;
+    actr_sem sem;
+    int pid;
 };
+
+static int
+never_starts(actr_task_status *st, void *arg)
+{
+    (void)st;
+    (void)arg;
+    return actr_sleep_until(ACTR_FOREVER);
+}
+
+static int
+start_blocked(void)
+{
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    int rc = actr_nursery_start(n, never_starts, NULL, NULL, ACTR_FOREVER);
+    ck_assert_int_eq(actr_nursery_ntasks(n), 0);   /* the child ended too */
+    ck_assert_actr_err(actr_nursery_close(n, ACTR_FOREVER), ACTR_ECANCELED);
+    return rc;
+}
 
 static int
 block_in_scope(void *arg)
@@ -29,13 +53,17 @@ block_in_scope(void *arg)
     actr_scope s;
     ck_assert_actr_ok(actr_scope_enter(&s, ACTR_FOREVER, 0));
     b->scope = &s;
-    int v;
+    int v = 7;
     switch (b->how) {
     case IN_SLEEP: b->rc = actr_sleep(60000); break;
     case IN_RECV: b->rc = actr_chan_recv(b->ch, &v, ACTR_FOREVER); break;
     case IN_FD_WAIT: b->rc = actr_fd_wait(b->fd, ACTR_READ, ACTR_FOREVER); break;
     case IN_EVENT: b->rc = actr_event_wait(&b->ev, ACTR_FOREVER); break;
     case IN_LOCK: b->rc = actr_lock_acquire(&b->lock, ACTR_FOREVER); break;
+    case IN_SEND: b->rc = actr_chan_send(b->ch, &v, ACTR_FOREVER); break;
+    case IN_SEM: b->rc = actr_sem_acquire(&b->sem, ACTR_FOREVER); break;
+    case IN_CHILD: b->rc = actr_child_wait(b->pid, &v, ACTR_FOREVER); break;
+    case IN_START: b->rc = start_blocked(); break;
     }
     b->returned_at = actr_now();
     ck_assert(actr_scope_cancel_called(&s));
@@ -57,6 +85,20 @@ cancel_wakes_body(void *arg)
     actr_event_init(&b.ev);
     actr_lock_init(&b.lock);
     ck_assert_actr_ok(actr_lock_acquire(&b.lock, ACTR_FOREVER));  /* held by main */
+    actr_sem_init(&b.sem, 0);
+    b.pid = -1;
+    if (how == IN_SEND) {
+        int full = 1;
+        ck_assert_actr_ok(actr_chan_try_send(b.ch, &full));
+    }
+    if (how == IN_CHILD) {
+        b.pid = fork();
+        ck_assert_int_ge(b.pid, 0);
+        if (b.pid == 0) {
+            pause();
+            _exit(0);
+        }
+    }
 
     actr_nursery *n;
     ck_assert_actr_ok(actr_nursery_open(&n));
@@ -70,6 +112,12 @@ cancel_wakes_body(void *arg)
     ck_assert_actr_err(b.rc, ACTR_ECANCELED);
     ck_assert_duration(b.returned_at - t0, 0, 1000);
 
+    if (b.pid > 0) {
+        int st;
+        ck_assert_int_eq(kill(b.pid, SIGKILL), 0);
+        ck_assert_actr_ok(actr_child_wait(b.pid, &st, actr_now() + 5000));
+        ck_assert(WIFSIGNALED(st));
+    }
     ck_assert_actr_ok(actr_lock_release(&b.lock));
     actr_chan_close(b.ch);
     close(p[0]);
@@ -103,6 +151,89 @@ START_TEST(test_S15_cancel_wakes_event_and_lock)
     enum how h = IN_EVENT;
     run_main(cancel_wakes_body, &h);
     h = IN_LOCK;
+    run_main(cancel_wakes_body, &h);
+}
+END_TEST
+
+/* A wakeup with a value and a cancellation in the same iteration: the
+ * value is delivered (the call returns 0) and the task resumes once; a
+ * cancellation first means no value is handed to the cancelled task. */
+struct racer {
+    actr_chan *ch;
+    actr_sem sem;
+    actr_scope *scope;
+    int got, rc, sem_rc, runs;
+};
+
+static int
+race_recv(void *arg)
+{
+    struct racer *r = arg;
+    actr_scope s;
+    ck_assert_actr_ok(actr_scope_enter(&s, ACTR_FOREVER, 0));
+    r->scope = &s;
+    r->rc = actr_chan_recv(r->ch, &r->got, ACTR_FOREVER);
+    r->runs++;
+    r->sem_rc = actr_sem_acquire(&r->sem, ACTR_FOREVER);
+    r->scope = NULL;
+    ck_assert_actr_ok(actr_scope_exit(&s));
+    return 0;
+}
+
+static int
+wake_cancel_race_body(void *arg)
+{
+    (void)arg;
+    struct racer r = {.rc = 1};
+    actr_sem_init(&r.sem, 0);
+    ck_assert_actr_ok(actr_chan_open(&r.ch, sizeof(int), 1));
+    actr_nursery *n;
+    /* Value first, then the cancellation. */
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, race_recv, &r));
+    ck_assert_actr_ok(actr_sleep(5));
+    int v = 42;
+    ck_assert_actr_ok(actr_chan_try_send(r.ch, &v));
+    actr_scope_cancel(r.scope);
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_actr_ok(r.rc);
+    ck_assert_int_eq(r.got, 42);
+    ck_assert_int_eq(r.runs, 1);
+    ck_assert_actr_err(r.sem_rc, ACTR_ECANCELED);
+    ck_assert_uint_eq(actr_chan_len(r.ch), 0);
+    /* Cancellation first: the value stays in the channel; a semaphore
+     * unit released after it is not lost either. */
+    r = (struct racer){.ch = r.ch, .rc = 1};
+    actr_sem_init(&r.sem, 0);
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, race_recv, &r));
+    ck_assert_actr_ok(actr_sleep(5));
+    actr_scope_cancel(r.scope);
+    ck_assert_actr_ok(actr_chan_try_send(r.ch, &v));
+    actr_sem_release(&r.sem);
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_actr_err(r.rc, ACTR_ECANCELED);
+    ck_assert_uint_eq(actr_chan_len(r.ch), 1);
+    ck_assert_actr_ok(actr_sem_try_acquire(&r.sem));
+    actr_chan_close(r.ch);
+    return 0;
+}
+
+START_TEST(test_S15_wakeup_racing_cancel_keeps_value)
+{
+    run_main(wake_cancel_race_body, NULL);
+}
+END_TEST
+
+START_TEST(test_S15_cancel_wakes_send_sem_child_wait_and_start)
+{
+    enum how h = IN_SEND;
+    run_main(cancel_wakes_body, &h);
+    h = IN_SEM;
+    run_main(cancel_wakes_body, &h);
+    h = IN_CHILD;
+    run_main(cancel_wakes_body, &h);
+    h = IN_START;
     run_main(cancel_wakes_body, &h);
 }
 END_TEST
@@ -164,6 +295,31 @@ deadline_body(void *arg)
 START_TEST(test_S15_deadline_expiry)
 {
     run_main(deadline_body, NULL);
+}
+END_TEST
+
+/* A timeout too large for the clock means no deadline, not an overflow
+ * (signed overflow is undefined; UBSan aborts on it). */
+static int
+huge_timeout_body(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(actr_deadline_in(INT64_MAX), ACTR_FOREVER);
+    ck_assert_int_eq(actr_deadline_in(INT64_MAX - 1), ACTR_FOREVER);
+    actr_scope s;
+    ck_assert_actr_ok(actr_move_on_after(&s, INT64_MAX));
+    ck_assert_int_eq(actr_scope_deadline(&s), ACTR_FOREVER);
+    ck_assert_actr_ok(actr_checkpoint());
+    ck_assert_actr_ok(actr_scope_exit(&s));
+    ck_assert_actr_ok(actr_fail_after(&s, INT64_MAX));
+    ck_assert_actr_ok(actr_sleep(1));
+    ck_assert_actr_ok(actr_scope_exit(&s));
+    return 0;
+}
+
+START_TEST(test_S15_huge_timeout_is_no_deadline)
+{
+    run_main(huge_timeout_body, NULL);
 }
 END_TEST
 
@@ -430,7 +586,10 @@ main(void)
     tcase_add_test(tc, test_S15_cancel_wakes_recv);
     tcase_add_test(tc, test_S15_cancel_wakes_fd_wait);
     tcase_add_test(tc, test_S15_cancel_wakes_event_and_lock);
+    tcase_add_test(tc, test_S15_cancel_wakes_send_sem_child_wait_and_start);
+    tcase_add_test(tc, test_S15_wakeup_racing_cancel_keeps_value);
     tcase_add_test(tc, test_S15_deadline_expiry);
+    tcase_add_test(tc, test_S15_huge_timeout_is_no_deadline);
     tcase_add_test(tc, test_call_deadline_is_not_cancellation);
     tcase_add_test(tc, test_S15_nested_inner_deadline_wins);
     tcase_add_test(tc, test_S15_nested_outer_cancel_wins);

@@ -251,6 +251,57 @@ START_TEST(test_S15_task_cannot_outlive_nursery)
 }
 END_TEST
 
+/* A body that returns with a deadline scope and a nursery (with a child
+ * inside a scope of its own) still entered: the scopes live in the body's
+ * dead frames, which the runtime must not trample before leaving them. */
+static int
+scope_leaky_child(void *arg)
+{
+    struct counter *c = arg;
+    actr_scope s;
+    ck_assert_actr_ok(actr_move_on_after(&s, 10000));
+    c->n++;
+    return 0;
+}
+
+static int
+scope_leaky_parent(void *arg)
+{
+    struct counter *c = arg;
+    actr_scope outer, inner;
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_move_on_after(&outer, 10000));
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, sleep_then_count, c));
+    ck_assert_actr_ok(actr_scope_enter(&inner, actr_deadline_in(20000), 0));
+    return 0;
+}
+
+static int
+leftover_scopes_body(void *arg)
+{
+    (void)arg;
+    struct counter c = {0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, scope_leaky_child, &c));
+    ck_assert_actr_ok(actr_nursery_spawn(n, scope_leaky_parent, &c));
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_int_eq(c.n, 2);
+    /* The loop goes on: no stale timer of a dead scope fires. */
+    ck_assert_actr_ok(actr_sleep(20));
+    actr_stats st;
+    actr_stats_get(&st);
+    ck_assert_uint_eq(st.tasks_live, 1);
+    return 0;
+}
+
+START_TEST(test_S15_task_returning_inside_scopes_leaves_them)
+{
+    run_main(leftover_scopes_body, NULL);
+}
+END_TEST
+
 static int
 slow_cleanup(void *arg)
 {
@@ -563,6 +614,41 @@ START_TEST(test_stack_size_per_task)
 }
 END_TEST
 
+static int
+wait_event(void *arg)
+{
+    return actr_event_wait(arg, ACTR_FOREVER);
+}
+
+/* Tasks on the old default size that end after the default grew must not
+ * hand their smaller stacks to tasks spawned with the new default. */
+static int
+default_grows_body(void *arg)
+{
+    (void)arg;
+    actr_event go;
+    actr_event_init(&go);
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < 4; i++)
+        ck_assert_actr_ok(actr_nursery_spawn(n, wait_event, &go));
+    ck_assert_actr_ok(actr_sleep(1));
+    actr_set_default_stack_size(1u << 20);
+    actr_event_set(&go);
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, deep_task, NULL));   /* ~400 KiB */
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    actr_set_default_stack_size(256u << 10);
+    return 0;
+}
+
+START_TEST(test_default_stack_size_change_keeps_pool_consistent)
+{
+    run_main(default_grows_body, NULL);
+}
+END_TEST
+
 /* ------------------------------------------------------------ loop */
 
 static int
@@ -688,6 +774,62 @@ START_TEST(test_iteration_hooks_run_in_request_order)
 }
 END_TEST
 
+/* A hook that cancels a later hook of the same round (say, a flush that
+ * fails and closes another channel, which frees its hook): the cancelled
+ * one must not run, and the ones after it must. */
+struct cancelling_hook {
+    struct actri_hook hook;
+    int ran[3];
+    struct actri_hook *victim;
+    struct actri_hook *others[3];
+};
+
+static struct cancelling_hook ch_state;
+
+static void
+ch_fn(struct actri_hook *h)
+{
+    for (int i = 0; i < 3; i++)
+        if (ch_state.others[i] == h)
+            ch_state.ran[i]++;
+    if (h == ch_state.others[0] && ch_state.victim)
+        actri_hook_cancel(ch_state.victim);
+}
+
+static int
+hook_cancel_in_round_body(void *arg)
+{
+    (void)arg;
+    struct actri_hook h[3];
+    memset(&ch_state, 0, sizeof ch_state);
+    for (int i = 0; i < 3; i++) {
+        actri_hook_init(&h[i], ch_fn);
+        ch_state.others[i] = &h[i];
+    }
+    ch_state.victim = &h[1];
+    for (int i = 0; i < 3; i++)
+        actri_hook_request(&h[i]);
+    ck_assert_actr_ok(actr_sleep(5));
+    ck_assert_int_eq(ch_state.ran[0], 1);
+    ck_assert_int_eq(ch_state.ran[1], 0);     /* cancelled: never runs */
+    ck_assert_int_eq(ch_state.ran[2], 1);     /* the rest of the round runs */
+    /* And every hook can be requested again. */
+    ch_state.victim = NULL;
+    for (int i = 0; i < 3; i++)
+        actri_hook_request(&h[i]);
+    ck_assert_actr_ok(actr_sleep(5));
+    ck_assert_int_eq(ch_state.ran[0], 2);
+    ck_assert_int_eq(ch_state.ran[1], 1);
+    ck_assert_int_eq(ch_state.ran[2], 2);
+    return 0;
+}
+
+START_TEST(test_iteration_hook_cancelled_by_an_earlier_hook)
+{
+    run_main(hook_cancel_in_round_body, NULL);
+}
+END_TEST
+
 struct exitrec {
     struct actri_exit_hook h;
     int *order;
@@ -797,6 +939,7 @@ main(void)
     tcase_add_test(tc, test_S15_close_deadline_cancels_rest);
     tcase_add_test(tc, test_S15_nursery_cancel_is_not_failure);
     tcase_add_test(tc, test_S15_task_cannot_outlive_nursery);
+    tcase_add_test(tc, test_S15_task_returning_inside_scopes_leaves_them);
     tcase_add_test(tc, test_S15_close_in_cancelled_task);
     tcase_add_test(tc, test_close_out_of_order_refused);
     tcase_add_test(tc, test_S15_start_hands_back_started_value);
@@ -804,9 +947,11 @@ main(void)
     tcase_add_test(tc, test_stacks_return_to_pool);
     tcase_add_test(tc, test_spawn_enomem_when_stack_cannot_map);
     tcase_add_test(tc, test_stack_size_per_task);
+    tcase_add_test(tc, test_default_stack_size_change_keeps_pool_consistent);
     tcase_add_test(tc, test_deadlock_cancels_main);
     tcase_add_test(tc, test_iteration_hook_runs_once_after_tasks);
     tcase_add_test(tc, test_iteration_hooks_run_in_request_order);
+    tcase_add_test(tc, test_iteration_hook_cancelled_by_an_earlier_hook);
     tcase_add_test(tc, test_exit_hooks_run_lifo);
     tcase_add_test(tc, test_task_names_and_ids);
     suite_add_tcase(s, tc);

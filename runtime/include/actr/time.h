@@ -18,8 +18,8 @@ ACTR_BEGIN_DECLS
  * (CLOCK_MONOTONIC). Never fails, never blocks; callable anywhere. */
 ACTR_API int64_t actr_now(void);
 
-/* Returns actr_now() + ms, or ACTR_FOREVER when ms < 0: a relative
- * timeout turned into a deadline. */
+/* Returns actr_now() + ms, or ACTR_FOREVER when ms < 0 or the sum would
+ * overflow: a relative timeout turned into a deadline. */
 ACTR_API int64_t actr_deadline_in(int64_t ms);
 
 ACTR_END_DECLS
