@@ -94,16 +94,6 @@ recv_now(actr_chan *ch, void *elem)
 }
 
 static int
-block(struct actr_waitq *q, struct actri_task *t, void *data, int64_t deadline)
-{
-    struct waiter w = {.task = t, .data = data};
-    actri_waitq_push(q, &w);
-    int rc = actri_park(deadline);
-    actri_waitq_remove(&w);
-    return rc;
-}
-
-static int
 fail(int rc)
 {
     return actri_error_code(rc, rc == ACTR_ETIMEDOUT ? "deadline passed"
@@ -124,7 +114,7 @@ actr_chan_send(actr_chan *ch, const void *elem, int64_t deadline)
         return rc < 0 ? fail(rc) : 0;
     /* Woken with 0 once a receiver took the element (directly or into
      * the buffer); with ACTR_ECLOSED by done/close. */
-    rc = block(&ch->senders, t, (void *)elem, deadline);
+    rc = actri_waitq_block(&ch->senders, t, (void *)elem, deadline);
     return rc < 0 ? fail(rc) : 0;
 }
 
@@ -138,7 +128,7 @@ actr_chan_recv(actr_chan *ch, void *elem, int64_t deadline)
     rc = recv_now(ch, elem);
     if (rc != ACTR_EAGAIN)
         return rc < 0 ? fail(rc) : 0;
-    rc = block(&ch->receivers, t, elem, deadline);
+    rc = actri_waitq_block(&ch->receivers, t, elem, deadline);
     return rc < 0 ? fail(rc) : 0;
 }
 

@@ -174,6 +174,11 @@ void actri_waitq_remove(struct waiter *w);
 /* Unlinks and returns the first waiter whose task is still parked,
  * dropping the ones woken meanwhile (cancelled, timed out). */
 struct waiter *actri_waitq_pop_parked(struct actr_waitq *q);
+/* Parks task t on q (data: what a waker hands over, for channels) until
+ * woken, its deadline or its cancellation; returns the park result with
+ * the waiter unlinked again. */
+int actri_waitq_block(struct actr_waitq *q, struct actri_task *t, void *data,
+                      int64_t deadline);
 
 /* Checks that a blocking call may proceed: ACTR_ESTATE outside a task,
  * ACTR_ECANCELED when cancelled (and records it), else 0. */

@@ -47,11 +47,11 @@ actri_waitq_pop_parked(struct actr_waitq *q)
     return NULL;
 }
 
-/* Parks the current task on q; returns the park result, unlinked. */
-static int
-wait_on(struct actr_waitq *q, struct actri_task *t, int64_t deadline)
+int
+actri_waitq_block(struct actr_waitq *q, struct actri_task *t, void *data,
+                  int64_t deadline)
 {
-    struct waiter w = {.task = t};
+    struct waiter w = {.task = t, .data = data};
     actri_waitq_push(q, &w);
     int rc = actri_park(deadline);
     actri_waitq_remove(&w);
@@ -103,7 +103,7 @@ actr_event_wait(actr_event *e, int64_t deadline)
     if (rc < 0)
         return rc;
     while (!e->set_) {
-        rc = wait_on(&e->waiters_, t, deadline);
+        rc = actri_waitq_block(&e->waiters_, t, NULL, deadline);
         if (rc < 0)
             return fail(rc);
     }
@@ -132,7 +132,7 @@ actr_lock_acquire(actr_lock *l, int64_t deadline)
         l->owner_ = t;
         return 0;
     }
-    rc = wait_on(&l->waiters_, t, deadline);
+    rc = actri_waitq_block(&l->waiters_, t, NULL, deadline);
     if (rc < 0)
         return fail(rc);
     /* Woken with 0 only by a release that handed us the lock. */
@@ -180,7 +180,7 @@ actr_sem_acquire(actr_sem *s, int64_t deadline)
         s->count_--;
         return 0;
     }
-    rc = wait_on(&s->waiters_, t, deadline);
+    rc = actri_waitq_block(&s->waiters_, t, NULL, deadline);
     /* Woken with 0 only by a release that handed us its unit. */
     return rc < 0 ? fail(rc) : 0;
 }
