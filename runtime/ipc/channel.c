@@ -1,0 +1,399 @@
+/* An IPC channel's life and its send side: frames are encoded into one
+ * output buffer per channel and written with one vectored syscall per loop
+ * iteration (an iteration hook), so a burst of small messages costs a few
+ * syscalls; past the high-water mark senders wait, so memory stays bounded
+ * when the peer does not read. */
+#define _GNU_SOURCE
+#include "ipc/channel.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static void flush_hook_cb(struct actri_hook *h);
+static void wio_cb(struct ev_loop *loop, ev_io *w, int revents);
+void actri_ipc_rio_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+int
+actri_ipc_new(int fd, const actr_ipc_opts *opts, const actr_addr *remote,
+              actr_ipc **out)
+{
+    actr_ipc *ipc = calloc(1, sizeof *ipc);
+    if (!ipc)
+        return actr_error_set(ACTR_ENOMEM, "ipc: out of memory for a channel");
+    ipc->fd = fd;
+    ipc->refs = 1;
+    ipc->max_frame = opts && opts->max_frame ? opts->max_frame : ACTR_FRAME_MAX_DEFAULT;
+    ipc->hiwat = opts && opts->hiwat ? opts->hiwat : ACTR_IPC_HIWAT_DEFAULT;
+    ipc->lowat = ipc->hiwat / 2;
+    if (remote) {
+        ipc->remote = *remote;
+        if (actr_addr_format(remote, ipc->name, sizeof ipc->name) < 0)
+            strcpy(ipc->name, "?");
+    } else {
+        strcpy(ipc->name, "?");
+    }
+    actr_frame_reader_init(&ipc->rd, ipc->max_frame);
+    ev_io_init(&ipc->rio, actri_ipc_rio_cb, fd, EV_READ);
+    ipc->rio.data = ipc;
+    ev_io_init(&ipc->wio, wio_cb, fd, EV_WRITE);
+    ipc->wio.data = ipc;
+    actri_hook_init(&ipc->flush_hook, flush_hook_cb);
+    *out = ipc;
+    return 0;
+}
+
+int
+actri_ipc_enter(actr_ipc *ipc)
+{
+    if (!actri_task_self())
+        return actr_error_set(ACTR_ESTATE, "ipc: blocking call outside a task");
+    if (ipc->closing)
+        return actr_error_set(ACTR_ECLOSED, "ipc %s: channel closed", ipc->name);
+    if (actri_cancelled())
+        return actr_error_set(ACTR_ECANCELED, "task cancelled");
+    return 0;
+}
+
+void
+actri_ipc_unref(actr_ipc *ipc)
+{
+    if (--ipc->refs == 0)
+        free(ipc);
+}
+
+/* ------------------------------------------------------------ waiting */
+
+static void
+wake_waiters(actr_ipc *ipc, int rc)
+{
+    struct ipc_waiter *w = ipc->waiters;
+    ipc->waiters = NULL;
+    while (w) {
+        struct ipc_waiter *next = w->next;
+        w->linked = 0;
+        w->next = w->prev = NULL;
+        actri_wake(w->task, rc);
+        w = next;
+    }
+}
+
+/* Parks the current task until the send side makes progress. Returns the
+ * park result; ACTR_ECLOSED when close began meanwhile. */
+static int
+wait_send_side(actr_ipc *ipc, int64_t deadline)
+{
+    struct ipc_waiter w = {ipc->waiters, NULL, actri_task_self(), 1};
+    if (ipc->waiters)
+        ipc->waiters->prev = &w;
+    ipc->waiters = &w;
+    int rc = actri_park(deadline);
+    if (w.linked) {
+        if (w.prev)
+            w.prev->next = w.next;
+        else
+            ipc->waiters = w.next;
+        if (w.next)
+            w.next->prev = w.prev;
+    }
+    if (ipc->closing)
+        return actr_error_set(ACTR_ECLOSED, "ipc %s: channel closed", ipc->name);
+    if (rc < 0)
+        return actr_error_set(rc, rc == ACTR_ETIMEDOUT ? "ipc %s: send deadline passed"
+                              : "task cancelled", ipc->name);
+    return 0;
+}
+
+void
+actri_ipc_set_end(actr_ipc *ipc, int code)
+{
+    if (!ipc->end)
+        ipc->end = code;
+    if (ipc->reader)
+        actri_wake(ipc->reader, 0);
+    wake_waiters(ipc, 0);
+}
+
+/* ------------------------------------------------------------ writing */
+
+/* Drops unwritable output after a write error. */
+static void
+drop_output(actr_ipc *ipc)
+{
+    ipc->wfailed = 1;
+    ipc->out.len = ipc->out_off = 0;
+    actri_hook_cancel(&ipc->flush_hook);
+    if (ev_is_active(&ipc->wio))
+        ev_io_stop(actri_loop(), &ipc->wio);
+}
+
+/* Writes what the socket takes now. Returns 0 when the buffer is empty,
+ * 1 when the socket is full (more to write later), or the end code. */
+static int
+write_some(actr_ipc *ipc)
+{
+    if (ipc->wfailed || ipc->fd < 0)
+        return ipc->end ? ipc->end : ACTR_ECLOSED;
+    while (ipc_pending(ipc) > 0) {
+        struct iovec iov = {ipc->out.ptr + ipc->out_off, ipc_pending(ipc)};
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+        ssize_t n = sendmsg(ipc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ipc->st.write_calls++;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 1;
+            int e = errno;
+            actr_log_warning(IPC_TAG, "ipc %s: write failed: %s; the channel is broken",
+                             ipc->name, strerror(e));
+            drop_output(ipc);
+            actri_ipc_set_end(ipc, ACTR_EIO);
+            return ipc->end;
+        }
+        ipc->st.bytes_sent += (uint64_t)n;
+        ipc->out_off += (size_t)n;
+        if ((size_t)n < iov.iov_len)
+            break;                      /* the socket is full: wait for it */
+    }
+    if (ipc_pending(ipc) == 0) {
+        ipc->out.len = ipc->out_off = 0;
+        return 0;
+    }
+    /* Keep the unwritten tail at the front once it is the smaller part. */
+    if (ipc->out_off >= ipc->out.cap / 2) {
+        actr_wbuf_consume(&ipc->out, ipc->out_off);
+        ipc->out_off = 0;
+    }
+    return 1;
+}
+
+/* Writes, arms the writable watcher when the socket is full, and wakes
+ * the senders once the buffer is below the low-water mark. */
+static void
+flush_now(actr_ipc *ipc)
+{
+    int rc = write_some(ipc);
+    if (rc == 1 && !ev_is_active(&ipc->wio))
+        ev_io_start(actri_loop(), &ipc->wio);
+    if (rc <= 0 || ipc_pending(ipc) <= ipc->lowat)
+        wake_waiters(ipc, 0);
+}
+
+static void
+flush_hook_cb(struct actri_hook *h)
+{
+    actr_ipc *ipc = (actr_ipc *)((char *)h - offsetof(actr_ipc, flush_hook));
+    /* While the writable watcher is armed, it resumes the flush. */
+    if (!ev_is_active(&ipc->wio))
+        flush_now(ipc);
+}
+
+static void
+wio_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)revents;
+    actr_ipc *ipc = w->data;
+    ev_io_stop(loop, w);
+    flush_now(ipc);
+}
+
+int
+actri_ipc_queue(actr_ipc *ipc, const actr_msg *m)
+{
+    size_t len0 = ipc->out.len;
+    int n = actr_msg_encode(m, &ipc->out);
+    if (n < 0)
+        return actr_error_set(n, "ipc %s: cannot encode a %s message: %s", ipc->name,
+                              actr_msg_type_name(m->type) ? actr_msg_type_name(m->type)
+                              : "?", actr_strerror(n));
+    if ((size_t)n - 4 > ipc->max_frame) {
+        ipc->out.len = len0;
+        return actr_error_set(ACTR_ETOOBIG, "ipc %s: a %d-byte %s frame is over the"
+                              " %zu-byte limit", ipc->name, n - 4,
+                              actr_msg_type_name(m->type), ipc->max_frame);
+    }
+    ipc->st.frames_sent++;
+    if (ipc_pending(ipc) > ipc->st.out_peak)
+        ipc->st.out_peak = ipc_pending(ipc);
+    actri_hook_request(&ipc->flush_hook);
+    return 0;
+}
+
+int
+actr_ipc_send(actr_ipc *ipc, const actr_msg *m, int64_t deadline)
+{
+    if (!ipc || !m)
+        return actr_error_set(ACTR_EINVAL, "ipc: send without a channel or message");
+    int rc = actri_ipc_enter(ipc);
+    if (rc < 0)
+        return rc;
+    ipc->refs++;
+    for (;;) {
+        if (ipc->end) {
+            rc = actr_error_set(ipc->end, "ipc %s: channel ended: %s", ipc->name,
+                                actr_strerror(ipc->end));
+            break;
+        }
+        if (ipc_pending(ipc) < ipc->hiwat) {
+            rc = actri_ipc_queue(ipc, m);
+            break;
+        }
+        ipc->st.send_blocked++;
+        if ((rc = wait_send_side(ipc, deadline)) < 0)
+            break;
+    }
+    actri_ipc_unref(ipc);
+    return rc;
+}
+
+int
+actr_ipc_flush(actr_ipc *ipc, int64_t deadline)
+{
+    if (!ipc)
+        return actr_error_set(ACTR_EINVAL, "ipc: flush without a channel");
+    int rc = actri_ipc_enter(ipc);
+    if (rc < 0)
+        return rc;
+    ipc->refs++;
+    for (;;) {
+        if (ipc_pending(ipc) == 0 && !ipc->wfailed) {
+            rc = 0;
+            break;
+        }
+        if (ipc->wfailed) {
+            rc = actr_error_set(ipc->end, "ipc %s: output lost: %s", ipc->name,
+                                actr_strerror(ipc->end));
+            break;
+        }
+        if (!ev_is_active(&ipc->wio))
+            flush_now(ipc);
+        if (ipc_pending(ipc) == 0)
+            continue;
+        if ((rc = wait_send_side(ipc, deadline)) < 0)
+            break;
+    }
+    actri_ipc_unref(ipc);
+    return rc;
+}
+
+int
+actr_ipc_status(const actr_ipc *ipc)
+{
+    if (!ipc)
+        return ACTR_EINVAL;
+    if (ipc->closing)
+        return ACTR_ECLOSED;
+    return ipc->end;
+}
+
+/* ------------------------------------------------------------ close */
+
+/* Writes the rest of the output until deadline, in the closing task. */
+static int
+final_flush(actr_ipc *ipc, int64_t deadline)
+{
+    for (;;) {
+        int rc = write_some(ipc);
+        if (rc <= 0)
+            return rc;
+        rc = actr_fd_wait(ipc->fd, ACTR_WRITE, deadline);
+        if (rc < 0)
+            return actr_error_set(rc, "ipc %s: %zu bytes of output not written at close: %s",
+                                  ipc->name, ipc_pending(ipc), actr_strerror(rc));
+    }
+}
+
+/* Reads what already arrived and is not wanted, so that closing a TCP
+ * socket sends FIN rather than a reset that would make the peer see a
+ * broken transport. Bounded: a peer that keeps sending gets its reset. */
+static void
+discard_input(actr_ipc *ipc)
+{
+    for (int i = 0; i < 4; i++) {
+        uint8_t *dst;
+        size_t avail;
+        if (actr_frame_reader_space(&ipc->rd, &dst, &avail) < 0)
+            return;
+        if (read(ipc->fd, dst, avail) <= 0)
+            return;
+    }
+}
+
+int
+actr_ipc_close(actr_ipc *ipc, int64_t deadline)
+{
+    if (!ipc)
+        return 0;
+    if (ipc->closing)
+        return actr_error_set(ACTR_ESTATE, "ipc %s: closed twice", ipc->name);
+    struct ev_loop *loop = actri_loop();
+    ipc->closing = 1;
+    if (ipc->reader)
+        actri_wake(ipc->reader, ACTR_ECLOSED);
+    wake_waiters(ipc, ACTR_ECLOSED);
+    if (loop) {
+        if (ev_is_active(&ipc->rio))
+            ev_io_stop(loop, &ipc->rio);
+        if (ev_is_active(&ipc->wio))
+            ev_io_stop(loop, &ipc->wio);
+    }
+    actri_hook_cancel(&ipc->flush_hook);
+
+    int rc = 0;
+    if (ipc_pending(ipc) > 0 && !ipc->wfailed)
+        rc = final_flush(ipc, actri_task_self() ? deadline : 0);
+    else if (ipc->wfailed)
+        rc = ipc->end;
+    actr_log_debug(IPC_TAG, "ipc %s: closed (sent %llu frames, received %llu)",
+                   ipc->name, (unsigned long long)ipc->st.frames_sent,
+                   (unsigned long long)ipc->st.frames_recv);
+    if (ipc->fd >= 0) {
+        discard_input(ipc);
+        close(ipc->fd);
+        ipc->fd = -1;
+    }
+    actr_frame_reader_destroy(&ipc->rd);
+    actr_wbuf_destroy(&ipc->out);
+    ipc->out_off = 0;
+    actr_msg_free(&ipc->self);
+    actr_msg_free(&ipc->peer);
+    actri_ipc_unref(ipc);
+    return rc;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+const actr_msg_aid *
+actr_ipc_peer(const actr_ipc *ipc)
+{
+    return ipc && ipc->shaken ? &ipc->peer.u.aid : NULL;
+}
+
+int
+actr_ipc_peer_uid(const actr_ipc *ipc, actr_uid *out)
+{
+    if (!ipc || !out)
+        return ACTR_EINVAL;
+    if (!ipc->shaken)
+        return actr_error_set(ACTR_ESTATE, "ipc %s: no handshake yet", ipc->name);
+    out->name = ipc->peer.u.aid.name;
+    out->uuid = ipc->peer.u.aid.uuid;
+    return 0;
+}
+
+void
+actr_ipc_remote_addr(const actr_ipc *ipc, actr_addr *out)
+{
+    *out = ipc->remote;
+}
+
+void
+actr_ipc_stats_get(const actr_ipc *ipc, actr_ipc_stats *out)
+{
+    *out = ipc->st;
+    out->out_pending = ipc_pending(ipc);
+}

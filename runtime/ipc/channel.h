@@ -1,0 +1,90 @@
+/* ipc/channel.h: what the files of runtime/ipc share: the channel object,
+ * its wait machinery and the socket helpers. Private to ipc/. */
+#ifndef ACTR_IPC_CHANNEL_H
+#define ACTR_IPC_CHANNEL_H
+
+#include <ev.h>
+#include <sys/socket.h>
+
+#include <actr/actr.h>
+#include <actr/ipc.h>
+
+#include "core/sched.h"
+
+#define IPC_TAG "ipc"
+
+/* A task parked on a channel's send side (high-water mark or flush). */
+struct ipc_waiter {
+    struct ipc_waiter *next;
+    struct ipc_waiter *prev;
+    struct actri_task *task;
+    int linked;
+};
+
+struct actr_ipc {
+    int fd;                      /* -1 once closed */
+    int refs;                    /* the owner + every call in progress */
+    int closing;                 /* close began: calls end with ACTR_ECLOSED */
+    int end;                     /* 0, or the code the channel ended with */
+    int wfailed;                 /* writing failed: output is dropped */
+    int shaken;                  /* handshake done */
+    int in_recv;                 /* a task is receiving */
+    unsigned bad_frames;         /* undecodable frames so far */
+    size_t max_frame, hiwat, lowat;
+    actr_addr remote;
+    char name[ACTR_ADDR_URL_MAX];/* for log lines: the remote URL */
+
+    actr_frame_reader rd;
+    ev_io rio;                   /* readable: wakes the receiving task */
+    struct actri_task *reader;   /* parked in recv, or NULL */
+
+    actr_wbuf out;               /* framed output; out.ptr[out_off..len) pending */
+    size_t out_off;
+    ev_io wio;                   /* writable: resumes a flush the socket refused */
+    struct actri_hook flush_hook;/* once per loop iteration, after the tasks */
+    struct ipc_waiter *waiters;  /* senders over the high-water mark, flushers */
+
+    actr_msg self;               /* our Aid (owned copy), type NONE before */
+    actr_msg peer;               /* the peer's Aid (owned copy) */
+    actr_ipc_stats st;
+};
+
+/* Wraps connected non-blocking socket fd in a new channel (fd owned by it
+ * on success only). remote: see actr_ipc_remote_addr. */
+int actri_ipc_new(int fd, const actr_ipc_opts *opts, const actr_addr *remote,
+                  actr_ipc **out);
+
+/* Output bytes buffered and not yet written. */
+static inline size_t
+ipc_pending(const actr_ipc *ipc)
+{
+    return ipc->out.len - ipc->out_off;
+}
+
+/* Ends the channel with code (first code wins), logs nothing, wakes every
+ * task parked on it. */
+void actri_ipc_set_end(actr_ipc *ipc, int code);
+
+/* Encodes m into the output buffer (no high-water check) and schedules
+ * the flush. Returns 0 or an encoding error (recorded as detail). */
+int actri_ipc_queue(actr_ipc *ipc, const actr_msg *m);
+
+/* Common entry checks of a blocking call: the calling task, the closing
+ * state and cancellation. */
+int actri_ipc_enter(actr_ipc *ipc);
+
+/* Drops one reference; frees the struct when close is done with it. */
+void actri_ipc_unref(actr_ipc *ipc);
+
+/* Resolves a to a socket address (TCP names through getaddrinfo). Returns
+ * 0, ACTR_EINVAL, ACTR_ETOOBIG or ACTR_ENOTFOUND (detail recorded). */
+int actri_sock_resolve(const actr_addr *a, struct sockaddr_storage *ss,
+                       socklen_t *len);
+
+/* The actr_addr of a socket address (numeric host for TCP). */
+void actri_sock_to_addr(const struct sockaddr *sa, socklen_t len, actr_addr *out);
+
+/* Sets TCP_NODELAY on a TCP socket (no-op for others). */
+void actri_sock_nodelay(int fd, int family);
+
+#endif

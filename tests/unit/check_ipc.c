@@ -1,0 +1,866 @@
+/* IPC channels between actr tasks: handshake, framed messages both ways
+ * over TCP and Unix sockets, multi-homed listeners (S19), write batching,
+ * backpressure, deadlines, closing while other tasks are blocked (S14). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core_util.h"
+#include "ipc_util.h"
+
+#define SEC 1000
+#define UUID_S "11111111-1111-4111-8111-111111111111"
+#define UUID_C "22222222-2222-4222-8222-222222222222"
+
+/* Listens on one address of the transport kind i (0 tcp, 1 unix). */
+static actr_listener *
+listen_kind(int i, const actr_ipc_opts *opts)
+{
+    actr_addr a;
+    char path[128], url[160];
+    if (i == 0) {
+        ck_assert_actr_ok(actr_addr_parse("tcp://127.0.0.1:0", &a));
+    } else {
+        ipc_test_unix_path(path, sizeof path, url, sizeof url);
+        ck_assert_actr_ok(actr_addr_parse(url, &a));
+    }
+    actr_listener *l;
+    ck_assert_actr_ok(actr_listener_open(&a, 1, opts, &l));
+    return l;
+}
+
+static void
+handshake_as(actr_ipc *ch, const char *name, const char *uuid)
+{
+    actr_msg aid;
+    ipc_test_aid(&aid, name, uuid);
+    ck_assert_actr_ok(actr_ipc_handshake(ch, &aid.u.aid, actr_deadline_in(5 * SEC)));
+}
+
+static actr_ipc *
+dial(const actr_listener *l, size_t i, const actr_ipc_opts *opts)
+{
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_ipc_connect(actr_listener_addr(l, i), opts, &ch,
+                                       actr_deadline_in(5 * SEC)));
+    handshake_as(ch, "client", UUID_C);
+    return ch;
+}
+
+/* ------------------------------------------------------------ echo */
+
+struct echo {
+    actr_listener *l;
+    int kind;
+    int n;
+    int served;
+};
+
+/* Accepts one peer, checks its uid, echoes every Yield until it closes. */
+static int
+echo_server(void *arg)
+{
+    struct echo *e = arg;
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_listener_accept(e->l, &ch, actr_deadline_in(5 * SEC)));
+    handshake_as(ch, "server", UUID_S);
+    actr_uid peer;
+    ck_assert_actr_ok(actr_ipc_peer_uid(ch, &peer));
+    ck_assert_int_eq((int)peer.name.len, 6);
+    ck_assert_mem_eq(peer.name.ptr, "client", 6);
+    ck_assert_mem_eq(peer.uuid.ptr, UUID_C, 36);
+    ck_assert(actr_ipc_peer(ch)->has_pid);
+    int rc;
+    actr_msg m;
+    while ((rc = actr_ipc_recv(ch, &m, actr_deadline_in(5 * SEC))) == 0) {
+        ck_assert_int_eq(m.type, ACTR_MSG_YIELD);
+        ck_assert_actr_ok(actr_ipc_send(ch, &m, actr_deadline_in(5 * SEC)));
+        e->served++;
+    }
+    ck_assert_actr_err(rc, ACTR_ECLOSED);   /* the client closed cleanly */
+    ck_assert_actr_err(actr_ipc_status(ch), ACTR_ECLOSED);
+    ck_assert_actr_ok(actr_ipc_close(ch, actr_deadline_in(SEC)));
+    return 0;
+}
+
+static int
+echo_main(void *arg)
+{
+    struct echo *e = arg;
+    actr_nursery *n;
+    e->l = listen_kind(e->kind, NULL);
+    ck_assert_uint_ne(e->kind == 0 ? actr_listener_addr(e->l, 0)->port : 1, 0);
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, echo_server, e));
+    actr_ipc *ch = dial(e->l, 0, NULL);
+    actr_uid peer;
+    ck_assert_actr_ok(actr_ipc_peer_uid(ch, &peer));
+    ck_assert_mem_eq(peer.name.ptr, "server", 6);
+    for (int i = 0; i < e->n; i++) {
+        uint8_t scratch[9];
+        actr_msg y;
+        ipc_test_yield(&y, "echo", (uint64_t)i, scratch);
+        ck_assert_actr_ok(actr_ipc_send(ch, &y, actr_deadline_in(5 * SEC)));
+        actr_msg back;
+        ck_assert_actr_ok(actr_ipc_recv(ch, &back, actr_deadline_in(5 * SEC)));
+        ck_assert_int_eq(back.type, ACTR_MSG_YIELD);
+        ck_assert_int_eq(ipc_test_uint(&back.u.yield.pld), i);
+        ck_assert_mem_eq(back.u.yield.cid.ptr, "echo", 4);
+    }
+    ck_assert_actr_ok(actr_ipc_close(ch, actr_deadline_in(SEC)));
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(10 * SEC)));
+    ck_assert_int_eq(e->served, e->n);
+    actr_listener_close(e->l);
+    return 0;
+}
+
+START_TEST(test_ipc_echo_roundtrip)
+{
+    int fds = ipc_test_fd_count();
+    struct echo e = {NULL, _i, 500, 0};
+    run_main(echo_main, &e);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+/* ------------------------------------------------------------ S19 */
+
+static int
+ipv6_loopback(void)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+struct multi {
+    actr_listener *l;
+    int accepted;
+};
+
+static int
+accept_and_greet(void *arg)
+{
+    struct multi *m = arg;
+    for (size_t i = 0; i < actr_listener_naddrs(m->l); i++) {
+        actr_ipc *ch;
+        ck_assert_actr_ok(actr_listener_accept(m->l, &ch, actr_deadline_in(5 * SEC)));
+        handshake_as(ch, "server", UUID_S);
+        actr_msg y;
+        ck_assert_actr_ok(actr_ipc_recv(ch, &y, actr_deadline_in(5 * SEC)));
+        ck_assert_actr_ok(actr_ipc_send(ch, &y, actr_deadline_in(5 * SEC)));
+        ck_assert_actr_ok(actr_ipc_close(ch, actr_deadline_in(SEC)));
+        m->accepted++;
+    }
+    return 0;
+}
+
+static int
+multihome_main(void *arg)
+{
+    struct multi *m = arg;
+    char path[128], url[160];
+    ipc_test_unix_path(path, sizeof path, url, sizeof url);
+    actr_addr addrs[3];
+    size_t n = 0;
+    ck_assert_actr_ok(actr_addr_parse("tcp://127.0.0.1:0", &addrs[n++]));
+    ck_assert_actr_ok(actr_addr_parse(url, &addrs[n++]));
+    if (ipv6_loopback())
+        ck_assert_actr_ok(actr_addr_parse("tcp://[::1]:0", &addrs[n++]));
+    ck_assert_actr_ok(actr_listener_open(addrs, n, NULL, &m->l));
+    ck_assert_uint_eq(actr_listener_naddrs(m->l), n);
+    ck_assert_ptr_null(actr_listener_addr(m->l, n));
+    /* The ports really bound are reported. */
+    ck_assert_uint_ne(actr_listener_addr(m->l, 0)->port, 0);
+    ck_assert_str_eq(actr_listener_addr(m->l, 0)->host, "127.0.0.1");
+    ck_assert_str_eq(actr_listener_addr(m->l, 1)->path, path);
+    if (n == 3) {
+        ck_assert_uint_ne(actr_listener_addr(m->l, 2)->port, 0);
+        ck_assert_str_eq(actr_listener_addr(m->l, 2)->host, "::1");
+    }
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert(S_ISSOCK(st.st_mode));
+
+    actr_nursery *nu;
+    ck_assert_actr_ok(actr_nursery_open(&nu));
+    ck_assert_actr_ok(actr_nursery_spawn(nu, accept_and_greet, m));
+    /* Each address reachable, one after the other. */
+    for (size_t i = 0; i < n; i++) {
+        actr_ipc *ch = dial(m->l, i, NULL);
+        actr_addr ra;
+        actr_ipc_remote_addr(ch, &ra);
+        ck_assert_int_eq(ra.kind, actr_listener_addr(m->l, i)->kind);
+        uint8_t scratch[9];
+        actr_msg y, back;
+        ipc_test_yield(&y, "multi", i, scratch);
+        ck_assert_actr_ok(actr_ipc_send(ch, &y, actr_deadline_in(5 * SEC)));
+        ck_assert_actr_ok(actr_ipc_recv(ch, &back, actr_deadline_in(5 * SEC)));
+        ck_assert_int_eq(ipc_test_uint(&back.u.yield.pld), (int)i);
+        ck_assert_actr_ok(actr_ipc_close(ch, 0));
+    }
+    ck_assert_actr_ok(actr_nursery_close(nu, actr_deadline_in(10 * SEC)));
+    ck_assert_int_eq(m->accepted, (int)n);
+    actr_listener_close(m->l);
+    /* Closing removed the socket file it created. */
+    ck_assert_int_ne(stat(path, &st), 0);
+    return 0;
+}
+
+START_TEST(test_S19_listener_multihomed)
+{
+    int fds = ipc_test_fd_count();
+    struct multi m = {NULL, 0};
+    run_main(multihome_main, &m);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+/* ------------------------------------------------------------ burst */
+
+#define BURST 100000
+
+struct burst {
+    int kind;
+    actr_listener *l;
+    int64_t got;
+    int in_order;
+    actr_ipc_stats rx;
+};
+
+static int
+burst_server(void *arg)
+{
+    struct burst *b = arg;
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_listener_accept(b->l, &ch, actr_deadline_in(5 * SEC)));
+    handshake_as(ch, "server", UUID_S);
+    actr_msg m;
+    int rc;
+    b->in_order = 1;
+    while ((rc = actr_ipc_recv(ch, &m, actr_deadline_in(20 * SEC))) == 0) {
+        if (ipc_test_uint(&m.u.yield.pld) != b->got % 60000)
+            b->in_order = 0;
+        b->got++;
+    }
+    ck_assert_actr_err(rc, ACTR_ECLOSED);
+    actr_ipc_stats_get(ch, &b->rx);
+    actr_ipc_close(ch, 0);
+    return 0;
+}
+
+static int
+burst_main(void *arg)
+{
+    struct burst *b = arg;
+    actr_nursery *n;
+    b->l = listen_kind(b->kind, NULL);
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, burst_server, b));
+    actr_ipc *ch = dial(b->l, 0, NULL);
+    for (int i = 0; i < BURST; i++) {
+        uint8_t scratch[9];
+        actr_msg y;
+        ipc_test_yield(&y, "b", (uint64_t)(i % 60000), scratch);
+        ck_assert_actr_ok(actr_ipc_send(ch, &y, actr_deadline_in(10 * SEC)));
+    }
+    ck_assert_actr_ok(actr_ipc_flush(ch, actr_deadline_in(10 * SEC)));
+    actr_ipc_stats tx;
+    actr_ipc_stats_get(ch, &tx);
+    ck_assert_actr_ok(actr_ipc_close(ch, actr_deadline_in(SEC)));
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(30 * SEC)));
+    actr_listener_close(b->l);
+
+    ck_assert_int_eq(b->got, BURST);
+    ck_assert(b->in_order);
+    ck_assert_uint_eq(tx.frames_sent, BURST + 1);          /* + the Aid */
+    ck_assert_uint_eq(b->rx.frames_recv, BURST + 1);
+    ck_assert_uint_eq(tx.bytes_sent, b->rx.bytes_recv);
+    /* Batching: far fewer write syscalls than frames, and reads likewise. */
+    ck_assert_msg(tx.write_calls * 50 < BURST, "%llu writes for %d frames",
+                  (unsigned long long)tx.write_calls, BURST);
+    ck_assert_msg(b->rx.read_calls * 50 < BURST, "%llu reads for %d frames",
+                  (unsigned long long)b->rx.read_calls, BURST);
+    return 0;
+}
+
+START_TEST(test_ipc_burst_batched_in_order)
+{
+    int fds = ipc_test_fd_count();
+    struct burst b;
+    memset(&b, 0, sizeof b);
+    b.kind = _i;
+    run_main(burst_main, &b);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+/* ------------------------------------------------------------ backpressure */
+
+struct bp {
+    int kind;
+    actr_listener *l;
+    actr_event may_read;
+    int64_t got;
+};
+
+/* Accepts, then reads nothing until told to, then drains everything. */
+static int
+slow_server(void *arg)
+{
+    struct bp *b = arg;
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_listener_accept(b->l, &ch, actr_deadline_in(5 * SEC)));
+    handshake_as(ch, "server", UUID_S);
+    ck_assert_actr_ok(actr_event_wait(&b->may_read, actr_deadline_in(20 * SEC)));
+    actr_msg m;
+    int rc;
+    while ((rc = actr_ipc_recv(ch, &m, actr_deadline_in(20 * SEC))) == 0)
+        b->got++;
+    ck_assert_actr_err(rc, ACTR_ECLOSED);
+    actr_ipc_close(ch, 0);
+    return 0;
+}
+
+static int
+backpressure_main(void *arg)
+{
+    struct bp *b = arg;
+    const actr_ipc_opts opts = {0, 64 << 10};
+    actr_nursery *n;
+    b->l = listen_kind(b->kind, NULL);
+    actr_event_init(&b->may_read);
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, slow_server, b));
+    actr_ipc *ch = dial(b->l, 0, &opts);
+    /* Send until the sender is held back: the peer reads nothing, so the
+     * kernel buffers fill and then our high-water mark stops us. */
+    int64_t sent = 0;
+    int rc;
+    char cid[64];
+    memset(cid, 'c', sizeof cid - 1);
+    cid[sizeof cid - 1] = 0;
+    for (;;) {
+        uint8_t scratch[9];
+        actr_msg y;
+        ipc_test_yield(&y, cid, (uint64_t)(sent % 100), scratch);
+        rc = actr_ipc_send(ch, &y, actr_deadline_in(300));
+        if (rc < 0)
+            break;
+        sent++;
+        ck_assert_int_lt(sent, 10 * 1000 * 1000);   /* would mean no backpressure */
+    }
+    ck_assert_actr_err(rc, ACTR_ETIMEDOUT);
+    actr_ipc_stats st;
+    actr_ipc_stats_get(ch, &st);
+    ck_assert_uint_ge(st.send_blocked, 1);
+    ck_assert_uint_ge(st.out_pending, opts.hiwat / 2);   /* above the low-water mark */
+    ck_assert_uint_lt(st.out_peak, opts.hiwat + 200);  /* one frame past the mark, at most */
+    /* The channel still works: once the peer reads, everything arrives. */
+    actr_event_set(&b->may_read);
+    ck_assert_actr_ok(actr_ipc_flush(ch, actr_deadline_in(20 * SEC)));
+    ck_assert_actr_ok(actr_ipc_close(ch, actr_deadline_in(SEC)));
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(30 * SEC)));
+    ck_assert_int_eq(b->got, sent);
+    actr_listener_close(b->l);
+    return 0;
+}
+
+START_TEST(test_ipc_backpressure_bounds_memory)
+{
+    int fds = ipc_test_fd_count();
+    struct bp b;
+    memset(&b, 0, sizeof b);
+    b.kind = _i;
+    run_main(backpressure_main, &b);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+/* ------------------------------------------------------------ closing */
+
+struct blocked {
+    actr_ipc *ch;
+    int rc;
+    int64_t ms;
+    int send;      /* block in send (over the high-water mark) instead of recv */
+};
+
+static int
+blocked_task(void *arg)
+{
+    struct blocked *b = arg;
+    int64_t t0 = actr_now();
+    if (b->send) {
+        uint8_t scratch[9];
+        actr_msg y;
+        ipc_test_yield(&y, "x", 1, scratch);
+        do
+            b->rc = actr_ipc_send(b->ch, &y, actr_deadline_in(10 * SEC));
+        while (b->rc == 0);
+    } else {
+        actr_msg m;
+        b->rc = actr_ipc_recv(b->ch, &m, actr_deadline_in(10 * SEC));
+    }
+    b->ms = actr_now() - t0;
+    return 0;
+}
+
+struct closing {
+    int kind;
+    int send;
+};
+
+static int
+idle_server(void *arg)
+{
+    actr_listener *l = arg;
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_listener_accept(l, &ch, actr_deadline_in(5 * SEC)));
+    handshake_as(ch, "server", UUID_S);
+    actr_msg m;
+    /* Reads nothing for a while, then drains until the client is gone. */
+    ck_assert_actr_ok(actr_sleep(400));
+    while (actr_ipc_recv(ch, &m, actr_deadline_in(10 * SEC)) == 0)
+        ;
+    actr_ipc_close(ch, 0);
+    return 0;
+}
+
+static int
+close_while_blocked_main(void *arg)
+{
+    struct closing *c = arg;
+    const actr_ipc_opts opts = {0, 4096};
+    actr_listener *l = listen_kind(c->kind, NULL);
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, idle_server, l));
+    actr_ipc *ch = dial(l, 0, &opts);
+    struct blocked b = {ch, 1, 0, c->send};
+    ck_assert_actr_ok(actr_nursery_spawn(n, blocked_task, &b));
+    ck_assert_actr_ok(actr_sleep(100));
+    ck_assert_int_eq(b.rc, c->send ? 0 : 1);    /* still blocked */
+    actr_ipc_close(ch, 0);
+    ck_assert_actr_ok(actr_sleep(50));
+    ck_assert_actr_err(b.rc, ACTR_ECLOSED);
+    ck_assert_duration(b.ms, 90, 1000);
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(10 * SEC)));
+    actr_listener_close(l);
+    return 0;
+}
+
+START_TEST(test_S14_close_wakes_blocked_recv)
+{
+    int fds = ipc_test_fd_count();
+    struct closing c = {_i, 0};
+    run_main(close_while_blocked_main, &c);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+START_TEST(test_S14_close_wakes_blocked_send)
+{
+    int fds = ipc_test_fd_count();
+    struct closing c = {_i, 1};
+    run_main(close_while_blocked_main, &c);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+/* Both ends of a clean close: frames sent before it all arrive, then the
+ * receiver sees ACTR_ECLOSED (not a broken transport). */
+static int
+clean_close_server(void *arg)
+{
+    actr_listener *l = arg;
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_listener_accept(l, &ch, actr_deadline_in(5 * SEC)));
+    handshake_as(ch, "server", UUID_S);
+    for (int i = 0; i < 3; i++) {
+        uint8_t scratch[9];
+        actr_msg y;
+        ipc_test_yield(&y, "last", (uint64_t)i, scratch);
+        ck_assert_actr_ok(actr_ipc_send(ch, &y, actr_deadline_in(5 * SEC)));
+    }
+    /* close flushes what is buffered */
+    ck_assert_actr_ok(actr_ipc_close(ch, actr_deadline_in(5 * SEC)));
+    return 0;
+}
+
+static int
+clean_close_main(void *arg)
+{
+    int kind = *(int *)arg;
+    actr_listener *l = listen_kind(kind, NULL);
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, clean_close_server, l));
+    actr_ipc *ch = dial(l, 0, NULL);
+    ck_assert_actr_ok(actr_sleep(100));     /* the server is gone by now */
+    actr_msg m;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_actr_ok(actr_ipc_recv(ch, &m, actr_deadline_in(5 * SEC)));
+        ck_assert_int_eq(ipc_test_uint(&m.u.yield.pld), i);
+    }
+    ck_assert_actr_err(actr_ipc_recv(ch, &m, actr_deadline_in(5 * SEC)), ACTR_ECLOSED);
+    ck_assert_actr_err(actr_ipc_recv(ch, &m, actr_deadline_in(5 * SEC)), ACTR_ECLOSED);
+    uint8_t scratch[9];
+    actr_msg y;
+    ipc_test_yield(&y, "late", 0, scratch);
+    ck_assert_actr_err(actr_ipc_send(ch, &y, 0), ACTR_ECLOSED);
+    actr_ipc_close(ch, 0);
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(10 * SEC)));
+    actr_listener_close(l);
+    return 0;
+}
+
+START_TEST(test_ipc_clean_close_delivers_then_eclosed)
+{
+    int fds = ipc_test_fd_count();
+    int kind = _i;
+    run_main(clean_close_main, &kind);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+/* ------------------------------------------------------------ deadlines */
+
+static int
+recv_deadline_main(void *arg)
+{
+    int kind = *(int *)arg;
+    actr_listener *l = listen_kind(kind, NULL);
+    actr_ipc *cli;
+    ck_assert_actr_ok(actr_ipc_connect(actr_listener_addr(l, 0), NULL, &cli,
+                                       actr_deadline_in(5 * SEC)));
+    actr_ipc *srv;
+    ck_assert_actr_ok(actr_listener_accept(l, &srv, actr_deadline_in(5 * SEC)));
+    actr_msg m;
+    int64_t t0 = actr_now();
+    ck_assert_actr_err(actr_ipc_recv(srv, &m, actr_deadline_in(100)), ACTR_ETIMEDOUT);
+    ck_assert_duration(actr_now() - t0, 90, 1000);
+    ck_assert_actr_err(actr_ipc_recv(srv, &m, 0), ACTR_ETIMEDOUT);   /* poll */
+    ck_assert_int_eq(actr_ipc_status(srv), 0);                     /* still fine */
+    /* a scope's cancellation reaches a blocked recv */
+    actr_scope s;
+    ck_assert_actr_ok(actr_move_on_after(&s, 50));
+    ck_assert_actr_err(actr_ipc_recv(srv, &m, ACTR_FOREVER), ACTR_ECANCELED);
+    ck_assert_actr_ok(actr_scope_exit(&s));
+    /* accept with nobody coming */
+    actr_ipc *none;
+    ck_assert_actr_err(actr_listener_accept(l, &none, actr_deadline_in(50)), ACTR_ETIMEDOUT);
+    actr_ipc_close(cli, 0);
+    actr_ipc_close(srv, 0);
+    actr_listener_close(l);
+    return 0;
+}
+
+START_TEST(test_ipc_recv_deadline_and_cancel)
+{
+    int fds = ipc_test_fd_count();
+    int kind = _i;
+    run_main(recv_deadline_main, &kind);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+/* A handshake the peer never answers ends at its deadline. */
+static int
+handshake_timeout_main(void *arg)
+{
+    int kind = *(int *)arg;
+    actr_listener *l = listen_kind(kind, NULL);
+    actr_ipc *cli, *srv;
+    ck_assert_actr_ok(actr_ipc_connect(actr_listener_addr(l, 0), NULL, &cli,
+                                       actr_deadline_in(5 * SEC)));
+    ck_assert_actr_ok(actr_listener_accept(l, &srv, actr_deadline_in(5 * SEC)));
+    actr_msg aid;
+    ipc_test_aid(&aid, "server", UUID_S);
+    int64_t t0 = actr_now();
+    ck_assert_actr_err(actr_ipc_handshake(srv, &aid.u.aid, actr_deadline_in(150)),
+                       ACTR_ETIMEDOUT);
+    ck_assert_duration(actr_now() - t0, 140, 1500);
+    ck_assert_ptr_null(actr_ipc_peer(srv));
+    ck_assert_actr_err(actr_ipc_status(srv), ACTR_ETIMEDOUT);
+    actr_ipc_close(srv, 0);
+    /* The silent side reads the server's Aid, then the clean close. */
+    actr_msg m;
+    ck_assert_actr_ok(actr_ipc_recv(cli, &m, actr_deadline_in(5 * SEC)));
+    ck_assert_int_eq(m.type, ACTR_MSG_AID);
+    ck_assert_actr_err(actr_ipc_recv(cli, &m, actr_deadline_in(5 * SEC)), ACTR_ECLOSED);
+    actr_ipc_close(cli, 0);
+    actr_listener_close(l);
+    return 0;
+}
+
+START_TEST(test_ipc_handshake_timeout)
+{
+    int fds = ipc_test_fd_count();
+    int kind = _i;
+    run_main(handshake_timeout_main, &kind);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+/* A TCP listener with a full backlog drops SYNs: connect waits, and its
+ * deadline ends the wait. */
+static int
+connect_deadline_main(void *arg)
+{
+    (void)arg;
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(lfd, 0), 0);
+    socklen_t sl = sizeof sa;
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+    int fill[3];
+    for (int i = 0; i < 3; i++) {
+        fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        (void)connect(fill[i], (struct sockaddr *)&sa, sizeof sa);
+    }
+    ck_assert_actr_ok(actr_sleep(50));
+    actr_addr a;
+    char url[64];
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+    ck_assert_actr_ok(actr_addr_parse(url, &a));
+    actr_ipc *ch = NULL;
+    int64_t t0 = actr_now();
+    ck_assert_actr_err(actr_ipc_connect(&a, NULL, &ch, actr_deadline_in(200)), ACTR_ETIMEDOUT);
+    ck_assert_duration(actr_now() - t0, 190, 2000);
+    ck_assert_ptr_null(ch);
+    for (int i = 0; i < 3; i++)
+        close(fill[i]);
+    close(lfd);
+    return 0;
+}
+
+START_TEST(test_ipc_connect_deadline)
+{
+    int fds = ipc_test_fd_count();
+    run_main(connect_deadline_main, NULL);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+static int
+connect_refused_main(void *arg)
+{
+    (void)arg;
+    /* A port nobody listens on: bind one, note it, close it. */
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t sl = sizeof sa;
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    close(fd);
+    char url[160], path[128];
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+    actr_addr a;
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_addr_parse(url, &a));
+    ck_assert_actr_err(actr_ipc_connect(&a, NULL, &ch, actr_deadline_in(5 * SEC)),
+                       ACTR_ECONNREFUSED);
+    ck_assert_ptr_nonnull(strstr(actr_last_error()->message, url));
+    ipc_test_unix_path(path, sizeof path, url, sizeof url);
+    ck_assert_actr_ok(actr_addr_parse(url, &a));
+    ck_assert_actr_err(actr_ipc_connect(&a, NULL, &ch, actr_deadline_in(5 * SEC)),
+                       ACTR_ECONNREFUSED);
+    ck_assert_actr_ok(actr_addr_parse("tcp://no-such-host.invalid:1", &a));
+    ck_assert_actr_err(actr_ipc_connect(&a, NULL, &ch, actr_deadline_in(5 * SEC)),
+                       ACTR_ENOTFOUND);
+    return 0;
+}
+
+START_TEST(test_ipc_connect_refused)
+{
+    int fds = ipc_test_fd_count();
+    run_main(connect_refused_main, NULL);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+/* ------------------------------------------------------------ misc */
+
+/* A frame over the limit is refused at send, and the channel lives on. */
+static int
+too_big_main(void *arg)
+{
+    int kind = *(int *)arg;
+    const actr_ipc_opts opts = {256, 0};
+    actr_listener *l = listen_kind(kind, &opts);
+    actr_ipc *cli, *srv;
+    ck_assert_actr_ok(actr_ipc_connect(actr_listener_addr(l, 0), &opts, &cli,
+                                       actr_deadline_in(5 * SEC)));
+    ck_assert_actr_ok(actr_listener_accept(l, &srv, actr_deadline_in(5 * SEC)));
+    uint8_t big[400];
+    big[0] = 0xc5;
+    big[1] = 0x01;
+    big[2] = 0x80;           /* bin16 of 384 bytes */
+    memset(big + 3, 7, sizeof big - 3);
+    actr_msg y;
+    memset(&y, 0, sizeof y);
+    y.type = ACTR_MSG_YIELD;
+    y.u.yield.cid = (actr_str){"big", 3};
+    y.u.yield.pld = (actr_any){big, 3 + 384};
+    ck_assert_actr_err(actr_ipc_send(cli, &y, actr_deadline_in(SEC)), ACTR_ETOOBIG);
+    ck_assert_int_eq(actr_ipc_status(cli), 0);
+    uint8_t scratch[9];
+    ipc_test_yield(&y, "small", 5, scratch);
+    ck_assert_actr_ok(actr_ipc_send(cli, &y, actr_deadline_in(SEC)));
+    actr_msg m;
+    ck_assert_actr_ok(actr_ipc_recv(srv, &m, actr_deadline_in(5 * SEC)));
+    ck_assert_int_eq(ipc_test_uint(&m.u.yield.pld), 5);
+    actr_ipc_stats st;
+    actr_ipc_stats_get(cli, &st);
+    ck_assert_uint_eq(st.frames_sent, 1);
+    actr_ipc_close(cli, 0);
+    actr_ipc_close(srv, 0);
+    actr_listener_close(l);
+    return 0;
+}
+
+START_TEST(test_ipc_send_too_big_refused)
+{
+    int fds = ipc_test_fd_count();
+    int kind = _i;
+    run_main(too_big_main, &kind);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+struct acc {
+    actr_listener *l;
+    int rc;
+};
+
+static int
+accept_forever(void *arg)
+{
+    struct acc *a = arg;
+    actr_ipc *ch;
+    a->rc = actr_listener_accept(a->l, &ch, actr_deadline_in(10 * SEC));
+    return 0;
+}
+
+static int
+listener_close_main(void *arg)
+{
+    int kind = *(int *)arg;
+    struct acc a = {listen_kind(kind, NULL), 1};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, accept_forever, &a));
+    ck_assert_actr_ok(actr_sleep(50));
+    int64_t t0 = actr_now();
+    actr_listener_close(a.l);
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(5 * SEC)));
+    ck_assert_actr_err(a.rc, ACTR_ECLOSED);
+    ck_assert_duration(actr_now() - t0, 0, 500);
+    return 0;
+}
+
+START_TEST(test_ipc_listener_close_wakes_accept)
+{
+    int fds = ipc_test_fd_count();
+    int kind = _i;
+    run_main(listener_close_main, &kind);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+static int
+addr_in_use_main(void *arg)
+{
+    (void)arg;
+    actr_listener *l1 = listen_kind(0, NULL), *l2 = listen_kind(1, NULL), *l3;
+    /* Same TCP port twice, same live UNIX path twice. */
+    ck_assert_actr_err(actr_listener_open(actr_listener_addr(l1, 0), 1, NULL, &l3),
+                       ACTR_EADDRINUSE);
+    ck_assert_actr_err(actr_listener_open(actr_listener_addr(l2, 0), 1, NULL, &l3),
+                       ACTR_EADDRINUSE);
+    /* All or nothing: a good address before a taken one is released. */
+    char path[128], url[160];
+    ipc_test_unix_path(path, sizeof path, url, sizeof url);
+    actr_addr two[2];
+    ck_assert_actr_ok(actr_addr_parse(url, &two[0]));
+    two[1] = *actr_listener_addr(l1, 0);
+    ck_assert_actr_err(actr_listener_open(two, 2, NULL, &l3), ACTR_EADDRINUSE);
+    struct stat st;
+    ck_assert_int_ne(stat(path, &st), 0);
+    actr_listener_close(l1);
+    /* A stale socket file (nobody listens) is replaced. */
+    actr_addr stale = *actr_listener_addr(l2, 0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    actr_listener_close(l2);
+    struct sockaddr_un un;
+    memset(&un, 0, sizeof un);
+    un.sun_family = AF_UNIX;
+    strcpy(un.sun_path, stale.path);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&un, sizeof un), 0);
+    close(fd);                                  /* leaves the file behind */
+    ck_assert_int_eq(stat(stale.path, &st), 0);
+    ck_assert_actr_ok(actr_listener_open(&stale, 1, NULL, &l3));
+    actr_listener_close(l3);
+    ck_assert_int_ne(stat(stale.path, &st), 0);
+    ck_assert_actr_err(actr_listener_open(NULL, 0, NULL, &l3), ACTR_EINVAL);
+    return 0;
+}
+
+START_TEST(test_ipc_listener_addr_in_use)
+{
+    int fds = ipc_test_fd_count();
+    run_main(addr_in_use_main, NULL);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
+static Suite *
+ipc_suite(void)
+{
+    Suite *s = suite_create("ipc");
+    TCase *tc = tcase_create("channel");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_ipc_echo_roundtrip, 0, 2);
+    tcase_add_test(tc, test_S19_listener_multihomed);
+    tcase_add_loop_test(tc, test_ipc_burst_batched_in_order, 0, 2);
+    tcase_add_loop_test(tc, test_ipc_backpressure_bounds_memory, 0, 2);
+    tcase_add_loop_test(tc, test_S14_close_wakes_blocked_recv, 0, 2);
+    tcase_add_loop_test(tc, test_S14_close_wakes_blocked_send, 0, 2);
+    tcase_add_loop_test(tc, test_ipc_clean_close_delivers_then_eclosed, 0, 2);
+    tcase_add_loop_test(tc, test_ipc_recv_deadline_and_cancel, 0, 2);
+    tcase_add_loop_test(tc, test_ipc_handshake_timeout, 0, 2);
+    tcase_add_test(tc, test_ipc_connect_deadline);
+    tcase_add_test(tc, test_ipc_connect_refused);
+    tcase_add_loop_test(tc, test_ipc_send_too_big_refused, 0, 2);
+    tcase_add_loop_test(tc, test_ipc_listener_close_wakes_accept, 0, 2);
+    tcase_add_test(tc, test_ipc_listener_addr_in_use);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    return run_suite(ipc_suite());
+}
