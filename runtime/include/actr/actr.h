@@ -12,5 +12,9 @@
 #include "task.h"
 #include "chan.h"
 #include "sync.h"
+#include "module.h"
+#include "actor.h"
+#include "portal.h"
+#include "ctx.h"
 
 #endif
