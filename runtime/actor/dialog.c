@@ -378,10 +378,10 @@ int
 actri_ctx_wait_ack(struct actr_ctx *c)
 {
     for (;;) {
+        if (c->got_ack)
+            break;                        /* a kind mismatch wins over what follows */
         if (c->has_error)
             return actri_ctx_raise(c);
-        if (c->got_ack)
-            break;
         if (c->dead)
             return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s answered",
                                   c->link->peer.name, c->wire_name);

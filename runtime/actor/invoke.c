@@ -294,7 +294,7 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
             tb = NULL;
         struct errbox b = {.boxed_type = why, .src_type = why, .message = "",
                            .tb = tb ? tb : msg};
-        actr_log_warning(ACTOR_TAG, "%s: %s", why, msg);
+        actr_log_runtime(ACTOR_TAG, "%s: %s", why, msg);
         actri_send_error(l, cid, &b, 1);
         free(tb);
         return;
