@@ -70,6 +70,15 @@ srv_whoami(actr_call *call, const void *args, void *result)
 }
 
 static int
+srv_pid(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)args;
+    *(int64_t *)result = getpid();
+    return 0;
+}
+
+static int
 srv_relay_fail(actr_call *call, const void *args, void *result)
 {
     (void)call;
@@ -151,6 +160,11 @@ srv_flood(actr_call *call, const void *args, void *result)
     int rc = actr_call_started(call, &t);
     for (int64_t i = 0; rc == 0 && i < a->n; i++) {
         if (a->crash.len > 0 && i == a->after) {
+            if (strcmp(a->crash.ptr, "fail") == 0)
+                return actr_call_fail(call, "ValueError", "flood failed after %u values",
+                                      (unsigned)a->after);
+            /* Let what was sent reach the socket first: a crash mid-stream. */
+            actr_sleep(50);
             if (strcmp(a->crash.ptr, "abort") == 0)
                 abort();
             kill(getpid(), SIGKILL);
@@ -166,7 +180,7 @@ static const struct {
     actr_invoke_fn fn;
 } impls[] = {
     {"add", srv_add},           {"nothing", srv_nothing},   {"fail", srv_fail},
-    {"sleep_ms", srv_sleep_ms}, {"crash", srv_crash},       {"whoami", srv_whoami},
+    {"sleep_ms", srv_sleep_ms}, {"crash", srv_crash},       {"whoami", srv_whoami},   {"pid", srv_pid},
     {"relay_fail", srv_relay_fail}, {"count", srv_count},   {"echo", srv_echo},
     {"sleeper", srv_sleeper},   {"flood", srv_flood},
 };
