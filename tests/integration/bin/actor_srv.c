@@ -185,6 +185,33 @@ static const struct {
     {"sleeper", srv_sleeper},   {"flood", srv_flood},
 };
 
+/* Root mode for test_S1_parent_killed_child_exits: spawn a child, print
+ * its pid, then wait to be killed. */
+static int
+parent_main(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    actr_actor_nursery *an;
+    int rc = actr_actor_nursery_open(&an);
+    if (rc < 0)
+        return rc;
+    const char *en[] = {"testmod"};
+    actr_spawn_opts so = {.enable = en, .nenable = 1};
+    actr_portal *p;
+    rc = actr_actor_nursery_start(an, "orphan", &so, &p);
+    int64_t pid = 0;
+    if (rc == 0)
+        rc = actr_portal_call(p, actr_module_find(&testmod_module, "pid", 3), NULL, &pid);
+    if (rc == 0) {
+        printf("%lld\n", (long long)pid);
+        fflush(stdout);
+        actr_sleep_until(ACTR_FOREVER);
+    }
+    actr_actor_nursery_close(an);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -202,6 +229,7 @@ main(int argc, char **argv)
     const char *en[] = {"testmod"};
     actr_actor_opts o = {.name = "srv", .modules = mods, .nmodules = 1,
                          .enable = en, .nenable = 1};
-    int rc = actr_main(argc, argv, &o, NULL, NULL);
+    int parent = argc > 1 && strcmp(argv[1], "--parent-test") == 0;
+    int rc = actr_main(parent ? 1 : argc, argv, &o, parent ? parent_main : NULL, NULL);
     return rc < 0 ? 1 : 0;
 }
