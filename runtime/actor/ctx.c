@@ -336,8 +336,12 @@ actr_ctx_close(actr_ctx *c)
     } else if (c->kind == ACTR_ENDPOINT_GEN) {
         if (!finished(c) && !c->dead)
             actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
-        if (c->has_error && !actri_ctx_self_cancelled(c))
-            rc = actri_ctx_raise(c);
+        /* An overrun of a generator closed early is the consequence of
+         * not reading on: recv reports overruns to a reader, close does
+         * not. */
+        if (c->has_error && !actri_ctx_self_cancelled(c) &&
+            (rc = actri_ctx_raise(c)) == ACTR_EOVERRUN)
+            rc = 0;
     } else {
         if (!c->we_stopped && !c->peer_stopped && !finished(c) && !c->dead)
             actr_ctx_done(c);

@@ -103,11 +103,12 @@ body_two_fail(actr_actor *self, void *arg)
     actr_actor_nursery *an;
     ck_assert_actr_ok(actr_actor_nursery_open(&an));
     actr_spawn_opts so = itest_srv_opts();
-    testmod_fail_args fa = {S("ValueError"), S("one")};
-    testmod_fail_args fb = {S("TypeError"), S("two")};
+    /* Both fail at about the same time, once both are running. */
+    testmod_fail_after_args fa = {300, S("ValueError"), S("one")};
+    testmod_fail_after_args fb = {300, S("TypeError"), S("two")};
     actr_portal *a, *b;
-    ck_assert_actr_ok(actr_actor_nursery_run(an, "one", &so, itest_ep("fail"), &fa, &a));
-    ck_assert_actr_ok(actr_actor_nursery_run(an, "two", &so, itest_ep("fail"), &fb, &b));
+    ck_assert_actr_ok(actr_actor_nursery_run(an, "one", &so, itest_ep("fail_after"), &fa, &a));
+    ck_assert_actr_ok(actr_actor_nursery_run(an, "two", &so, itest_ep("fail_after"), &fb, &b));
     int rc = actr_actor_nursery_close(an);
     ck_assert_actr_err(rc, ACTR_EREMOTE);
     const actr_error *e = actr_last_error();

@@ -37,6 +37,17 @@ srv_fail(actr_call *call, const void *args, void *result)
 }
 
 static int
+srv_fail_after(actr_call *call, const void *args, void *result)
+{
+    (void)result;
+    const testmod_fail_after_args *a = args;
+    int rc = actr_sleep(a->ms);
+    if (rc < 0)
+        return rc;
+    return actr_call_fail(call, a->type_name.ptr, "%s", a->message.ptr);
+}
+
+static int
 srv_sleep_ms(actr_call *call, const void *args, void *result)
 {
     (void)call;
@@ -179,7 +190,7 @@ static const struct {
     const char *name;
     actr_invoke_fn fn;
 } impls[] = {
-    {"add", srv_add},           {"nothing", srv_nothing},   {"fail", srv_fail},
+    {"add", srv_add},           {"nothing", srv_nothing},   {"fail", srv_fail},         {"fail_after", srv_fail_after},
     {"sleep_ms", srv_sleep_ms}, {"crash", srv_crash},       {"whoami", srv_whoami},   {"pid", srv_pid},
     {"relay_fail", srv_relay_fail}, {"count", srv_count},   {"echo", srv_echo},
     {"sleeper", srv_sleeper},   {"flood", srv_flood},
