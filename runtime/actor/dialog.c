@@ -145,6 +145,22 @@ static void
 deliver_yield(struct actr_ctx *c, const actr_msg *m)
 {
     size_t max = c->qmax + (c->allow_overruns ? ACTR_CTX_OVERFLOW_MAX : 0);
+    if (c->q.len >= max && c->waiter && actri_task_self()) {
+        /* The reader was woken but has not run yet (the loop delivers a
+         * whole read buffer at once): give it one scheduling round to
+         * drain before calling this an overrun. Not a wait on the queue:
+         * the loop goes on whether or not it drained. */
+        actri_ctx_ref(c);
+        for (int i = 0; i < 4 && c->q.len >= max && c->registered; i++)
+            if (actr_checkpoint() < 0)
+                break;
+        /* m borrows the channel's read buffer: if the channel was closed
+         * meanwhile, it is gone too (the loop holds the link, not the ipc). */
+        int gone = !c->registered || !c->link->ipc;
+        actri_ctx_unref(c);
+        if (gone)
+            return;                       /* closed meanwhile: nobody to read it */
+    }
     if (c->q.len >= max) {
         c->overruns++;
         if (c->allow_overruns) {
