@@ -3,6 +3,8 @@
  * runs a root actor that spawns tests/bin/actor_srv children. */
 #include "itest.h"
 
+#include <actr/ipc.h>
+
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -316,6 +318,34 @@ START_TEST(test_S1_100_spawn_cycles_no_zombie_no_fd_leak)
 }
 END_TEST
 
+static int
+body_portal_open(actr_actor *self, void *arg)
+{
+    (void)arg;
+    char url[ACTR_ADDR_URL_MAX];
+    ck_assert_int_gt(actr_actor_url(self, url, sizeof url), 0);
+    /* A portal by address (here: to ourselves, which enables nothing). */
+    actr_portal *p;
+    ck_assert_actr_ok(actr_portal_open(url, &p));
+    ck_assert_str_eq(actr_portal_name(p), "root");
+    ck_assert_str_eq(actr_portal_uuid(p), actr_actor_uuid(self));
+    actr_any res = {0};
+    ck_assert_actr_err(actr_portal_call_raw(p, "testmod:add", NULL, &res), ACTR_ENOTFOUND);
+    ck_assert_str_eq(actr_last_error()->type_name, "ModuleNotExposed");
+    actr_portal_close(p);
+    ck_assert_actr_err(actr_portal_open("tcp://127.0.0.1:1", &p), ACTR_ECONNREFUSED);
+    ck_assert_actr_err(actr_portal_open("bogus", &p), ACTR_EINVAL);
+    return 0;
+}
+
+START_TEST(test_S5_portal_open_by_address)
+{
+    itest_begin();
+    ck_assert_actr_ok(itest_root(body_portal_open, NULL));
+    itest_end();
+}
+END_TEST
+
 static Suite *
 actor_suite(void)
 {
@@ -333,6 +363,7 @@ actor_suite(void)
     tcase_add_test(tc, test_S9_result_cached_nil);
     tcase_add_test(tc, test_S5_unknown_module_and_function);
     tcase_add_test(tc, test_S6_wrong_kind);
+    tcase_add_test(tc, test_S5_portal_open_by_address);
     suite_add_tcase(s, tc);
     tc = tcase_create("cycles");
     tcase_set_timeout(tc, 120);

@@ -86,7 +86,7 @@ ACTR_API const char *actr_actor_uuid(const actr_actor *a);
 ACTR_API int actr_actor_is_root(const actr_actor *a);
 
 /* Writes the URL of the actor's first listen address into buf (cap
- * bytes, ACTR_ADDR_URL_MAX always fits). Returns its length or
+ * bytes; ACTR_ADDR_URL_MAX of actr/ipc.h always fits). Returns its length or
  * ACTR_ERANGE. */
 ACTR_API int actr_actor_url(const actr_actor *a, char *buf, size_t cap);
 

@@ -137,8 +137,9 @@ ACTR_API int actr_ctx_close(actr_ctx *c);
 
 /* Context endpoint: sends the started value *v (encoded with ep->started;
  * NULL or an endpoint without started type: nil) to the opener, once.
- * Returns 0, ACTR_ESTATE when called twice or on another kind,
- * ACTR_EINVAL (not encodable), ACTR_ECLOSED. */
+ * Blocks only on the channel's high-water mark. Returns 0, ACTR_ESTATE
+ * when called twice or on another kind, ACTR_EINVAL (not encodable),
+ * ACTR_ECLOSED, ACTR_ECANCELED. Cancellation point. */
 ACTR_API ACTR_NODISCARD int actr_call_started(actr_call *call, const void *v);
 
 /* Sends *v to the caller: a stream value (CONTEXT, after started; encoded
