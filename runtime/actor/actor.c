@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "actor/actor.h"
 
+#include <ev.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,8 +101,9 @@ actr_actor_cancel(actr_actor *a)
     if (!a || a->cancelled)
         return;
     a->cancelled = 1;
-    actr_log_cancel(CANCEL_TAG, "actor %s.%s cancelled%s%s", a->uid.name, a->uid.uuid,
-                    a->canceller.name ? " by " : "", a->canceller.name ? a->canceller.name : "");
+    CANCEL_LOG(a, NULL, "actor cancelled%s%s%s%s", a->canceller.name ? " by " : "",
+               a->canceller.name ? a->canceller.name : "", a->canceller.name ? "." : "",
+               a->canceller.name ? a->canceller.uuid : "");
     if (a->svc)
         actr_nursery_cancel(a->svc);
 }
@@ -312,6 +314,27 @@ child_boot(actr_actor *a, const struct child_args *ca)
     return rc;
 }
 
+/* ------------------------------------------------------------ Ctrl-C */
+
+/* S4: SIGINT in the root cancels the whole tree: the root actor is
+ * cancelled (its main task included) and its nurseries cancel their
+ * children on the way out. Children ignore SIGINT (the terminal sends it
+ * to the whole process group) and rely on that cancel instead, as
+ * tractor's do. A second SIGINT while tearing down is only logged. */
+static void
+on_sigint(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    actr_actor *a = w->data;
+    if (a->cancelled) {
+        CANCEL_LOG(a, NULL, "SIGINT again: already tearing down");
+        return;
+    }
+    CANCEL_LOG(a, NULL, "SIGINT: cancelling the actor tree");
+    actr_actor_cancel(a);
+}
+
 /* ------------------------------------------------------------ main */
 
 static void
@@ -380,6 +403,13 @@ actor_main_task(void *arg)
         return rc;
     }
 
+    ev_signal sigint;
+    ev_signal_init(&sigint, on_sigint, SIGINT);
+    sigint.data = a;
+    if (!b->child) {
+        ev_signal_start(actri_loop(), &sigint);
+        ev_unref(actri_loop());           /* not a reason to keep the loop alive */
+    }
     if (b->child)
         rc = child_boot(a, &b->ca);
     if (rc == 0 && a->listener) {
@@ -417,6 +447,10 @@ actor_main_task(void *arg)
             a->links->prev = NULL;
         l->next = l->prev = NULL;
     }
+    if (!b->child) {
+        ev_ref(actri_loop());
+        ev_signal_stop(actri_loop(), &sigint);
+    }
     actr_log_runtime(ACTOR_TAG, "actor %s exits (%s)", a->uid.name,
                      result < 0 ? actr_strerror(result) : "ok");
     the_actor = NULL;
@@ -441,6 +475,7 @@ actr_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_fn fn, 
         /* Backstop for S1: die with the parent even if its channel
          * somehow stays open. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        signal(SIGINT, SIG_IGN);          /* S4: the parent's cancel tears us down */
         if (b.ca.ppid > 0 && getppid() != b.ca.ppid)
             return ACTR_ECLOSED;
         if (b.ca.loglevel > 0)

@@ -23,6 +23,9 @@
 
 /* How long a caller waits for the CancelAck of a _cancel_task request. */
 #define CTX_CANCEL_TIMEOUT_MS 616
+/* How long a cancel request (self:cancel, _cancel_task) waits for the
+ * tasks it cancelled to finish before it answers anyway. */
+#define CANCEL_WAIT_TASKS_MS 3000
 /* How long closing a channel waits to flush what was queued on it. */
 #define LINK_FLUSH_MS 500
 
@@ -115,6 +118,18 @@ struct actr_ctx {
     struct uidbuf canceller;      /* recorded by _cancel_task / self:cancel */
     actr_event done;              /* the serving task finished */
     int cancel_rpc;               /* a self:cancel* request: shielded, CancelAck */
+    int self_cancel;              /* the serving task cancelled itself */
+    int quiet_logged;             /* the cancel we asked for was logged */
+    char *canceller_text;         /* "name.uuid" of canceller (actr_call_canceller) */
+
+    /* S18: overflow of a context that allows overruns (overflow.c) */
+    struct msgq ovf;              /* what arrived for a full queue, in order */
+    size_t ovf_max;               /* bound of ovf */
+    size_t ovf_lost;              /* overflow that never reached the reader */
+    int ovf_reported;             /* the one "lost" warning was written */
+    int drainer_on;               /* a drainer task runs (holds a reference) */
+    int drainer_stop;
+    struct actri_task *drainer;   /* the drainer, while parked */
 
     struct actri_exit_hook exit_hook; /* caller side: task left it open */
     int hooked;
@@ -138,6 +153,7 @@ struct link {
     struct link *prev;
     struct child *child;          /* the child process on the other end */
     actr_event loop_done;
+    int cancel_req;               /* we asked the peer actor to cancel (S12) */
 };
 
 /* Wraps a handshaken channel (owned from now on) in a link with one
@@ -183,6 +199,9 @@ void actri_ctx_fail(struct actr_ctx *c, int code);
 int actri_ctx_raise(struct actr_ctx *c);
 /* Takes the oldest queued Yield into *out (owned): 1, or 0 when empty. */
 int actri_ctx_pop(struct actr_ctx *c, actr_msg *out);
+/* 1 while stream values are still on their way to the reader (queue or
+ * overflow): the end of the stream is not reached yet. */
+int actri_ctx_pending(const struct actr_ctx *c);
 /* Decodes a payload with t into out (t or out NULL: ignored). Returns 0
  * or ACTR_ETYPE naming what and the dialog. */
 int actri_pld_decode(struct actr_ctx *c, const actr_type *t, const actr_any *pld, void *out,
@@ -191,6 +210,8 @@ int actri_pld_decode(struct actr_ctx *c, const actr_type *t, const actr_any *pld
 int actri_ctx_result(struct actr_ctx *c, void *result);
 /* 1 when the Error on c is the ContextCancelled this side asked for. */
 int actri_ctx_self_cancelled(struct actr_ctx *c);
+/* 1 when c ended with a ContextCancelled this side did not ask for. */
+int actri_ctx_cancelled_remote(const struct actr_ctx *c);
 
 /* Caller side: sends the Start of a new dialog on l for ns:func. */
 int actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
@@ -203,7 +224,52 @@ int actri_ctx_cancel_remote(struct actr_ctx *c, int64_t timeout_ms);
 /* Splits "module:func". Returns 0 or ACTR_EINVAL. */
 int actri_split_name(const char *fn, char *ns, size_t nscap, const char **func);
 
+/* ------------------------------------------------------------ overflow */
+
+/* Ring helpers shared by dialog.c and overflow.c. */
+int actri_msgq_push(struct msgq *q, size_t max, const actr_msg *m);
+void actri_msgq_clear(struct msgq *q);
+
+/* S18: keeps m (borrowed) in c's overflow, dropping the oldest past the
+ * bound, and makes sure a drainer task feeds it into the queue. */
+void actri_ovf_keep(struct actr_ctx *c, const actr_msg *m);
+/* Space freed in c's queue: lets the drainer go on. */
+void actri_ovf_space(struct actr_ctx *c);
+/* The reader no longer wants the stream (result, close): what the
+ * overflow still holds is lost. */
+void actri_ovf_discard(struct actr_ctx *c);
+/* The context ends: stops the drainer, drops what is left and writes the
+ * one warning line with the number of messages lost. Idempotent. */
+void actri_ovf_end(struct actr_ctx *c);
+
+/* ------------------------------------------------------------ cancel */
+
+/* One line at level cancel naming the actor uid, the task and the cid
+ * (S24). cid may be NULL ("-"). */
+void actri_cancel_log(const actr_actor *a, const char *cid, const char *fmt, ...)
+    ACTR_PRINTF(3, 4);
+#define CANCEL_LOG(a, cid, ...)                                     \
+    do {                                                            \
+        if (actr_log_enabled(ACTR_LOG_CANCEL))                      \
+            actri_cancel_log((a), (cid), __VA_ARGS__);              \
+    } while (0)
+/* 1 when the actor uid u names this actor. */
+int actri_uid_is_self(const actr_actor *a, const actr_str *uuid);
+
 /* ------------------------------------------------------------ callee */
+
+/* The callee side of one running call (actr/ctx.h, invoke.c). */
+struct actr_call {
+    struct actr_ctx *c;
+    const actr_endpoint *ep;
+    actr_msg start;               /* owned copy of the Start */
+    int started_sent;
+    int own_result;
+    int cancel_actor_after;       /* self:cancel: tear the actor down once acked */
+    char *fail_type;
+    char *fail_msg;
+    char *fail_bt;
+};
 
 /* Serves a Start message received on l (never blocks). */
 void actri_invoke_start(struct link *l, const actr_msg_start *st);
@@ -290,5 +356,7 @@ struct actr_portal {
 
 int actri_portal_new(struct link *l, struct child *ch, actr_portal **out);
 void actri_portal_free(actr_portal *p);
+/* actr_portal_cancel_actor with its own bound on the wait. */
+int actri_portal_cancel_actor(actr_portal *p, int64_t timeout_ms);
 
 #endif

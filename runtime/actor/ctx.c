@@ -24,6 +24,9 @@ exit_hook(struct actri_exit_hook *h)
                      actr_task_name(), c->cid, c->wire_name);
     if (!finished(c) && !c->dead)
         actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
+    CANCEL_LOG(c->link->a, c->cid, "dialog %s left open by its task: freed", c->wire_name);
+    actri_ovf_end(c);
+    actri_link_unregister(c->link, c);
     actri_ctx_unref(c);
 }
 
@@ -47,6 +50,7 @@ open_common(actr_portal *p, struct actr_ctx *c, const char *ns, const char *func
         c->allow_overruns = opts->allow_overruns;
         if (opts->queue_size)
             c->qmax = opts->queue_size;
+        c->ovf_max = opts->overflow_max;
     }
     int rc = actri_ctx_start(c, ns, func, args_t, args, kw);
     if (rc == 0)
@@ -182,6 +186,24 @@ overrun_error(struct actr_ctx *c)
     return actr_error_set_detail(&e);
 }
 
+/* The Error received on c as this side reports it: a ContextCancelled we
+ * asked for (S11, S12) is the quiet ACTR_ECTXCANCEL, logged at level
+ * cancel only; anything else is the remote error. */
+static int
+raise_error(struct actr_ctx *c)
+{
+    int rc = actri_ctx_raise(c);
+    if (actri_ctx_self_cancelled(c)) {
+        if (!c->quiet_logged) {
+            c->quiet_logged = 1;
+            CANCEL_LOG(c->link->a, c->cid, "%s cancelled as we asked (ContextCancelled from"
+                       " %s.%s)", c->wire_name, c->link->peer.name, c->link->peer.uuid);
+        }
+        return ACTR_ECTXCANCEL;
+    }
+    return rc;
+}
+
 int
 actr_ctx_send(actr_ctx *c, const void *v)
 {
@@ -196,7 +218,7 @@ actr_ctx_send(actr_ctx *c, const void *v)
     if (rc < 0)
         return rc;
     if (c->has_error)
-        return actri_ctx_raise(c);
+        return raise_error(c);
     if (c->has_return)
         return actr_error_set(ACTR_EPIPE, "%s already returned", c->wire_name);
     if (c->dead || !c->link->ipc)
@@ -215,20 +237,15 @@ actr_ctx_recv(actr_ctx *c, void *v)
     for (;;) {
         if (actr_task_cancelled())
             return ACTR_ECANCELED;
-        if (c->has_error) {
-            if (actri_ctx_self_cancelled(c)) {
-                actri_ctx_raise(c);
-                return ACTR_ECTXCANCEL;
-            }
-            return actri_ctx_raise(c);
-        }
+        if (c->has_error)
+            return raise_error(c);
         actr_msg m;
         if (actri_ctx_pop(c, &m)) {
             int rc = actri_pld_decode(c, c->t_recv, &m.u.yield.pld, v, "stream value");
             actr_msg_free(&m);
             return rc;
         }
-        if (c->peer_stopped || c->has_return)
+        if ((c->peer_stopped || c->has_return) && !actri_ctx_pending(c))
             return c->overruns && !c->allow_overruns ? overrun_error(c) : ACTR_EPIPE;
         if (c->dead || !c->link->ipc)
             return actr_error_set(ACTR_ECLOSED, "channel to %s closed during %s",
@@ -263,15 +280,13 @@ actri_ctx_result(struct actr_ctx *c, void *result)
         actr_msg m;
         while (actri_ctx_pop(c, &m))
             actr_msg_free(&m);
+        actri_ovf_discard(c);
         if (c->has_return && c->overruns && !c->allow_overruns && !c->cancel_called)
             return overrun_error(c);
         if (c->has_return)
             return actri_pld_decode(c, c->t_result, &c->ret.u.ret.pld, result, "result");
-        if (c->has_error) {
-            int rc = actri_ctx_raise(c);
-            /* S11: the cancel we asked for comes back quietly. */
-            return actri_ctx_self_cancelled(c) ? ACTR_ECTXCANCEL : rc;
-        }
+        if (c->has_error)
+            return raise_error(c);
         if (c->dead || !c->link->ipc)
             return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s returned",
                                   c->link->peer.name, c->wire_name);
@@ -306,17 +321,25 @@ actr_ctx_cancel(actr_ctx *c)
 int
 actr_ctx_cancel_called(const actr_ctx *c)
 {
-    return c && c->cancel_called;
+    return c && (c->cancel_called || c->link->cancel_req);
 }
 
 int
 actr_ctx_cancelled_remote(const actr_ctx *c)
 {
-    if (!c || !c->has_error)
-        return 0;
-    const actr_str *t = &c->err.u.error.boxed_type_str;
-    return t->len == 16 && memcmp(t->ptr, "ContextCancelled", 16) == 0 &&
-           !actri_ctx_self_cancelled((struct actr_ctx *)c);
+    return c && actri_ctx_cancelled_remote(c);
+}
+
+const char *
+actr_ctx_cid(const actr_ctx *c)
+{
+    return c ? c->cid : NULL;
+}
+
+size_t
+actr_ctx_overruns(const actr_ctx *c)
+{
+    return c ? c->overruns + c->ovf_lost : 0;
 }
 
 int
@@ -351,6 +374,8 @@ actr_ctx_close(actr_ctx *c)
         if (rc == ACTR_ECANCELED && !finished(c) && !c->dead)
             actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
     }
+    actri_ovf_end(c);
+    actri_link_unregister(c->link, c);
     actri_ctx_unref(c);
     return rc;
 }

@@ -39,8 +39,8 @@ actri_ctx_ref(struct actr_ctx *c)
     c->refs++;
 }
 
-static void
-q_clear(struct msgq *q)
+void
+actri_msgq_clear(struct msgq *q)
 {
     while (q->len > 0) {
         actr_msg_free(&q->items[q->head]);
@@ -59,11 +59,13 @@ actri_ctx_unref(struct actr_ctx *c)
     if (c->hooked)
         actri_task_on_exit_cancel(&c->exit_hook);
     actri_link_unregister(c->link, c);
-    q_clear(&c->q);
+    actri_ovf_end(c);
+    actri_msgq_clear(&c->q);
     actr_msg_free(&c->started);
     actr_msg_free(&c->ret);
     actr_msg_free(&c->err);
     actri_uid_clear(&c->canceller);
+    free(c->canceller_text);
     free(c->wire_name_owned);
     actri_link_unref(c->link);
     free(c);
@@ -93,8 +95,8 @@ actri_ctx_fail(struct actr_ctx *c, int code)
     actri_ctx_wake(c);
 }
 
-static int
-q_push(struct msgq *q, size_t max, const actr_msg *m)
+int
+actri_msgq_push(struct msgq *q, size_t max, const actr_msg *m)
 {
     if (q->len == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 8;
@@ -119,14 +121,6 @@ q_push(struct msgq *q, size_t max, const actr_msg *m)
     return 0;
 }
 
-static void
-q_drop_oldest(struct msgq *q)
-{
-    actr_msg_free(&q->items[q->head]);
-    q->head = (q->head + 1) % q->cap;
-    q->len--;
-}
-
 /* S17: tell the sender it overran us, naming it. */
 static void
 send_overrun(struct actr_ctx *c)
@@ -144,7 +138,11 @@ send_overrun(struct actr_ctx *c)
 static void
 deliver_yield(struct actr_ctx *c, const actr_msg *m)
 {
-    size_t max = c->qmax + (c->allow_overruns ? ACTR_CTX_OVERFLOW_MAX : 0);
+    size_t max = c->qmax;
+    if (c->allow_overruns && (c->q.len >= max || c->ovf.len > 0)) {
+        actri_ovf_keep(c, m);             /* S18, in order behind the overflow */
+        return;
+    }
     if (c->q.len >= max && c->waiter && actri_task_self()) {
         /* The reader was woken but has not run yet (the loop delivers a
          * whole read buffer at once): give it one scheduling round to
@@ -162,25 +160,17 @@ deliver_yield(struct actr_ctx *c, const actr_msg *m)
             return;                       /* closed meanwhile: nobody to read it */
     }
     if (c->q.len >= max) {
+        /* S17: one warning per dialog; the sender gets an error for every
+         * dropped message (as tractor does). */
         c->overruns++;
-        if (c->allow_overruns) {
-            /* S18: bounded memory, the oldest overflow goes first. */
-            if (c->overruns == 1)
-                actr_log_warning(ACTOR_TAG, "dialog %s (%s): overflow past %zu messages,"
-                                 " dropping the oldest", c->cid, c->wire_name, max);
-            q_drop_oldest(&c->q);
-        } else {
-            /* One warning per dialog; the sender gets an error for every
-             * dropped message (as tractor does). */
-            actr_log(c->overruns == 1 ? ACTR_LOG_WARNING : ACTR_LOG_RUNTIME, ACTOR_TAG,
-                     "dialog %s (%s): receive queue full (%zu), message from %s dropped"
-                     " (overrun %zu)", c->cid, c->wire_name ? c->wire_name : "?", c->qmax,
-                     c->link->peer.name, c->overruns);
-            send_overrun(c);
-            return;
-        }
+        actr_log(c->overruns == 1 ? ACTR_LOG_WARNING : ACTR_LOG_RUNTIME, ACTOR_TAG,
+                 "dialog %s (%s): receive queue full (%zu), message from %s dropped"
+                 " (overrun %zu)", c->cid, c->wire_name ? c->wire_name : "?", c->qmax,
+                 c->link->peer.name, c->overruns);
+        send_overrun(c);
+        return;
     }
-    if (q_push(&c->q, max, m) < 0)
+    if (actri_msgq_push(&c->q, max, m) < 0)
         actr_log_error(ACTOR_TAG, "dialog %s: out of memory, stream message dropped", c->cid);
 }
 
@@ -311,17 +301,30 @@ actri_ctx_raise(struct actr_ctx *c)
     return code;
 }
 
-/* 1 when the Error on c is the ContextCancelled we asked for (S11). */
+/* 1 when the Error on c is a ContextCancelled. */
+static int
+is_ctxc(const struct actr_ctx *c)
+{
+    const actr_str *t = &c->err.u.error.boxed_type_str;
+    return c->has_error && t->len == 16 && memcmp(t->ptr, "ContextCancelled", 16) == 0;
+}
+
+/* 1 when the Error on c is the ContextCancelled we asked for: a cancel of
+ * this context (S11) or of the whole peer actor (S12), and its canceller
+ * is us. */
 int
 actri_ctx_self_cancelled(struct actr_ctx *c)
 {
-    if (!c->has_error || !c->cancel_called)
+    if (!is_ctxc(c) || !(c->cancel_called || (!c->callee && c->link->cancel_req)))
         return 0;
     const actr_msg_error *e = &c->err.u.error;
-    const char *me = c->link->a->uid.uuid;
-    return e->boxed_type_str.len == 16 && memcmp(e->boxed_type_str.ptr, "ContextCancelled", 16) == 0 &&
-           e->has_canceller && e->canceller.uuid.len == strlen(me) &&
-           memcmp(e->canceller.uuid.ptr, me, e->canceller.uuid.len) == 0;
+    return e->has_canceller && actri_uid_is_self(c->link->a, &e->canceller.uuid);
+}
+
+int
+actri_ctx_cancelled_remote(const struct actr_ctx *c)
+{
+    return is_ctxc(c) && !actri_ctx_self_cancelled((struct actr_ctx *)c);
 }
 
 /* ------------------------------------------------------------ requests */
@@ -425,12 +428,11 @@ actri_ctx_cancel_remote(struct actr_ctx *c, int64_t timeout_ms)
     struct link *l = c->link;
     c->cancel_called = 1;
     if (l->end || !l->ipc) {
-        actr_log_cancel(CANCEL_TAG, "not cancelling %s (cid %s): channel to %s is gone",
-                        c->wire_name, c->cid, l->peer.name);
+        /* S14: nothing is sent on a dead channel. */
+        CANCEL_LOG(l->a, c->cid, "not asking %s.%s to cancel %s: the channel is gone",
+                   l->peer.name, l->peer.uuid, c->wire_name);
         return actr_error_set(ACTR_ECLOSED, "channel to %s is closed", l->peer.name);
     }
-    actr_log_cancel(CANCEL_TAG, "asking %s to cancel %s (cid %s)", l->peer.name,
-                    c->wire_name, c->cid);
     /* Shielded and bounded, as tractor's Context.cancel. */
     actr_scope sh;
     if (actr_scope_enter(&sh, actr_deadline_in(timeout_ms), ACTR_SCOPE_SHIELD) < 0)
@@ -450,11 +452,20 @@ actri_ctx_cancel_remote(struct actr_ctx *c, int64_t timeout_ms)
         actr_any kw = {(uint8_t *)sb.data, sb.size};
         rc = actri_ctx_start(r, "self", "_cancel_task", NULL, NULL, &kw);
         msgpack_sbuffer_destroy(&sb);
+        if (rc == 0)
+            CANCEL_LOG(l->a, c->cid, "cancel request for %s sent to %s.%s (request cid %s)",
+                       c->wire_name, l->peer.name, l->peer.uuid, r->cid);
         while (rc == 0 && !r->has_cancelack && !r->has_error && !r->dead)
             rc = actri_ctx_wait(r);
-        if (rc == ACTR_ECANCELED)
-            actr_log_cancel(CANCEL_TAG, "no CancelAck from %s for cid %s within %lld ms",
-                            l->peer.name, c->cid, (long long)timeout_ms);
+        if (r->has_cancelack)
+            CANCEL_LOG(l->a, c->cid, "CancelAck from %s.%s for %s", l->peer.name,
+                       l->peer.uuid, c->wire_name);
+        else if (rc == ACTR_ECANCELED)
+            CANCEL_LOG(l->a, c->cid, "no CancelAck from %s.%s within %lld ms: not waiting"
+                       " longer", l->peer.name, l->peer.uuid, (long long)timeout_ms);
+        else
+            CANCEL_LOG(l->a, c->cid, "no CancelAck from %s.%s: %s", l->peer.name,
+                       l->peer.uuid, r->dead ? "the channel closed" : "request failed");
         actri_ctx_unref(r);
     }
     actr_scope_exit(&sh);
@@ -471,7 +482,15 @@ actri_ctx_pop(struct actr_ctx *c, actr_msg *out)
     *out = c->q.items[c->q.head];
     c->q.head = (c->q.head + 1) % c->q.cap;
     c->q.len--;
+    if (c->ovf.len > 0)
+        actri_ovf_space(c);
     return 1;
+}
+
+int
+actri_ctx_pending(const struct actr_ctx *c)
+{
+    return c->q.len > 0 || c->ovf.len > 0;
 }
 
 int

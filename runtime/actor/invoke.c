@@ -13,18 +13,6 @@
 
 #include "self.actor.h"
 
-struct actr_call {
-    struct actr_ctx *c;
-    const actr_endpoint *ep;
-    actr_msg start;               /* owned copy of the Start */
-    int started_sent;
-    int own_result;
-    int cancel_actor_after;       /* self:cancel: tear the actor down once acked */
-    char *fail_type;
-    char *fail_msg;
-    char *fail_bt;
-};
-
 static void
 call_free(struct actr_call *call)
 {
@@ -136,9 +124,10 @@ report_cancelled(struct actr_call *call)
     char *tb = traceback(a, c, NULL, "ContextCancelled", msg);
     struct errbox b = {.boxed_type = "ContextCancelled", .src_type = "ContextCancelled",
                        .message = msg, .tb = tb ? tb : "", .canceller = by};
-    actr_log_cancel(CANCEL_TAG, "%s (cid %s) cancelled %s %s", c->wire_name, c->cid, how,
-                    by->name);
-    actri_send_error(c->link, c->cid, &b, 0);
+    int rc = actri_send_error(c->link, c->cid, &b, 0);
+    CANCEL_LOG(a, c->cid, "%s cancelled %s %s.%s: ContextCancelled %s %s.%s", c->wire_name,
+               how, by->name, by->uuid, rc == 0 ? "sent to" : "could not reach",
+               c->link->peer.name, c->link->peer.uuid);
     free(tb);
 }
 
@@ -164,7 +153,10 @@ send_return(struct actr_call *call, void *result)
         m.u.cancelack.cid.ptr = c->cid;
         m.u.cancelack.cid.len = strlen(c->cid);
         m.u.cancelack.pld = result ? *(bool *)result : true;
-        send_final(c->link, &m);
+        int rc = send_final(c->link, &m);
+        CANCEL_LOG(c->link->a, c->cid, "CancelAck for %s %s %s.%s", c->wire_name,
+                   rc == 0 ? "sent to" : "could not reach", c->link->peer.name,
+                   c->link->peer.uuid);
         return;
     }
     if (ep->kind == ACTR_ENDPOINT_GEN) {
@@ -347,8 +339,10 @@ cancel_tasks(actr_actor *a, struct link *only, const struct uidbuf *canceller,
                 if (!c->canceller.name && canceller && canceller->name)
                     actri_uid_set(&c->canceller, canceller->name, strlen(canceller->name),
                                   canceller->uuid, strlen(canceller->uuid));
-                actr_log_cancel(CANCEL_TAG, "cancelling %s (cid %s) for %s", c->wire_name,
-                                c->cid, canceller && canceller->name ? canceller->name : "?");
+                CANCEL_LOG(a, c->cid, "cancelling %s (served for %s.%s) for %s.%s",
+                           c->wire_name, l->peer.name, l->peer.uuid,
+                           c->canceller.name ? c->canceller.name : "?",
+                           c->canceller.uuid ? c->canceller.uuid : "?");
                 actr_scope_cancel(c->scope);
                 if (out) {
                     if (n == cap) {
@@ -394,13 +388,13 @@ self_cancel(actr_call *call, const void *args, void *result)
     requester(call, &req);
     if (!a->canceller.name && req.name)
         actri_uid_set(&a->canceller, req.name, strlen(req.name), req.uuid, strlen(req.uuid));
-    actr_log_cancel(CANCEL_TAG, "actor %s cancel requested by %s", a->uid.name,
-                    req.name ? req.name : "?");
+    CANCEL_LOG(a, call->c->cid, "self:cancel requested by %s.%s", req.name ? req.name : "?",
+               req.uuid ? req.uuid : "?");
     /* Every task first (each answers ContextCancelled naming the
      * requester), then the CancelAck, then the actor goes (capture 6). */
     struct actr_ctx **v = NULL;
     size_t n = cancel_tasks(a, NULL, &req, &v);
-    int64_t until = actr_deadline_in(3000);
+    int64_t until = actr_deadline_in(CANCEL_WAIT_TASKS_MS);
     for (size_t i = 0; i < n; i++) {
         if (v && v[i]) {
             actr_event_wait(&v[i]->done, until);
@@ -422,17 +416,22 @@ self_cancel_task(actr_call *call, const void *args, void *result)
     struct actr_ctx *t = actri_link_find(l, ca->cid.ptr, ca->cid.len);
     *(bool *)result = true;      /* unknown or finished: still acked, as tractor */
     if (!t || !t->callee || t->cancel_rpc || !t->scope) {
-        actr_log_cancel(CANCEL_TAG, "_cancel_task: no running task for cid %s",
-                        ca->cid.ptr ? ca->cid.ptr : "");
+        /* S13: only the channel that started a task may cancel it; an
+         * unknown or finished one is acked anyway (tractor). */
+        CANCEL_LOG(l->a, call->c->cid, "_cancel_task from %s.%s: no task of this channel"
+                   " runs dialog %.*s", l->peer.name, l->peer.uuid, (int)ca->cid.len,
+                   ca->cid.ptr ? ca->cid.ptr : "");
         return 0;
     }
     if (!t->canceller.name)
         requester(call, &t->canceller);
-    actr_log_cancel(CANCEL_TAG, "_cancel_task %s (cid %s) requested by %s", t->wire_name,
-                    t->cid, t->canceller.name);
+    CANCEL_LOG(l->a, t->cid, "_cancel_task %s requested by %s.%s (request cid %s)",
+               t->wire_name, t->canceller.name, t->canceller.uuid, call->c->cid);
     actri_ctx_ref(t);
     actr_scope_cancel(t->scope);
-    actr_event_wait(&t->done, actr_deadline_in(3000));
+    if (actr_event_wait(&t->done, actr_deadline_in(CANCEL_WAIT_TASKS_MS)) < 0)
+        CANCEL_LOG(l->a, t->cid, "%s still runs %d ms after its cancel: acking anyway",
+                   t->wire_name, CANCEL_WAIT_TASKS_MS);
     actri_ctx_unref(t);
     return 0;
 }

@@ -211,10 +211,13 @@ actri_link_serve(struct link *l)
     l->loop_running = 0;
     /* Tasks this peer started die with its channel (tractor's msg loop
      * exit), and a child whose parent is gone cancels itself (S1). */
-    actri_invoke_cancel_all(l->a, l, &l->peer);
+    size_t n = actri_invoke_cancel_all(l->a, l, &l->peer);
+    if (n > 0)
+        CANCEL_LOG(l->a, NULL, "channel to %s.%s ended: %zu task(s) it started cancelled",
+                   l->peer.name, l->peer.uuid, n);
     if (l->a->parent == l && !l->a->cancelled) {
-        actr_log_cancel(CANCEL_TAG, "parent link dropped: cancelling actor %s",
-                        l->a->uid.name);
+        CANCEL_LOG(l->a, NULL, "parent link to %s.%s dropped: cancelling this actor",
+                   l->peer.name, l->peer.uuid);
         actr_actor_cancel(l->a);
     }
     actr_event_set(&l->loop_done);

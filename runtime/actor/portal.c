@@ -95,6 +95,12 @@ wait_return(struct actr_ctx *c, void *result)
             return actri_ctx_raise(c);
         if (c->has_return)
             return actri_pld_decode(c, c->t_result, &c->ret.u.ret.pld, result, "result");
+        if (c->has_cancelack) {
+            /* A cancel request called by name: CancelAck is its answer. */
+            uint8_t b = c->cancelack ? 0xc3 : 0xc2;
+            actr_any pld = {&b, 1};
+            return actri_pld_decode(c, c->t_result, &pld, result, "CancelAck");
+        }
         if (c->dead)
             return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s returned",
                                   c->link->peer.name, c->wire_name);
@@ -186,19 +192,23 @@ actr_portal_result_raw(actr_portal *p, actr_any *result)
 }
 
 int
-actr_portal_cancel_actor(actr_portal *p)
+actri_portal_cancel_actor(actr_portal *p, int64_t timeout_ms)
 {
     if (!p || !p->link)
         return 0;
     struct link *l = p->link;
+    actr_actor *a = l->a;
     if (l->end || !l->ipc) {
-        actr_log_cancel(CANCEL_TAG, "cancel_actor %s: channel already gone", l->peer.name);
+        /* S14: nothing is sent on, or awaited from, a dead channel. */
+        CANCEL_LOG(a, NULL, "cancel_actor %s.%s: the channel is already gone", l->peer.name,
+                   l->peer.uuid);
         return 0;
     }
-    actr_log_cancel(CANCEL_TAG, "cancel_actor %s.%s", l->peer.name, l->peer.uuid);
+    /* From now on a ContextCancelled naming us, on any dialog of this
+     * channel, is the outcome we asked for (S12). */
+    l->cancel_req = 1;
     actr_scope sh;
-    if (actr_scope_enter(&sh, actr_deadline_in(ACTR_CANCEL_ACTOR_TIMEOUT_MS),
-                         ACTR_SCOPE_SHIELD) < 0)
+    if (actr_scope_enter(&sh, actr_deadline_in(timeout_ms), ACTR_SCOPE_SHIELD) < 0)
         return 0;
     int acked = 0;
     struct actr_ctx *r = actri_ctx_new(l, NULL, 0);
@@ -206,14 +216,27 @@ actr_portal_cancel_actor(actr_portal *p)
         r->kind = ACTR_ENDPOINT_FN;
         r->wire_name = "self:cancel";
         int rc = actri_ctx_start(r, "self", "cancel", NULL, NULL, NULL);
+        if (rc == 0)
+            CANCEL_LOG(a, r->cid, "cancel_actor: self:cancel sent to %s.%s", l->peer.name,
+                       l->peer.uuid);
         while (rc == 0 && !r->has_cancelack && !r->has_error && !r->dead)
             rc = actri_ctx_wait(r);
         acked = r->has_cancelack && r->cancelack;
-        if (!acked)
-            actr_log_cancel(CANCEL_TAG, "cancel_actor %s: no CancelAck (%s)", l->peer.name,
-                            rc == ACTR_ECANCELED ? "timed out" : "channel closed");
+        if (acked)
+            CANCEL_LOG(a, r->cid, "cancel_actor: CancelAck from %s.%s", l->peer.name,
+                       l->peer.uuid);
+        else
+            CANCEL_LOG(a, r->cid, "cancel_actor: no CancelAck from %s.%s (%s)", l->peer.name,
+                       l->peer.uuid, rc == ACTR_ECANCELED ? "timed out" :
+                       r->dead ? "the channel closed" : "the request failed");
         actri_ctx_unref(r);
     }
     actr_scope_exit(&sh);
     return acked;
+}
+
+int
+actr_portal_cancel_actor(actr_portal *p)
+{
+    return actri_portal_cancel_actor(p, ACTR_CANCEL_ACTOR_TIMEOUT_MS);
 }

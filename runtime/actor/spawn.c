@@ -17,19 +17,27 @@ extern char **environ;
 /* How long a child may take to connect back (tractor waits forever; we
  * bound it so a broken executable cannot hang the nursery). */
 #define CONNECT_TIMEOUT_MS 10000
-#define TERM_AFTER_MS 2000
-#define KILL_AFTER_MS 1000
 
 struct actr_actor_nursery {
     actr_actor *a;
     actr_nursery *tn;
     struct child *children;
     actr_event closing;
+    actr_actor_nursery_opts o;
 };
 
 int
 actr_actor_nursery_open(actr_actor_nursery **out)
 {
+    return actr_actor_nursery_open_opts(NULL, out);
+}
+
+int
+actr_actor_nursery_open_opts(const actr_actor_nursery_opts *opts, actr_actor_nursery **out)
+{
+    if (!out || (opts && (opts->cancel_timeout_ms < 0 || opts->term_after_ms < 0 ||
+                          opts->kill_after_ms < 0)))
+        return actr_error_set(ACTR_EINVAL, "bad actor nursery options");
     actr_actor *a = actr_self();
     if (!a || !a->svc || !actri_task_self())
         return actr_error_set(ACTR_ESTATE, "actor nursery outside an actor's task");
@@ -43,6 +51,14 @@ actr_actor_nursery_open(actr_actor_nursery **out)
     }
     an->a = a;
     actr_event_init(&an->closing);
+    if (opts)
+        an->o = *opts;
+    if (!an->o.cancel_timeout_ms)
+        an->o.cancel_timeout_ms = ACTR_NURSERY_CANCEL_TIMEOUT_MS;
+    if (!an->o.term_after_ms)
+        an->o.term_after_ms = ACTR_NURSERY_TERM_AFTER_MS;
+    if (!an->o.kill_after_ms)
+        an->o.kill_after_ms = ACTR_NURSERY_KILL_AFTER_MS;
     *out = an;
     return 0;
 }
@@ -225,26 +241,37 @@ reaper_task(void *arg)
     return 0;
 }
 
-/* Makes the child exit: self:cancel, then signals; returns once reaped. */
+/* Makes the child exit: self:cancel, then signals; returns once reaped.
+ * Each step is one cancel log line (S24). */
 static void
 teardown(struct child *ch)
 {
+    actr_actor *a = ch->an->a;
+    const actr_actor_nursery_opts *o = &ch->an->o;
     actr_scope sh;
     if (actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD) < 0)
         return;
-    if (!ch->exited && ch->portal && actr_portal_connected(ch->portal))
-        actr_portal_cancel_actor(ch->portal);
-    if (!ch->exited && actr_event_wait(&ch->exit_ev, actr_deadline_in(TERM_AFTER_MS)) < 0) {
-        actr_log_cancel(CANCEL_TAG, "child %s (pid %d) still running: SIGTERM", ch->name,
-                        ch->pid);
+    if (!ch->exited) {
+        CANCEL_LOG(a, NULL, "teardown of child %s.%s (pid %d): %s", ch->name, ch->uuid,
+                   ch->pid, ch->portal && actr_portal_connected(ch->portal)
+                   ? "asking it to cancel" : "its channel is gone, waiting for its exit");
+        if (ch->portal && actr_portal_connected(ch->portal))
+            actri_portal_cancel_actor(ch->portal, o->cancel_timeout_ms);
+    }
+    if (!ch->exited && actr_event_wait(&ch->exit_ev, actr_deadline_in(o->term_after_ms)) < 0) {
+        CANCEL_LOG(a, NULL, "child %s.%s (pid %d) still runs %lld ms later: SIGTERM",
+                   ch->name, ch->uuid, ch->pid, (long long)o->term_after_ms);
         kill(ch->pid, SIGTERM);
-        if (actr_event_wait(&ch->exit_ev, actr_deadline_in(KILL_AFTER_MS)) < 0) {
-            actr_log_cancel(CANCEL_TAG, "child %s (pid %d) still running: SIGKILL", ch->name,
-                            ch->pid);
+        if (actr_event_wait(&ch->exit_ev, actr_deadline_in(o->kill_after_ms)) < 0) {
+            CANCEL_LOG(a, NULL, "child %s.%s (pid %d) survived SIGTERM for %lld ms: SIGKILL",
+                       ch->name, ch->uuid, ch->pid, (long long)o->kill_after_ms);
             kill(ch->pid, SIGKILL);
         }
     }
     actr_event_wait(&ch->exit_ev, ACTR_FOREVER);
+    CANCEL_LOG(a, NULL, "child %s.%s (pid %d) reaped (%s %d)", ch->name, ch->uuid, ch->pid,
+               WIFSIGNALED(ch->status) ? "signal" : "exit status",
+               WIFSIGNALED(ch->status) ? WTERMSIG(ch->status) : WEXITSTATUS(ch->status));
     actr_scope_exit(&sh);
 }
 
@@ -298,8 +325,8 @@ supervisor_task(void *arg)
         actr_event_set(&ch->result_ev);
     }
     if (rc < 0 && rc != ACTR_ECANCELED)
-        actr_log_cancel(CANCEL_TAG, "child %s failed (%s): cancelling its siblings", ch->name,
-                        actr_last_error()->message);
+        CANCEL_LOG(an->a, NULL, "child %s.%s failed (%s): cancelling its siblings",
+                   ch->name, ch->uuid, actr_last_error()->message);
     return rc;
 }
 
@@ -462,7 +489,7 @@ actr_actor_nursery_cancel(actr_actor_nursery *an)
 {
     if (!an)
         return;
-    actr_log_cancel(CANCEL_TAG, "actor nursery cancelled");
+    CANCEL_LOG(an->a, NULL, "actor nursery cancelled");
     actr_nursery_cancel(an->tn);
 }
 

@@ -20,6 +20,7 @@
 #define ACTR_ACTOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api.h"
 #include "module.h"
@@ -111,9 +112,30 @@ typedef struct actr_spawn_opts {
 } actr_spawn_opts;
 
 /* Opens an actor nursery in the current task (it holds a task nursery,
- * actr/task.h, so it nests LIFO with the task's scopes and nurseries).
+ * actr/task.h, so it nests LIFO with the task's scopes and nurseries),
+ * with the default grace periods (actr_actor_nursery_opts).
  * Returns 0 and *out, ACTR_ENOMEM, ACTR_ESTATE outside an actor's task. */
 ACTR_API ACTR_NODISCARD int actr_actor_nursery_open(actr_actor_nursery **out);
+
+/* Grace periods of an actor nursery's teardown (S4, S1): each child still
+ * running is first asked to cancel (`self:cancel`, waiting up to
+ * cancel_timeout_ms for its CancelAck), then given term_after_ms to exit,
+ * then sent SIGTERM and given kill_after_ms, then sent SIGKILL; it is
+ * always reaped. Zero fields mean the defaults (the Python system's
+ * 0.5 s, then a few seconds in all). */
+#define ACTR_NURSERY_CANCEL_TIMEOUT_MS 500
+#define ACTR_NURSERY_TERM_AFTER_MS 2000
+#define ACTR_NURSERY_KILL_AFTER_MS 1000
+typedef struct actr_actor_nursery_opts {
+    int64_t cancel_timeout_ms;
+    int64_t term_after_ms;
+    int64_t kill_after_ms;
+} actr_actor_nursery_opts;
+
+/* actr_actor_nursery_open with options (NULL: the defaults); negative
+ * periods are ACTR_EINVAL. */
+ACTR_API ACTR_NODISCARD int actr_actor_nursery_open_opts(const actr_actor_nursery_opts *opts,
+                                                         actr_actor_nursery **out);
 
 /* start_actor: spawns a daemon child called name and blocks until it has
  * connected back, handshaken and been sent its SpawnSpec; then stores a
@@ -158,8 +180,9 @@ ACTR_API void actr_actor_nursery_cancel(actr_actor_nursery *an);
 /* Waits for every run_in_actor child's result, then cancels the daemon
  * children (`self:cancel`, bounded wait of 0.5 s each), waits for every
  * child process to exit (escalating to SIGTERM after 2 s and SIGKILL
- * after 1 s more) and reaps it, frees every portal of the nursery and the
- * nursery itself (always). Runs shielded. Returns 0; the error of a failed
+ * after 1 s more, or the nursery's own grace periods) and reaps it, frees
+ * every portal of the nursery and the nursery itself (always). Every
+ * teardown step is logged at level cancel. Runs shielded. Returns 0; the error of a failed
  * child (ACTR_EREMOTE..., every failure in actr_last_error()->list with
  * its remote type, message, traceback and source uid); or ACTR_ECANCELED
  * when the enclosing scope was cancelled. */

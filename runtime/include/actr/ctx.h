@@ -39,15 +39,22 @@ typedef struct actr_ctx actr_ctx;
 
 /* Default receive queue of a context (tractor's msg_buffer_size). */
 #define ACTR_CTX_QUEUE_DEFAULT 64
-/* Bound of the overflow kept for a context that allows overruns. */
+/* Default bound of the overflow kept for a context that allows overruns
+ * (tractor's deque of 616). */
 #define ACTR_CTX_OVERFLOW_MAX 616
 
 /* Options of an opened context; NULL or zeroed fields mean the defaults. */
 typedef struct actr_ctx_opts {
-    int allow_overruns;   /* keep overflow (up to ACTR_CTX_OVERFLOW_MAX,
-                             oldest dropped past it, with a warning)
-                             instead of answering StreamOverrun */
+    int allow_overruns;   /* S18: keep what arrives for a full queue, in
+                             order, in an overflow of overflow_max messages
+                             that a drainer task feeds into the queue as
+                             the reader frees space; past the bound the
+                             oldest overflow is dropped, and what is still
+                             held when the context ends is dropped; one
+                             warning line then gives the number lost.
+                             0: S17, answer StreamOverrun instead */
     size_t queue_size;    /* receive queue; 0 = ACTR_CTX_QUEUE_DEFAULT */
+    size_t overflow_max;  /* overflow bound; 0 = ACTR_CTX_OVERFLOW_MAX */
 } actr_ctx_opts;
 
 /* ------------------------------------------------------------ caller side */
@@ -111,18 +118,36 @@ ACTR_API ACTR_NODISCARD int actr_ctx_result(actr_ctx *c, void *result);
 
 /* Asks the callee's runtime to cancel the remote task (S11): a
  * `self:_cancel_task` request on the same channel, shielded, waiting at
- * most 0.616 s for its CancelAck (never an error for the timeout). The
- * callee answers ContextCancelled with canceller = our uid, which
- * actr_ctx_result and close then treat as the expected outcome. Returns 0,
- * or ACTR_ECLOSED when the channel is gone (nothing sent). */
+ * most 0.616 s for its CancelAck (a timeout is logged at level cancel,
+ * never an error). The callee answers ContextCancelled with canceller =
+ * our uid, which recv, actr_ctx_result and close then treat as the
+ * expected outcome: recv and result return ACTR_ECTXCANCEL (detail:
+ * canceller = our uid), logged at level cancel only, and close returns 0.
+ * Returns 0, or ACTR_ECLOSED when the channel is gone (nothing sent, S14).
+ * Does not wait for the callee's task to finish. Runs shielded, so it
+ * also works in a cancelled task. */
 ACTR_API int actr_ctx_cancel(actr_ctx *c);
 
-/* 1 when this side called actr_ctx_cancel (tractor's cancel_called). */
+/* 1 when this side asked for the cancel (tractor's cancel_called): it
+ * called actr_ctx_cancel, or its own cancellation made the runtime send
+ * the cancel request, or it cancelled the whole peer actor with
+ * actr_portal_cancel_actor on this channel (S12: a ContextCancelled
+ * naming us as canceller is then quiet too). Does not block. */
 ACTR_API int actr_ctx_cancel_called(const actr_ctx *c);
 
-/* 1 when the context was cancelled by someone else (a ContextCancelled
- * whose canceller is not us: tractor's cancel_called_remote). */
+/* 1 when the context ended with a ContextCancelled this side did not ask
+ * for (tractor's cancel_called_remote): the callee cancelled itself, or
+ * another actor cancelled it or its actor; the canceller's uid is in the
+ * detail of the error that recv/result/close return. Does not block. */
 ACTR_API int actr_ctx_cancelled_remote(const actr_ctx *c);
+
+/* The context's cid (uuid4 text; borrowed, valid while c is). */
+ACTR_API const char *actr_ctx_cid(const actr_ctx *c);
+
+/* How many stream messages of the peer this side dropped (S17: answered
+ * with StreamOverrun; S18: overflow lost past its bound or discarded).
+ * Does not block. */
+ACTR_API size_t actr_ctx_overruns(const actr_ctx *c);
 
 /* Ends the dialog and frees c, always (tractor's open_context exit):
  * sends Stop if the stream is open and this side has not, then waits for
@@ -179,6 +204,22 @@ ACTR_API int actr_call_fail(actr_call *call, const char *type_name,
  * call the result is only borrowed (static or caller-kept strings are
  * fine) and nothing is freed. */
 ACTR_API void actr_call_own_result(actr_call *call);
+
+/* Cancels the call's own task, as tractor's child-side ctx.cancel(): its
+ * next blocking call returns ACTR_ECANCELED; when the implementation
+ * returns that, the caller gets a ContextCancelled whose canceller is
+ * this actor (S11). Does not block. Returns 0, ACTR_ESTATE once the call
+ * has ended. */
+ACTR_API int actr_call_cancel(actr_call *call);
+
+/* 1 when the call's task was asked to cancel (by the caller, by this
+ * actor's own actr_call_cancel, by an actor cancel, or because the
+ * caller's channel dropped), 0 otherwise. Does not block. */
+ACTR_API int actr_call_cancel_called(const actr_call *call);
+
+/* "name.uuid" of the actor that asked for the cancel of this call, or
+ * NULL when nobody did. Borrowed, valid for the call's duration. */
+ACTR_API const char *actr_call_canceller(const actr_call *call);
 
 /* The endpoint being served. */
 ACTR_API const actr_endpoint *actr_call_endpoint(const actr_call *call);
