@@ -433,10 +433,12 @@ actri_ctx_cancel_remote(struct actr_ctx *c, int64_t timeout_ms)
                    l->peer.name, l->peer.uuid, c->wire_name);
         return actr_error_set(ACTR_ECLOSED, "channel to %s is closed", l->peer.name);
     }
-    /* Shielded and bounded, as tractor's Context.cancel. */
+    /* Shielded and bounded, as tractor's Context.cancel. Another task may
+     * close c meanwhile: keep it alive until the request is done. */
     actr_scope sh;
     if (actr_scope_enter(&sh, actr_deadline_in(timeout_ms), ACTR_SCOPE_SHIELD) < 0)
         return ACTR_ESTATE;
+    actri_ctx_ref(c);
     struct actr_ctx *r = actri_ctx_new(l, NULL, 0);
     int rc = ACTR_ENOMEM;
     if (r) {
@@ -469,6 +471,7 @@ actri_ctx_cancel_remote(struct actr_ctx *c, int64_t timeout_ms)
         actri_ctx_unref(r);
     }
     actr_scope_exit(&sh);
+    actri_ctx_unref(c);
     return 0;
 }
 

@@ -3,10 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 const char *
 itest_bin(const char *name)
@@ -76,4 +79,197 @@ itest_end(void)
     pid_t p = waitpid(-1, &st, WNOHANG);
     ck_assert_msg(p == -1 && errno == ECHILD, "a child process is left (waitpid -> %d)", (int)p);
     ck_assert_int_eq(itest_nfds(), fds_at_begin);
+}
+
+/* ------------------------------------------------------------ cancel suites */
+
+static char *log_buf;
+static size_t log_len, log_cap;
+static int log_saved_level;
+
+static void
+log_sink(const actr_log_record *rec, void *ud)
+{
+    (void)ud;
+    size_t need = log_len + rec->line_len + 2;
+    if (need > log_cap) {
+        size_t cap = log_cap ? log_cap * 2 : 65536;
+        while (cap < need)
+            cap *= 2;
+        char *nb = realloc(log_buf, cap);
+        if (!nb)
+            return;
+        log_buf = nb;
+        log_cap = cap;
+    }
+    memcpy(log_buf + log_len, rec->line, rec->line_len);
+    log_len += rec->line_len;
+    log_buf[log_len++] = '\n';
+    log_buf[log_len] = 0;
+}
+
+void
+itest_log_start(int level)
+{
+    log_len = 0;
+    if (log_buf)
+        log_buf[0] = 0;
+    log_saved_level = actr_log_get_level();
+    actr_log_set_level(level);
+    actr_log_set_sink(log_sink, NULL);
+}
+
+void
+itest_log_stop(void)
+{
+    actr_log_set_sink(NULL, NULL);
+    actr_log_set_level(log_saved_level);
+}
+
+int
+itest_log_count(const char *needle, ...)
+{
+    int n = 0;
+    if (!log_buf)
+        return 0;
+    for (char *line = log_buf; *line;) {
+        char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        char save = line[len];
+        line[len] = 0;
+        int all = strstr(line, needle) != NULL;
+        va_list ap;
+        va_start(ap, needle);
+        for (const char *x; all && (x = va_arg(ap, const char *));)
+            all = strstr(line, x) != NULL;
+        va_end(ap);
+        line[len] = save;
+        n += all;
+        line += len + (end ? 1 : 0);
+    }
+    return n;
+}
+
+const char *
+itest_log_text(void)
+{
+    return log_buf ? log_buf : "";
+}
+
+void
+itest_tmpfile(char *path, size_t cap)
+{
+    snprintf(path, cap, "/tmp/actr-itest-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_msg(fd >= 0, "mkstemp failed");
+    close(fd);
+}
+
+int
+itest_file_wait(const char *path, const char *prefix, char *line, size_t cap, int64_t ms)
+{
+    int64_t until = actr_now() + ms;
+    size_t plen = strlen(prefix);
+    for (;;) {
+        FILE *f = fopen(path, "r");
+        char buf[1024];
+        while (f && fgets(buf, sizeof buf, f)) {
+            if (strncmp(buf, prefix, plen) == 0) {
+                buf[strcspn(buf, "\n")] = 0;
+                snprintf(line, cap, "%s", buf);
+                fclose(f);
+                return 1;
+            }
+        }
+        if (f)
+            fclose(f);
+        if (actr_now() >= until || actr_sleep(5) < 0)
+            return 0;
+    }
+}
+
+static int
+pid_alive(int pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *rp = strrchr(buf, ')');
+    return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
+}
+
+int
+itest_pid_gone(int pid, int64_t ms)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (!pid_alive(pid))
+            return 1;
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+            return 0;
+        if (actr_task_id() != 0)
+            actr_sleep(10);
+        else
+            usleep(10000);
+    }
+}
+
+long
+itest_tasks(void)
+{
+    actr_stats st;
+    actr_stats_get(&st);
+    return (long)st.tasks_live;
+}
+
+long
+itest_remote_tasks(actr_portal *p)
+{
+    int64_t n = -1;
+    ck_assert_actr_ok(actr_portal_call(p, itest_ep("tasks"), NULL, &n));
+    return (long)n;
+}
+
+const char *
+itest_self_uid(void)
+{
+    static char uid[160];
+    actr_actor *a = actr_self();
+    snprintf(uid, sizeof uid, "%s.%s", actr_actor_name(a), actr_actor_uuid(a));
+    return uid;
+}
+
+static int64_t
+now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+int64_t
+itest_cancel_during_flood_us(actr_portal *p, uint32_t n)
+{
+    testmod_flood_args a = {n, 0, {"", 0}};
+    actr_ctx_opts o = {.allow_overruns = 1};
+    actr_ctx *c;
+    int rc = actr_ctx_open(p, itest_ep("flood"), &a, &o, &c, NULL);
+    if (rc < 0)
+        return rc;
+    actr_sleep(100);
+    int64_t t0 = now_us();
+    actr_ctx_cancel(c);
+    uint64_t r;
+    rc = actr_ctx_result(c, &r);
+    int64_t t1 = now_us();
+    actr_ctx_close(c);
+    return rc == ACTR_ECTXCANCEL ? t1 - t0 : (rc < 0 ? rc : ACTR_ESTATE);
 }

@@ -46,3 +46,40 @@ int itest_nfds(void);
     } while (0)
 
 #endif
+
+/* ------------------------------------------------------------ cancel suites */
+
+/* Captures log lines at or above level (actr_log_set_sink) into a buffer
+ * until itest_log_stop; the process level is set to level meanwhile. */
+void itest_log_start(int level);
+void itest_log_stop(void);
+/* Number of captured lines containing every one of the NULL-terminated
+ * needles. */
+int itest_log_count(const char *needle, ...);
+/* The captured text (for failure messages). */
+const char *itest_log_text(void);
+
+/* A fresh temporary file path (created empty); unlink it when done. */
+void itest_tmpfile(char *path, size_t cap);
+/* Waits up to ms for a line of file path that starts with prefix; copies
+ * it (without newline) into line. Returns 1 when found, else 0. Blocks
+ * the task (sleeps in steps), so it is a cancellation point. */
+int itest_file_wait(const char *path, const char *prefix, char *line, size_t cap, int64_t ms);
+
+/* 1 when process pid is gone (no such process, or a zombie), waiting up
+ * to ms for it. */
+int itest_pid_gone(int pid, int64_t ms);
+
+/* Live tasks of this process (actr_stats_get). */
+long itest_tasks(void);
+/* Live tasks of the actor behind p (testmod:tasks). */
+long itest_remote_tasks(actr_portal *p);
+
+/* The uid text "name.uuid" of this actor. */
+const char *itest_self_uid(void);
+
+/* Opens testmod:flood (n values) with allow_overruns into p, lets it run
+ * 100 ms, then cancels the context and returns how many microseconds
+ * passed until the cancel had taken effect (result reported the
+ * cancellation), or a negative ACTR_E* code. Reusable by benchmarks. */
+int64_t itest_cancel_during_flood_us(actr_portal *p, uint32_t n);

@@ -1,6 +1,8 @@
 /* The integration tests' actor: serves testmod (testmod.actor) with
  * hand-written trampolines. Spawned by the suites in child mode. */
+#include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +188,223 @@ srv_flood(actr_call *call, const void *args, void *result)
     return rc;
 }
 
+
+static int
+srv_tasks(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)args;
+    actr_stats st;
+    actr_stats_get(&st);
+    *(int64_t *)result = (int64_t)st.tasks_live;
+    return 0;
+}
+
+static char url_buf[ACTR_ADDR_URL_MAX];
+
+static int
+srv_url(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)args;
+    int n = actr_actor_url(actr_self(), url_buf, sizeof url_buf);
+    if (n < 0)
+        return n;
+    actr_str *s = result;
+    s->ptr = url_buf;
+    s->len = (size_t)n;
+    return 0;
+}
+
+static int
+srv_cancel_actor_at(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    actr_portal *p;
+    int rc = actr_portal_open(((const testmod_cancel_actor_at_args *)args)->url.ptr, &p);
+    if (rc < 0)
+        return rc;
+    *(bool *)result = actr_portal_cancel_actor(p) == 1;
+    actr_portal_close(p);
+    return 0;
+}
+
+static int
+srv_stubborn(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)result;
+    if (((const testmod_stubborn_args *)args)->ignore_term)
+        signal(SIGTERM, SIG_IGN);
+    actr_scope sh;
+    int rc = actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD);
+    if (rc < 0)
+        return rc;
+    for (;;)
+        actr_sleep_until(ACTR_FOREVER);
+}
+
+static void
+note(const char *path, const char *fmt, ...) ACTR_PRINTF(2, 3);
+
+static void
+note(const char *path, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+    if (fd < 0)
+        return;
+    if (write(fd, line, (size_t)n) < 0)
+        n = 0;
+    close(fd);
+}
+
+/* Streams until something ends it: v in, v + 1 out. */
+static int
+steer_stream(actr_call *call, const testmod_steer_args *a)
+{
+    for (int i = 0;; i++) {
+        int64_t v;
+        int rc = actr_call_recv(call, &v);
+        if (rc < 0)
+            return rc;
+        v++;
+        if ((rc = actr_call_send(call, &v)) < 0)
+            return rc;
+        if (i == 5) {
+            note(a->report.ptr, "reached streaming\n");
+            if (a->self_cancel)
+                actr_call_cancel(call);
+        }
+    }
+}
+
+static int
+srv_steer(actr_call *call, const void *args, void *result)
+{
+    const testmod_steer_args *a = args;
+    const char *ph = a->phase.ptr;
+    int64_t pid = getpid();
+    actr_actor_nursery *an = NULL;
+    int rc = 0;
+    if (strcmp(ph, "prestart") == 0) {
+        note(a->report.ptr, "reached prestart\n");
+        if (a->self_cancel)
+            actr_call_cancel(call);
+        rc = actr_sleep_until(ACTR_FOREVER);
+    } else {
+        if (strcmp(ph, "nursery") == 0) {
+            const char *en[] = {"testmod"};
+            actr_spawn_opts so = {.enable = en, .nenable = 1};
+            actr_portal *gp;
+            rc = actr_actor_nursery_open(&an);
+            if (rc == 0)
+                rc = actr_actor_nursery_start(an, "grandchild", &so, &gp);
+            if (rc == 0)
+                rc = actr_portal_call(gp, actr_module_find(&testmod_module, "pid", 3), NULL,
+                                      &pid);
+        }
+        if (rc == 0)
+            rc = actr_call_started(call, &pid);
+        if (rc == 0 && strcmp(ph, "streaming") == 0) {
+            rc = steer_stream(call, a);
+        } else if (rc == 0) {
+            note(a->report.ptr, "reached %s\n", ph);
+            if (a->self_cancel) {
+                actr_sleep(50);
+                actr_call_cancel(call);
+            }
+            rc = actr_sleep_until(ACTR_FOREVER);
+        }
+        if (an) {
+            int crc = actr_actor_nursery_close(an);
+            if (rc == 0)
+                rc = crc;
+        }
+    }
+    const char *by = actr_call_canceller(call);
+    note(a->report.ptr, "end rc=%s canceller=%s cancel_called=%d\n",
+         rc ? actr_errname(rc) : "0", by ? by : "-", actr_call_cancel_called(call));
+    *(int64_t *)result = 0;
+    return rc;
+}
+
+static int
+srv_peer_into(actr_call *call, const void *args, void *result)
+{
+    actr_portal *p;
+    int rc = actr_portal_open(((const testmod_peer_into_args *)args)->url.ptr, &p);
+    if (rc < 0)
+        return rc;
+    actr_ctx *c = NULL;
+    rc = actr_ctx_open(p, actr_module_find(&testmod_module, "sleeper", 7), NULL, NULL, &c, NULL);
+    bool t = true;
+    if (rc == 0 && (rc = actr_call_started(call, &t)) == 0) {
+        bool r;
+        rc = actr_ctx_result(c, &r);
+        static char canceller[160];
+        const actr_error *e = actr_last_error();
+        snprintf(canceller, sizeof canceller, "%s",
+                 rc == ACTR_ECTXCANCEL && e->canceller_uid ? e->canceller_uid : "");
+        actr_str *s = result;
+        s->ptr = canceller;
+        s->len = strlen(canceller);
+        rc = 0;
+    }
+    if (c)
+        actr_ctx_close(c);
+    actr_portal_close(p);
+    return rc;
+}
+
+static int
+srv_tree(actr_call *call, const void *args, void *result)
+{
+    uint32_t depth = ((const testmod_tree_args *)args)->depth;
+    char pids[256];
+    snprintf(pids, sizeof pids, "%d", (int)getpid());
+    *(bool *)result = true;
+    if (depth <= 1) {
+        actr_str s = {pids, strlen(pids)};
+        int rc = actr_call_started(call, &s);
+        return rc < 0 ? rc : actr_sleep_until(ACTR_FOREVER);
+    }
+    actr_actor_nursery *an;
+    int rc = actr_actor_nursery_open(&an);
+    if (rc < 0)
+        return rc;
+    const char *en[] = {"testmod"};
+    actr_spawn_opts so = {.enable = en, .nenable = 1};
+    actr_portal *p;
+    actr_ctx *c = NULL;
+    actr_str sub = {0};
+    testmod_tree_args ta = {depth - 1};
+    rc = actr_actor_nursery_start(an, "level", &so, &p);
+    if (rc == 0)
+        rc = actr_ctx_open(p, actr_module_find(&testmod_module, "tree", 4), &ta, NULL, &c, &sub);
+    if (rc == 0) {
+        size_t n = strlen(pids);
+        snprintf(pids + n, sizeof pids - n, " %s", sub.ptr);
+        actr_codec_free(&actr_type_string, &sub);
+        actr_str s = {pids, strlen(pids)};
+        rc = actr_call_started(call, &s);
+        bool r;
+        if (rc == 0)
+            rc = actr_ctx_result(c, &r);
+    }
+    if (c) {
+        int crc = actr_ctx_close(c);
+        if (rc == 0)
+            rc = crc;
+    }
+    int crc = actr_actor_nursery_close(an);
+    return rc < 0 ? rc : crc;
+}
+
 static const struct {
     const char *name;
     actr_invoke_fn fn;
@@ -194,6 +413,9 @@ static const struct {
     {"sleep_ms", srv_sleep_ms}, {"crash", srv_crash},       {"whoami", srv_whoami},   {"pid", srv_pid},
     {"relay_fail", srv_relay_fail}, {"count", srv_count},   {"echo", srv_echo},
     {"sleeper", srv_sleeper},   {"flood", srv_flood},
+    {"tasks", srv_tasks},       {"url", srv_url},           {"cancel_actor_at", srv_cancel_actor_at},
+    {"stubborn", srv_stubborn}, {"steer", srv_steer},       {"peer_into", srv_peer_into},
+    {"tree", srv_tree},
 };
 
 /* Root mode for test_S1_parent_killed_child_exits: spawn a child, print
@@ -223,6 +445,40 @@ parent_main(actr_actor *self, void *arg)
     return rc;
 }
 
+/* Root mode for check_sigint: a three-level tree (this root, "mid" and
+ * its child), the pids printed on one line; then it waits until SIGINT
+ * tears everything down. */
+static int
+tree_root_main(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    actr_actor_nursery *an;
+    int rc = actr_actor_nursery_open(&an);
+    if (rc < 0)
+        return rc;
+    const char *en[] = {"testmod"};
+    actr_spawn_opts so = {.enable = en, .nenable = 1};
+    actr_portal *p;
+    actr_ctx *c = NULL;
+    actr_str sub = {0};
+    testmod_tree_args ta = {2};
+    rc = actr_actor_nursery_start(an, "mid", &so, &p);
+    if (rc == 0)
+        rc = actr_ctx_open(p, actr_module_find(&testmod_module, "tree", 4), &ta, NULL, &c, &sub);
+    if (rc == 0) {
+        printf("%d %s\n", (int)getpid(), sub.ptr);
+        fflush(stdout);
+        actr_codec_free(&actr_type_string, &sub);
+        bool r;
+        rc = actr_ctx_result(c, &r);
+    }
+    if (c)
+        actr_ctx_close(c);
+    actr_actor_nursery_close(an);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -241,6 +497,8 @@ main(int argc, char **argv)
     actr_actor_opts o = {.name = "srv", .modules = mods, .nmodules = 1,
                          .enable = en, .nenable = 1};
     int parent = argc > 1 && strcmp(argv[1], "--parent-test") == 0;
-    int rc = actr_main(parent ? 1 : argc, argv, &o, parent ? parent_main : NULL, NULL);
+    int tree = argc > 1 && strcmp(argv[1], "--tree-root") == 0;
+    int rc = actr_main(parent || tree ? 1 : argc, argv, &o,
+                       parent ? parent_main : tree ? tree_root_main : NULL, NULL);
     return rc < 0 ? 1 : 0;
 }
