@@ -371,6 +371,11 @@ actr_ctx_close(actr_ctx *c)
         rc = actri_ctx_result(c, NULL);
         if (rc == ACTR_ECTXCANCEL && actri_ctx_self_cancelled(c))
             rc = 0;
+        /* A StreamOverrun comes from the peer's runtime, not from the end
+         * of its task: that task may still run, so stop it (tractor's
+         * open_context cancels the context on any error). */
+        if (rc == ACTR_EOVERRUN && !c->has_return && !c->dead && !c->cancel_called)
+            actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
         if (rc == ACTR_ECANCELED && !finished(c) && !c->dead)
             actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
     }

@@ -499,17 +499,17 @@ cancel_suite(void)
     Suite *s = suite_create("cancel");
     TCase *tc = tcase_create("rules");
     tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_S11_cancel_ack_wait_bounded_and_logged);
-    tcase_add_test(tc, test_S11_requester_gets_quiet_result_logged_at_cancel);
-    tcase_add_test(tc, test_S12_peer_context_sees_canceller);
-    tcase_add_test(tc, test_S12_cancel_actor_returns_at_once_on_dead_channel);
-    tcase_add_test(tc, test_S13_cancel_requests_answered_with_cancelack);
-    tcase_add_test(tc, test_S13_only_the_starting_channel_may_cancel_a_task);
-    tcase_add_test(tc, test_S13_cancel_request_survives_requester_channel_break);
-    tcase_add_test(tc, test_S14_dead_link_fails_every_context_at_once);
-    tcase_add_test(tc, test_S14_tasks_of_a_dropped_channel_are_cancelled);
-    tcase_add_test(tc, test_DESIGN_contexts_left_open_are_cancelled_and_freed);
-    tcase_add_test(tc, test_S24_cancel_steps_logged_with_uid_task_cid);
+    ITEST_ADD(tc, test_S11_cancel_ack_wait_bounded_and_logged);
+    ITEST_ADD(tc, test_S11_requester_gets_quiet_result_logged_at_cancel);
+    ITEST_ADD(tc, test_S12_peer_context_sees_canceller);
+    ITEST_ADD(tc, test_S12_cancel_actor_returns_at_once_on_dead_channel);
+    ITEST_ADD(tc, test_S13_cancel_requests_answered_with_cancelack);
+    ITEST_ADD(tc, test_S13_only_the_starting_channel_may_cancel_a_task);
+    ITEST_ADD(tc, test_S13_cancel_request_survives_requester_channel_break);
+    ITEST_ADD(tc, test_S14_dead_link_fails_every_context_at_once);
+    ITEST_ADD(tc, test_S14_tasks_of_a_dropped_channel_are_cancelled);
+    ITEST_ADD(tc, test_DESIGN_contexts_left_open_are_cancelled_and_freed);
+    ITEST_ADD(tc, test_S24_cancel_steps_logged_with_uid_task_cid);
     suite_add_tcase(s, tc);
     return s;
 }

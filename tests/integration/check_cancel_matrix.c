@@ -401,10 +401,10 @@ ROW(S14, callee_killed, CALLEE_KILLED)
 
 #define ADD_ROW(tc, rule, name)                                    \
     do {                                                           \
-        tcase_add_test(tc, test_##rule##_##name##__prestart);      \
-        tcase_add_test(tc, test_##rule##_##name##__streaming);     \
-        tcase_add_test(tc, test_##rule##_##name##__result);        \
-        tcase_add_test(tc, test_##rule##_##name##__nursery);       \
+        ITEST_ADD(tc, test_##rule##_##name##__prestart);      \
+        ITEST_ADD(tc, test_##rule##_##name##__streaming);     \
+        ITEST_ADD(tc, test_##rule##_##name##__result);        \
+        ITEST_ADD(tc, test_##rule##_##name##__nursery);       \
     } while (0)
 
 static Suite *

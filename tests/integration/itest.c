@@ -273,3 +273,10 @@ itest_cancel_during_flood_us(actr_portal *p, uint32_t n)
     actr_ctx_close(c);
     return rc == ACTR_ECTXCANCEL ? t1 - t0 : (rc < 0 ? rc : ACTR_ESTATE);
 }
+
+int
+itest_selected(const char *name)
+{
+    const char *only = getenv("ITEST_ONLY");
+    return !only || !*only || strstr(name, only) != NULL;
+}

@@ -83,3 +83,12 @@ const char *itest_self_uid(void);
  * passed until the cancel had taken effect (result reported the
  * cancellation), or a negative ACTR_E* code. Reusable by benchmarks. */
 int64_t itest_cancel_during_flood_us(actr_portal *p, uint32_t n);
+
+/* 1 unless the environment variable ITEST_ONLY is set and name does not
+ * contain it: lets a developer run one test of a suite. */
+int itest_selected(const char *name);
+#define ITEST_ADD(tc, tf)                                  \
+    do {                                                   \
+        if (itest_selected(#tf))                           \
+            tcase_add_test(tc, tf);                        \
+    } while (0)
