@@ -50,6 +50,20 @@ srv_fail_after(actr_call *call, const void *args, void *result)
 }
 
 static int
+srv_fail_after_shielded(actr_call *call, const void *args, void *result)
+{
+    (void)result;
+    const testmod_fail_after_shielded_args *a = args;
+    actr_scope sh;
+    int rc = actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD);
+    if (rc < 0)
+        return rc;
+    actr_sleep(a->ms);
+    actr_scope_exit(&sh);
+    return actr_call_fail(call, a->type_name.ptr, "%s", a->message.ptr);
+}
+
+static int
 srv_sleep_ms(actr_call *call, const void *args, void *result)
 {
     (void)call;
@@ -415,7 +429,7 @@ static const struct {
     {"sleeper", srv_sleeper},   {"flood", srv_flood},
     {"tasks", srv_tasks},       {"url", srv_url},           {"cancel_actor_at", srv_cancel_actor_at},
     {"stubborn", srv_stubborn}, {"steer", srv_steer},       {"peer_into", srv_peer_into},
-    {"tree", srv_tree},
+    {"tree", srv_tree},         {"fail_after_shielded", srv_fail_after_shielded},
 };
 
 /* Root mode for test_S1_parent_killed_child_exits: spawn a child, print
