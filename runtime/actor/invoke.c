@@ -4,6 +4,7 @@
  * the runtime's own `self` namespace (cancel requests, S11-S13). */
 #define _GNU_SOURCE
 #include "actor/actor.h"
+#include "actor/hooks.h"
 
 #include <execinfo.h>
 #include <stdarg.h>
@@ -607,4 +608,10 @@ const char *
 actr_call_peer_uuid(const actr_call *call)
 {
     return call->c->link->peer.uuid;
+}
+
+struct link *
+actri_call_link(const actr_call *call)
+{
+    return call->c->link;
 }
