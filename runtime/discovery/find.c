@@ -136,8 +136,8 @@ registrars(const char *const *urls, size_t n, actr_addr **out, size_t *nout)
 static int
 run_query(struct query *q, const char *const *urls, size_t n, actr_addr *which)
 {
-    actr_addr *regs;
-    size_t nreg;
+    actr_addr *regs = NULL;
+    size_t nreg = 0;
     int rc = registrars(urls, n, &regs, &nreg);
     if (rc < 0)
         return rc;

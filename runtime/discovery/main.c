@@ -154,7 +154,8 @@ root_listen(actr_actor *a, void *arg, const char *const *urls, size_t n)
         if (o->nregistry > 0) {
             rc = parse_urls(o->registry, o->nregistry, &regs);
             nreg = o->nregistry;
-        } else {
+        } else if (b->role != ACTR_ROLE_REGISTRAR || n == 0) {
+            /* (a registrar told where to listen needs no other address) */
             rc = actr_registry_default(&regs, &nreg);
         }
     }
