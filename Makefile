@@ -254,10 +254,10 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
-check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS),all $(if $(filter 1,$(SAN)),,install-check))
+check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(CLI_PROGS),all $(if $(filter 1,$(SAN)),,install-check))
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \
-	    ACTR_TEST_BUILD=$(BUILD) timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
+	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
 	done; \
 	if [ $$fail = 0 ]; then echo "check: all suites passed ($(BUILD))"; \
 	else echo "check: FAILURES ($(BUILD))"; fi; exit $$fail
