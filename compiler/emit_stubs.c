@@ -498,10 +498,25 @@ emit_callee(semit *s)
     emit_base(s, call_t, "actr_call", "_call_base", "call");
 }
 
+/* "---- <signature>, called as "ns:func"" and the endpoint's doc. */
+static void
+emit_ep_banner(semit *s)
+{
+    strbuf sig = {0}, w = {0};
+    emit_signature(&sig, s->d);
+    sb_puts(s->b, "/* ---- ");
+    emit_comment_text(s->b, sig.ptr);
+    sb_puts(s->b, ", called as ");
+    emit_cstring(&w, arena_printf(s->a, "%s:%s", s->m->ns, s->d->wire));
+    emit_comment_text(s->b, w.ptr);
+    sb_puts(s->b, " */\n");
+    sb_free(&w);
+    sb_free(&sig);
+}
+
 void
 emit_stub_header(strbuf *b, module *m, arena *a)
 {
-    int idx = 0;
     sb_puts(b, "\n/* ------------------------------------------------------------ stubs\n"
                " * Caller side: typed calls through a portal (actr/portal.h, actr/ctx.h).\n"
                " * Callee side: <endpoint>_impl, written by the program that serves the\n"
@@ -510,39 +525,52 @@ emit_stub_header(strbuf *b, module *m, arena *a)
                " * maps: never NULL, else ACTR_EINVAL; an optional T?: a pointer to a T, NULL\n"
                " * when absent), and are only borrowed. Values come out into caller\n"
                " * storage and are owned by the caller (free with the type's _free, or\n"
-               " * actr_codec_free). Handles are opaque; _base gives the generic one. */\n\n");
+               " * actr_codec_free). Handles are opaque (an actr_ctx for the caller, an\n"
+               " * actr_call for the callee); _base gives the generic one. */\n");
+    int any = 0;
+    for (decl *d = m->decls; d != NULL; d = d->next) {
+        if (d->kind != D_GEN && d->kind != D_CONTEXT)
+            continue;
+        const char *pre = arena_printf(a, "%s_%s", m->name, name_snake(a, d->name));
+        sb_printf(b, "%stypedef struct %s %s;\ntypedef struct %s_call %s_call;\n",
+                  any++ ? "" : "\n", pre, pre, pre, pre);
+    }
+
+    sb_puts(b, "\n/* ------------------------------------------------------------ caller side\n"
+               " * (not seen by libactr's own sources, which serve `self` and never call\n"
+               " * through these: the runtime's internal names stay free) */\n"
+               "\n#ifndef ACTR_BUILDING_LIB\n");
+    int idx = 0;
     for (decl *d = m->decls; d != NULL; d = d->next) {
         if (d->kind < D_FN)
             continue;
         semit s = {b, m, a, d, arena_printf(a, "%s_%s", m->name, name_snake(a, d->name)),
                    idx++};
-        strbuf sig = {0};
-        emit_signature(&sig, d);
-        sb_puts(b, "/* ---- ");
-        emit_comment_text(b, sig.ptr);
-        sb_puts(b, ", called as ");
-        strbuf w = {0};
-        emit_cstring(&w, arena_printf(a, "%s:%s", m->ns, d->wire));
-        emit_comment_text(b, w.ptr);
-        sb_puts(b, " */\n");
-        sb_free(&w);
-        sb_free(&sig);
+        sb_putc(b, '\n');
+        emit_ep_banner(&s);
         emit_doc(b, "", d->doc);
         sb_putc(b, '\n');
-        if (d->kind != D_FN)
-            sb_printf(b, "typedef struct %s %s;            /* caller's handle */\n"
-                      "typedef struct %s_call %s_call;  /* callee's handle */\n\n",
-                      s.pre, s.pre, s.pre, s.pre);
         if (d->kind == D_FN)
             emit_caller_fn(&s);
         else if (d->kind == D_GEN)
             emit_caller_gen(&s);
         else
             emit_caller_ctx(&s);
-        emit_callee(&s);
+        b->ptr[--b->len] = '\0';       /* each ends with a blank line */
     }
-    if (b->len >= 2 && b->ptr[b->len - 1] == '\n' && b->ptr[b->len - 2] == '\n')
-        b->ptr[--b->len] = '\0';       /* no blank line before what follows */
+    sb_puts(b, "\n#endif /* !ACTR_BUILDING_LIB */\n");
+
+    sb_puts(b, "\n/* ------------------------------------------------------------ callee side */\n");
+    for (decl *d = m->decls; d != NULL; d = d->next) {
+        if (d->kind < D_FN)
+            continue;
+        semit s = {b, m, a, d, arena_printf(a, "%s_%s", m->name, name_snake(a, d->name)), 0};
+        sb_putc(b, '\n');
+        emit_ep_banner(&s);
+        sb_putc(b, '\n');
+        emit_callee(&s);
+        b->ptr[--b->len] = '\0';
+    }
 }
 
 /* ------------------------------------------------------------ source */

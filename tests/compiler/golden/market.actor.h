@@ -514,7 +514,21 @@ market_shapes_side_list_free(market_shapes_side_list *v)
  * maps: never NULL, else ACTR_EINVAL; an optional T?: a pointer to a T, NULL
  * when absent), and are only borrowed. Values come out into caller
  * storage and are owned by the caller (free with the type's _free, or
- * actr_codec_free). Handles are opaque; _base gives the generic one. */
+ * actr_codec_free). Handles are opaque (an actr_ctx for the caller, an
+ * actr_call for the callee); _base gives the generic one. */
+
+typedef struct market_quotes market_quotes;
+typedef struct market_quotes_call market_quotes_call;
+typedef struct market_feed market_feed;
+typedef struct market_feed_call market_feed_call;
+typedef struct market_watch market_watch;
+typedef struct market_watch_call market_watch_call;
+
+/* ------------------------------------------------------------ caller side
+ * (not seen by libactr's own sources, which serve `self` and never call
+ * through these: the runtime's internal names stay free) */
+
+#ifndef ACTR_BUILDING_LIB
 
 /* ---- fn add(a: i64, b: i64) -> i64, called as "examples.market:add" */
 /** Adds two numbers. */
@@ -533,14 +547,6 @@ market_add(actr_portal *p, int64_t a, int64_t b, int64_t *out)
     return actr_portal_call(p, &market_module.endpoints[0], &args, out);
 }
 
-/* Implemented by the program that serves add: the runtime calls it in the task
- * serving the request (where no definition is linked, calls fail with
- * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
- * for the result, borrowed by the runtime until it is sent, unless
- * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
- * actr_call_fail(call, type, fmt, ...) names the error. */
-int market_add_impl(actr_call *call, int64_t a, int64_t b, int64_t *out);
-
 /* ---- fn ping(), called as "examples.market:ping" */
 /** Returns nothing (nil on the wire). */
 
@@ -555,17 +561,8 @@ market_ping(actr_portal *p)
     return actr_portal_call(p, &market_module.endpoints[1], &args, NULL);
 }
 
-/* Implemented by the program that serves ping: the runtime calls it in the task
- * serving the request (where no definition is linked, calls fail with
- * AttributeError). Parameters are borrowed for the call. Returns 0 or a
- * negative code; actr_call_fail(call, type, fmt, ...) names the error. */
-int market_ping_impl(actr_call *call);
-
 /* ---- gen quotes(sym: string, count: u32) yields Quote, called as "examples.market:quotes" */
 /** Streams `count` quotes for `sym`. */
-
-typedef struct market_quotes market_quotes;            /* caller's handle */
-typedef struct market_quotes_call market_quotes_call;  /* callee's handle */
 
 /* Opens the generator quotes on the actor behind p and stores its stream in
  * *out, which the caller closes with market_quotes_close. Returns 0 or an error
@@ -611,39 +608,11 @@ market_quotes_base(market_quotes *h)
     return (actr_ctx *)h;
 }
 
-/* Implemented by the program that serves quotes: the runtime calls it in the
- * task serving the request (where no definition is linked, calls fail with
- * AttributeError). Parameters are borrowed for the call. Returns 0 or a
- * negative code; actr_call_fail(market_quotes_call_base(call), type, fmt, ...)
- * names the error. */
-int market_quotes_impl(market_quotes_call *call, actr_str sym, uint32_t count);
-
-/* Yields v to the caller (borrowed). Returns 0 or an error (actr_call_send).
- * Cancellation point. */
-static inline ACTR_NODISCARD int
-market_quotes_call_yield(market_quotes_call *h, const market_quote *v)
-{
-    if (v == NULL)
-        return ACTR_EINVAL;
-    return actr_call_send((actr_call *)h, v);
-}
-
-/* The generic call behind h (actr/ctx.h), for the calls without a typed
- * wrapper. */
-static inline actr_call *
-market_quotes_call_base(market_quotes_call *h)
-{
-    return (actr_call *)h;
-}
-
 /* ---- context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string; }, called as "examples.market:feed" */
 /**
  * A feed: started with the number of symbols, quotes flow to the caller
  * and commands to the callee; the result is the number of quotes sent.
  */
-
-typedef struct market_feed market_feed;            /* caller's handle */
-typedef struct market_feed_call market_feed_call;  /* callee's handle */
 
 /* Opens the context feed on the actor behind p (opts: NULL = defaults), waits
  * for its started value (into *started, owned by the caller; NULL discards it)
@@ -726,6 +695,128 @@ market_feed_base(market_feed *h)
     return (actr_ctx *)h;
 }
 
+/* ---- context watch(limit: i32) -> list<shapes.Side>, called as "examples.market:watch" */
+/** A context without stream or started value. */
+
+/* Opens the context watch on the actor behind p (opts: NULL = defaults), waits
+ * for its started value (nil) and stores the context in *out, which the caller
+ * closes with market_watch_close. Returns 0 or an error of actr/portal.h
+ * (nothing to close). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_watch_open(actr_portal *p, int32_t limit, const actr_ctx_opts *opts, market_watch **out)
+{
+    market_watch_args args;
+    actr_ctx *c;
+    int rc;
+
+    memset(&args, 0, sizeof args);
+    args.limit = limit;
+    rc = actr_ctx_open(p, &market_module.endpoints[4], &args, opts, &c, NULL);
+    if (rc == 0)
+        *out = (market_watch *)c;
+    return rc;
+}
+
+/* Waits for the final result and stores it in *v (a fresh copy each call, owned
+ * by the caller; NULL discards it). Returns 0, ACTR_ECTXCANCEL after our own
+ * _cancel, or an error (actr_ctx_result). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_watch_result(market_watch *h, market_shapes_side_list *v)
+{
+    return actr_ctx_result((actr_ctx *)h, v);
+}
+
+/* Asks the callee's runtime to cancel the remote task (bounded wait). Returns 0
+ * or ACTR_ECLOSED (actr_ctx_cancel). */
+static inline int
+market_watch_cancel(market_watch *h)
+{
+    return actr_ctx_cancel((actr_ctx *)h);
+}
+
+/* Ends the dialog and frees h, always. Returns 0 or the remote error
+ * (actr_ctx_close). Cancellation point. */
+static inline int
+market_watch_close(market_watch *h)
+{
+    return actr_ctx_close((actr_ctx *)h);
+}
+
+/* The generic context behind h (actr/ctx.h), for the calls without a typed
+ * wrapper. */
+static inline actr_ctx *
+market_watch_base(market_watch *h)
+{
+    return (actr_ctx *)h;
+}
+
+/* ---- fn private_call(x: shapes.Side) -> shapes.Side, called as "examples.market:_private" */
+/** A wire name that is not a C name. */
+
+/* Calls private_call on the actor behind p and waits for its result, stored in
+ * *out (owned by the caller; NULL discards it). Returns 0 or an error of
+ * actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+market_private_call(actr_portal *p, shapes_side x, shapes_side *out)
+{
+    market_private_call_args args;
+
+    memset(&args, 0, sizeof args);
+    args.x = x;
+    return actr_portal_call(p, &market_module.endpoints[5], &args, out);
+}
+
+#endif /* !ACTR_BUILDING_LIB */
+
+/* ------------------------------------------------------------ callee side */
+
+/* ---- fn add(a: i64, b: i64) -> i64, called as "examples.market:add" */
+
+/* Implemented by the program that serves add: the runtime calls it in the task
+ * serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
+ * actr_call_fail(call, type, fmt, ...) names the error. */
+int market_add_impl(actr_call *call, int64_t a, int64_t b, int64_t *out);
+
+/* ---- fn ping(), called as "examples.market:ping" */
+
+/* Implemented by the program that serves ping: the runtime calls it in the task
+ * serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. Returns 0 or a
+ * negative code; actr_call_fail(call, type, fmt, ...) names the error. */
+int market_ping_impl(actr_call *call);
+
+/* ---- gen quotes(sym: string, count: u32) yields Quote, called as "examples.market:quotes" */
+
+/* Implemented by the program that serves quotes: the runtime calls it in the
+ * task serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. Returns 0 or a
+ * negative code; actr_call_fail(market_quotes_call_base(call), type, fmt, ...)
+ * names the error. */
+int market_quotes_impl(market_quotes_call *call, actr_str sym, uint32_t count);
+
+/* Yields v to the caller (borrowed). Returns 0 or an error (actr_call_send).
+ * Cancellation point. */
+static inline ACTR_NODISCARD int
+market_quotes_call_yield(market_quotes_call *h, const market_quote *v)
+{
+    if (v == NULL)
+        return ACTR_EINVAL;
+    return actr_call_send((actr_call *)h, v);
+}
+
+/* The generic call behind h (actr/ctx.h), for the calls without a typed
+ * wrapper. */
+static inline actr_call *
+market_quotes_call_base(market_quotes_call *h)
+{
+    return (actr_call *)h;
+}
+
+/* ---- context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string; }, called as "examples.market:feed" */
+
 /* Implemented by the program that serves feed: the runtime calls it in the task
  * serving the request (where no definition is linked, calls fail with
  * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
@@ -780,62 +871,6 @@ market_feed_call_base(market_feed_call *h)
 }
 
 /* ---- context watch(limit: i32) -> list<shapes.Side>, called as "examples.market:watch" */
-/** A context without stream or started value. */
-
-typedef struct market_watch market_watch;            /* caller's handle */
-typedef struct market_watch_call market_watch_call;  /* callee's handle */
-
-/* Opens the context watch on the actor behind p (opts: NULL = defaults), waits
- * for its started value (nil) and stores the context in *out, which the caller
- * closes with market_watch_close. Returns 0 or an error of actr/portal.h
- * (nothing to close). Cancellation point. */
-static inline ACTR_NODISCARD int
-market_watch_open(actr_portal *p, int32_t limit, const actr_ctx_opts *opts, market_watch **out)
-{
-    market_watch_args args;
-    actr_ctx *c;
-    int rc;
-
-    memset(&args, 0, sizeof args);
-    args.limit = limit;
-    rc = actr_ctx_open(p, &market_module.endpoints[4], &args, opts, &c, NULL);
-    if (rc == 0)
-        *out = (market_watch *)c;
-    return rc;
-}
-
-/* Waits for the final result and stores it in *v (a fresh copy each call, owned
- * by the caller; NULL discards it). Returns 0, ACTR_ECTXCANCEL after our own
- * _cancel, or an error (actr_ctx_result). Cancellation point. */
-static inline ACTR_NODISCARD int
-market_watch_result(market_watch *h, market_shapes_side_list *v)
-{
-    return actr_ctx_result((actr_ctx *)h, v);
-}
-
-/* Asks the callee's runtime to cancel the remote task (bounded wait). Returns 0
- * or ACTR_ECLOSED (actr_ctx_cancel). */
-static inline int
-market_watch_cancel(market_watch *h)
-{
-    return actr_ctx_cancel((actr_ctx *)h);
-}
-
-/* Ends the dialog and frees h, always. Returns 0 or the remote error
- * (actr_ctx_close). Cancellation point. */
-static inline int
-market_watch_close(market_watch *h)
-{
-    return actr_ctx_close((actr_ctx *)h);
-}
-
-/* The generic context behind h (actr/ctx.h), for the calls without a typed
- * wrapper. */
-static inline actr_ctx *
-market_watch_base(market_watch *h)
-{
-    return (actr_ctx *)h;
-}
 
 /* Implemented by the program that serves watch: the runtime calls it in the
  * task serving the request (where no definition is linked, calls fail with
@@ -864,20 +899,6 @@ market_watch_call_base(market_watch_call *h)
 }
 
 /* ---- fn private_call(x: shapes.Side) -> shapes.Side, called as "examples.market:_private" */
-/** A wire name that is not a C name. */
-
-/* Calls private_call on the actor behind p and waits for its result, stored in
- * *out (owned by the caller; NULL discards it). Returns 0 or an error of
- * actr/portal.h. Cancellation point. */
-static inline ACTR_NODISCARD int
-market_private_call(actr_portal *p, shapes_side x, shapes_side *out)
-{
-    market_private_call_args args;
-
-    memset(&args, 0, sizeof args);
-    args.x = x;
-    return actr_portal_call(p, &market_module.endpoints[5], &args, out);
-}
 
 /* Implemented by the program that serves private_call: the runtime calls it in
  * the task serving the request (where no definition is linked, calls fail with
