@@ -237,7 +237,8 @@ emit_fill_args(semit *s, const char *args, int with_ctx)
     strbuf *b = s->b;
     sb_printf(b, "    %s %s;\n", s->d->cname, args);
     if (with_ctx)
-        sb_printf(b, "    actr_ctx *%s;\n    int %s;\n", fx(s->a, s->d, "c"), fx(s->a, s->d, "rc"));
+        sb_printf(b, "    actr_ctx *%s = NULL;\n    int %s;\n", fx(s->a, s->d, "c"),
+                  fx(s->a, s->d, "rc"));
     sb_putc(b, '\n');
     emit_null_checks(b, s->d);
     sb_printf(b, "    memset(&%s, 0, sizeof %s);\n", args, args);
@@ -355,7 +356,7 @@ emit_caller_gen(semit *s)
     emit_proto(b, "", arena_printf(a, "%s_open", s->pre), &l, "");
     sb_puts(b, "{\n");
     emit_fill_args(s, args, 1);
-    sb_printf(b, "    %s = actr_stream_open(%s, %s, &%s, &%s);\n    if (%s == 0)\n"
+    sb_printf(b, "    %s = actr_stream_open(%s, %s, &%s, &%s);\n    if (%s >= 0)\n"
               "        *%s = (%s *)%s;\n    return %s;\n}\n\n", rc, p, ep_ref(s), args, c, rc,
               out, s->pre, c, rc);
     emit_forward(s, "Receives the next yielded value into *v (owned by the caller). Returns "
@@ -396,7 +397,7 @@ emit_caller_ctx(semit *s)
     emit_proto(b, "", arena_printf(a, "%s_open", s->pre), &l, "");
     sb_puts(b, "{\n");
     emit_fill_args(s, args, 1);
-    sb_printf(b, "    %s = actr_ctx_open(%s, %s, &%s, %s, &%s, %s);\n    if (%s == 0)\n"
+    sb_printf(b, "    %s = actr_ctx_open(%s, %s, &%s, %s, &%s, %s);\n    if (%s >= 0)\n"
               "        *%s = (%s *)%s;\n    return %s;\n}\n\n", rc, p, ep_ref(s), args, opts, c,
               d->started ? started : "NULL", rc, out, s->pre, c, rc);
     if (d->stream_out != NULL) {

@@ -571,14 +571,14 @@ static inline ACTR_NODISCARD int
 market_quotes_open(actr_portal *p, actr_str sym, uint32_t count, market_quotes **out)
 {
     market_quotes_args args;
-    actr_ctx *c;
+    actr_ctx *c = NULL;
     int rc;
 
     memset(&args, 0, sizeof args);
     args.sym = sym;
     args.count = count;
     rc = actr_stream_open(p, &market_module.endpoints[2], &args, &c);
-    if (rc == 0)
+    if (rc >= 0)
         *out = (market_quotes *)c;
     return rc;
 }
@@ -624,7 +624,7 @@ market_feed_open(actr_portal *p, const market_string_list *syms, const market_su
                  const actr_ctx_opts *opts, market_feed **out, uint32_t *started)
 {
     market_feed_args args;
-    actr_ctx *c;
+    actr_ctx *c = NULL;
     int rc;
 
     if (syms == NULL)
@@ -633,7 +633,7 @@ market_feed_open(actr_portal *p, const market_string_list *syms, const market_su
     args.syms = *syms;
     args.sub = (market_subscription *)sub;
     rc = actr_ctx_open(p, &market_module.endpoints[3], &args, opts, &c, started);
-    if (rc == 0)
+    if (rc >= 0)
         *out = (market_feed *)c;
     return rc;
 }
@@ -706,13 +706,13 @@ static inline ACTR_NODISCARD int
 market_watch_open(actr_portal *p, int32_t limit, const actr_ctx_opts *opts, market_watch **out)
 {
     market_watch_args args;
-    actr_ctx *c;
+    actr_ctx *c = NULL;
     int rc;
 
     memset(&args, 0, sizeof args);
     args.limit = limit;
     rc = actr_ctx_open(p, &market_module.endpoints[4], &args, opts, &c, NULL);
-    if (rc == 0)
+    if (rc >= 0)
         *out = (market_watch *)c;
     return rc;
 }
