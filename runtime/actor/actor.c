@@ -226,7 +226,7 @@ apply_spawnspec(actr_actor *a, const actr_msg_spawnspec *ss, actr_addr **bind, s
             if (k->type != MSGPACK_OBJECT_STR)
                 continue;
             if (enable(a, k->via.str.ptr, k->via.str.size) < 0)
-                actr_log_error(ACTOR_TAG, "SpawnSpec enables '%.*s', which this program"
+                actr_log_warning(ACTOR_TAG, "SpawnSpec enables '%.*s', which this program"
                                " does not have: its calls will fail",
                                (int)k->via.str.size, k->via.str.ptr);
         }

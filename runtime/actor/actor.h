@@ -131,6 +131,7 @@ struct link {
     int refs;
     int end;                      /* 0 while alive, else its end code */
     int loop_running;
+    size_t drops;                 /* messages dropped at the high-water mark */
     struct actr_ctx *tab[LINK_BUCKETS];
     size_t nctx;
     struct link *next;

@@ -4,6 +4,7 @@
 #include "actor/actor.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,12 +52,14 @@ open_common(actr_portal *p, struct actr_ctx *c, const char *ns, const char *func
     if (rc == 0)
         rc = actri_ctx_wait_ack(c);
     while (rc == 0 && c->kind == ACTR_ENDPOINT_CONTEXT) {
-        if (c->has_error) {
-            rc = actri_ctx_raise(c);
-        } else if (c->got_started) {
+        if (c->got_started) {
+            /* An error that came after Started is raised at the next
+             * operation, as the stream values before it are delivered. */
             rc = actri_pld_decode(c, c->t_started, &c->started.u.started.pld, started,
                                   "started value");
             break;
+        } else if (c->has_error) {
+            rc = actri_ctx_raise(c);
         } else if (c->has_return) {
             rc = actr_error_set(ACTR_EPROTO, "%s returned before started()", c->wire_name);
         } else if (c->dead) {
@@ -165,6 +168,20 @@ actr_stream_open_raw(actr_portal *p, const char *fn, const actr_any *kwargs, act
     return open_raw(p, fn, ACTR_ENDPOINT_GEN, kwargs, NULL, out, NULL);
 }
 
+/* S17 on the receiving side: the sender finished before our overrun
+ * errors reached it, so it cannot raise them; we do, at the end of the
+ * stream, rather than let the loss pass silently. */
+static int
+overrun_error(struct actr_ctx *c)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "%zu stream messages from %s were dropped: the receive queue"
+             " of %s (%zu) was full", c->overruns, c->link->peer.name, c->wire_name, c->qmax);
+    actr_error e = {.code = ACTR_EOVERRUN, .message = msg, .type_name = "StreamOverrun",
+                    .task_name = c->wire_name};
+    return actr_error_set_detail(&e);
+}
+
 int
 actr_ctx_send(actr_ctx *c, const void *v)
 {
@@ -212,7 +229,7 @@ actr_ctx_recv(actr_ctx *c, void *v)
             return rc;
         }
         if (c->peer_stopped || c->has_return)
-            return ACTR_EPIPE;
+            return c->overruns && !c->allow_overruns ? overrun_error(c) : ACTR_EPIPE;
         if (c->dead || !c->link->ipc)
             return actr_error_set(ACTR_ECLOSED, "channel to %s closed during %s",
                                   c->link->peer.name, c->wire_name);
@@ -246,6 +263,8 @@ actri_ctx_result(struct actr_ctx *c, void *result)
         actr_msg m;
         while (actri_ctx_pop(c, &m))
             actr_msg_free(&m);
+        if (c->has_return && c->overruns && !c->allow_overruns && !c->cancel_called)
+            return overrun_error(c);
         if (c->has_return)
             return actri_pld_decode(c, c->t_result, &c->ret.u.ret.pld, result, "result");
         if (c->has_error) {
@@ -317,8 +336,12 @@ actr_ctx_close(actr_ctx *c)
     } else if (c->kind == ACTR_ENDPOINT_GEN) {
         if (!finished(c) && !c->dead)
             actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
-        if (c->has_error && !actri_ctx_self_cancelled(c))
-            rc = actri_ctx_raise(c);
+        /* An overrun of a generator closed early is the consequence of
+         * not reading on: recv reports overruns to a reader, close does
+         * not. */
+        if (c->has_error && !actri_ctx_self_cancelled(c) &&
+            (rc = actri_ctx_raise(c)) == ACTR_EOVERRUN)
+            rc = 0;
     } else {
         if (!c->we_stopped && !c->peer_stopped && !finished(c) && !c->dead)
             actr_ctx_done(c);

@@ -154,10 +154,12 @@ deliver_yield(struct actr_ctx *c, const actr_msg *m)
                                  " dropping the oldest", c->cid, c->wire_name, max);
             q_drop_oldest(&c->q);
         } else {
-            actr_log_warning(ACTOR_TAG, "dialog %s (%s): receive queue full (%zu),"
-                             " message from %s dropped (overrun %zu)", c->cid,
-                             c->wire_name ? c->wire_name : "?", c->qmax,
-                             c->link->peer.name, c->overruns);
+            /* One warning per dialog; the sender gets an error for every
+             * dropped message (as tractor does). */
+            actr_log(c->overruns == 1 ? ACTR_LOG_WARNING : ACTR_LOG_RUNTIME, ACTOR_TAG,
+                     "dialog %s (%s): receive queue full (%zu), message from %s dropped"
+                     " (overrun %zu)", c->cid, c->wire_name ? c->wire_name : "?", c->qmax,
+                     c->link->peer.name, c->overruns);
             send_overrun(c);
             return;
         }

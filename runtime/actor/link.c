@@ -107,9 +107,13 @@ actri_link_send(struct link *l, const actr_msg *m, int nowait)
         return actr_error_set(l->end ? l->end : ACTR_ECLOSED,
                               "channel to %s is closed", l->peer.name);
     int rc = actr_ipc_send(l->ipc, m, nowait ? 0 : ACTR_FOREVER);
-    if (rc == ACTR_ETIMEDOUT && nowait)
-        actr_log_warning(ACTOR_TAG, "output to %s is over its high-water mark:"
-                         " %s dropped", l->peer.name, actr_msg_type_name(m->type));
+    if (rc == ACTR_ETIMEDOUT && nowait) {
+        /* The message loop never blocks (S16): drop, and say so once. */
+        l->drops++;
+        actr_log(l->drops == 1 ? ACTR_LOG_WARNING : ACTR_LOG_RUNTIME, ACTOR_TAG,
+                 "output to %s is over its high-water mark: %s dropped (%zu so far)",
+                 l->peer.name, actr_msg_type_name(m->type), l->drops);
+    }
     return rc;
 }
 

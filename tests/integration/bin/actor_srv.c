@@ -37,6 +37,17 @@ srv_fail(actr_call *call, const void *args, void *result)
 }
 
 static int
+srv_fail_after(actr_call *call, const void *args, void *result)
+{
+    (void)result;
+    const testmod_fail_after_args *a = args;
+    int rc = actr_sleep(a->ms);
+    if (rc < 0)
+        return rc;
+    return actr_call_fail(call, a->type_name.ptr, "%s", a->message.ptr);
+}
+
+static int
 srv_sleep_ms(actr_call *call, const void *args, void *result)
 {
     (void)call;
@@ -66,6 +77,15 @@ srv_whoami(actr_call *call, const void *args, void *result)
     actr_str *s = result;
     s->ptr = (char *)actr_actor_name(actr_self());
     s->len = strlen(s->ptr);
+    return 0;
+}
+
+static int
+srv_pid(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)args;
+    *(int64_t *)result = getpid();
     return 0;
 }
 
@@ -151,6 +171,11 @@ srv_flood(actr_call *call, const void *args, void *result)
     int rc = actr_call_started(call, &t);
     for (int64_t i = 0; rc == 0 && i < a->n; i++) {
         if (a->crash.len > 0 && i == a->after) {
+            if (strcmp(a->crash.ptr, "fail") == 0)
+                return actr_call_fail(call, "ValueError", "flood failed after %u values",
+                                      (unsigned)a->after);
+            /* Let what was sent reach the socket first: a crash mid-stream. */
+            actr_sleep(50);
             if (strcmp(a->crash.ptr, "abort") == 0)
                 abort();
             kill(getpid(), SIGKILL);
@@ -165,11 +190,38 @@ static const struct {
     const char *name;
     actr_invoke_fn fn;
 } impls[] = {
-    {"add", srv_add},           {"nothing", srv_nothing},   {"fail", srv_fail},
-    {"sleep_ms", srv_sleep_ms}, {"crash", srv_crash},       {"whoami", srv_whoami},
+    {"add", srv_add},           {"nothing", srv_nothing},   {"fail", srv_fail},         {"fail_after", srv_fail_after},
+    {"sleep_ms", srv_sleep_ms}, {"crash", srv_crash},       {"whoami", srv_whoami},   {"pid", srv_pid},
     {"relay_fail", srv_relay_fail}, {"count", srv_count},   {"echo", srv_echo},
     {"sleeper", srv_sleeper},   {"flood", srv_flood},
 };
+
+/* Root mode for test_S1_parent_killed_child_exits: spawn a child, print
+ * its pid, then wait to be killed. */
+static int
+parent_main(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    actr_actor_nursery *an;
+    int rc = actr_actor_nursery_open(&an);
+    if (rc < 0)
+        return rc;
+    const char *en[] = {"testmod"};
+    actr_spawn_opts so = {.enable = en, .nenable = 1};
+    actr_portal *p;
+    rc = actr_actor_nursery_start(an, "orphan", &so, &p);
+    int64_t pid = 0;
+    if (rc == 0)
+        rc = actr_portal_call(p, actr_module_find(&testmod_module, "pid", 3), NULL, &pid);
+    if (rc == 0) {
+        printf("%lld\n", (long long)pid);
+        fflush(stdout);
+        actr_sleep_until(ACTR_FOREVER);
+    }
+    actr_actor_nursery_close(an);
+    return rc;
+}
 
 int
 main(int argc, char **argv)
@@ -188,6 +240,7 @@ main(int argc, char **argv)
     const char *en[] = {"testmod"};
     actr_actor_opts o = {.name = "srv", .modules = mods, .nmodules = 1,
                          .enable = en, .nenable = 1};
-    int rc = actr_main(argc, argv, &o, NULL, NULL);
+    int parent = argc > 1 && strcmp(argv[1], "--parent-test") == 0;
+    int rc = actr_main(parent ? 1 : argc, argv, &o, parent ? parent_main : NULL, NULL);
     return rc < 0 ? 1 : 0;
 }
