@@ -5,7 +5,6 @@
  * directions (a live feed whose subscription the trader changes while
  * quotes flow). Both sides are plain blocking C; every call returns 0 or
  * a negative ACTR_E* code. */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 
