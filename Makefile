@@ -254,7 +254,7 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
-check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS),all $(if $(filter 1,$(SAN)),,install-check))
+check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS),all $(if $(filter 1,$(SAN)),,install-check))
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \
 	    ACTR_TEST_BUILD=$(BUILD) timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
