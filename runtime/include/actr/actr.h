@@ -16,5 +16,8 @@
 #include "module.h"
 #include "wire.h"
 #include "ipc.h"
+#include "actor.h"
+#include "portal.h"
+#include "ctx.h"
 
 #endif

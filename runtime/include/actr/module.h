@@ -13,6 +13,19 @@
 
 ACTR_BEGIN_DECLS
 
+/* The callee side of one running call (actr/ctx.h). */
+typedef struct actr_call actr_call;
+
+/* Trampoline of one endpoint, emitted by actrc (or written by hand): the
+ * actor runtime calls it in the task that serves a Start request, with
+ * args decoded by the endpoint's `args` descriptor (borrowed, freed by the
+ * runtime afterwards) and result pointing to zeroed storage of
+ * result->size bytes (NULL when the endpoint has no result type). It
+ * returns 0 (the runtime then sends *result as the Return payload; a GEN
+ * endpoint sends Stop) or a negative ACTR_E* code (the runtime sends an
+ * Error; see actr_call_fail). Ownership of *result: actr_call_own_result. */
+typedef int (*actr_invoke_fn)(actr_call *call, const void *args, void *result);
+
 /* Endpoint kinds (SEMANTICS.md S6), with the functype a StartAck carries. */
 typedef enum actr_endpoint_kind {
     ACTR_ENDPOINT_FN = 1,   /* one result: StartAck "asyncfunc", Return */
@@ -35,6 +48,8 @@ typedef struct actr_endpoint {
     const actr_type *started;         /* CONTEXT: Started.pld */
     const actr_type *stream_out;      /* CONTEXT: callee -> caller Yield.pld */
     const actr_type *stream_in;       /* CONTEXT: caller -> callee Yield.pld */
+    /* Added by the actor runtime (keep new members at the end): */
+    actr_invoke_fn invoke;            /* callee trampoline; NULL = not served here */
 } actr_endpoint;
 
 /* A module: the namespace a Start message's "ns" names. */

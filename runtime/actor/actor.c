@@ -1,0 +1,453 @@
+/* actr_main: this process's actor, root or child (S1, S2): its startup
+ * (listen, or connect back to the parent and apply the SpawnSpec), the
+ * accept loop, and its teardown. */
+#define _GNU_SOURCE
+#include "actor/actor.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+static actr_actor *the_actor;
+
+/* What the command line of a child carries (see spawn.c). */
+struct child_args {
+    const char *name;
+    const char *uuid;
+    const char *parent;
+    int ppid;
+    int loglevel;
+};
+
+struct boot {
+    const actr_actor_opts *opts;
+    actr_actor_fn fn;
+    void *arg;
+    int child;
+    struct child_args ca;
+};
+
+int
+actr_is_child(int argc, char *const *argv)
+{
+    return argc > 1 && argv && argv[1] && strcmp(argv[1], "--actr-child") == 0;
+}
+
+static int
+parse_child_args(int argc, char **argv, struct child_args *ca)
+{
+    memset(ca, 0, sizeof *ca);
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const char *k = argv[i], *v = argv[i + 1];
+        if (strcmp(k, "--actr-name") == 0)
+            ca->name = v;
+        else if (strcmp(k, "--actr-uuid") == 0)
+            ca->uuid = v;
+        else if (strcmp(k, "--actr-parent") == 0)
+            ca->parent = v;
+        else if (strcmp(k, "--actr-ppid") == 0)
+            ca->ppid = atoi(v);
+        else if (strcmp(k, "--actr-loglevel") == 0) {
+            if (actr_log_parse_level(v, &ca->loglevel) < 0)
+                ca->loglevel = 0;
+        }
+    }
+    if (!ca->name || !ca->uuid || strlen(ca->uuid) != UUID_LEN || !ca->parent)
+        return ACTR_EINVAL;
+    return 0;
+}
+
+actr_actor *
+actr_self(void)
+{
+    return the_actor;
+}
+
+const char *
+actr_actor_name(const actr_actor *a)
+{
+    return a->uid.name;
+}
+
+const char *
+actr_actor_uuid(const actr_actor *a)
+{
+    return a->uid.uuid;
+}
+
+int
+actr_actor_is_root(const actr_actor *a)
+{
+    return a->is_root;
+}
+
+int
+actr_actor_url(const actr_actor *a, char *buf, size_t cap)
+{
+    size_t n = strlen(a->url);
+    if (n + 1 > cap)
+        return ACTR_ERANGE;
+    memcpy(buf, a->url, n + 1);
+    return (int)n;
+}
+
+void
+actr_actor_cancel(actr_actor *a)
+{
+    if (!a || a->cancelled)
+        return;
+    a->cancelled = 1;
+    actr_log_cancel(CANCEL_TAG, "actor %s.%s cancelled%s%s", a->uid.name, a->uid.uuid,
+                    a->canceller.name ? " by " : "", a->canceller.name ? a->canceller.name : "");
+    if (a->svc)
+        actr_nursery_cancel(a->svc);
+}
+
+/* ------------------------------------------------------------ modules */
+
+static const actr_module *
+module_by_ns(const actr_actor *a, const char *ns, size_t len)
+{
+    for (size_t i = 0; i < a->nmodules; i++) {
+        const char *m = a->modules[i]->ns;
+        if (strlen(m) == len && memcmp(m, ns, len) == 0)
+            return a->modules[i];
+    }
+    return NULL;
+}
+
+static int
+enable(actr_actor *a, const char *ns, size_t len)
+{
+    const actr_module *m = module_by_ns(a, ns, len);
+    if (!m)
+        return actr_error_set(ACTR_ENOTFOUND, "module '%.*s' is not compiled into this"
+                              " program", (int)len, ns);
+    for (size_t i = 0; i < a->nenabled; i++)
+        if (a->enabled[i] == m)
+            return 0;
+    a->enabled[a->nenabled++] = m;
+    actr_log_runtime(ACTOR_TAG, "module %s enabled", m->ns);
+    return 0;
+}
+
+/* ------------------------------------------------------------ listening */
+
+static int
+listen_on(actr_actor *a, const char *const *urls, size_t n)
+{
+    static const char *dflt = "tcp://127.0.0.1:0";
+    if (n == 0) {
+        urls = &dflt;
+        n = 1;
+    }
+    actr_addr *addrs = calloc(n, sizeof *addrs);
+    if (!addrs)
+        return actr_error_set(ACTR_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if ((rc = actr_addr_parse(urls[i], &addrs[i])) < 0)
+            actr_error_set(rc, "bad listen address \"%s\"", urls[i]);
+    if (rc == 0)
+        rc = actr_listener_open(addrs, n, NULL, &a->listener);
+    free(addrs);
+    if (rc < 0)
+        return rc;
+    if (actr_addr_format(actr_listener_addr(a->listener, 0), a->url, sizeof a->url) < 0)
+        a->url[0] = 0;
+    actr_log_runtime(ACTOR_TAG, "actor %s listening on %s", a->uid.name, a->url);
+    return 0;
+}
+
+static int
+conn_task(void *arg)
+{
+    actr_ipc *ipc = arg;
+    actr_actor *a = the_actor;
+    actr_msg_aid aid;
+    actri_self_aid(a, &aid);
+    int rc = actr_ipc_handshake(ipc, &aid, actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS));
+    if (rc < 0) {
+        actr_ipc_close(ipc, 0);
+        return 0;
+    }
+    if (actr_ipc_peer(ipc)->is_probe) {
+        actr_ipc_close(ipc, 0);           /* a registrar liveness probe */
+        return 0;
+    }
+    struct link *l;
+    if (actri_link_new(a, ipc, &l) < 0)
+        return 0;
+    actr_log_runtime(ACTOR_TAG, "peer %s.%s connected", l->peer.name, l->peer.uuid);
+    actri_spawn_attach(a, l);
+    actri_link_serve(l);
+    actri_link_unref(l);
+    return 0;
+}
+
+static int
+accept_task(void *arg)
+{
+    actr_actor *a = arg;
+    for (;;) {
+        actr_ipc *ipc;
+        int rc = actr_listener_accept(a->listener, &ipc, ACTR_FOREVER);
+        if (rc == ACTR_ECANCELED || rc == ACTR_ECLOSED)
+            return 0;
+        if (rc < 0) {
+            actr_log_warning(ACTOR_TAG, "accept: %s", actr_strerror(rc));
+            if (actr_sleep(10) < 0)
+                return 0;
+            continue;
+        }
+        actr_task_opts o = {.name = "conn"};
+        if (actr_nursery_spawn_opts(a->svc, conn_task, ipc, &o) < 0)
+            actr_ipc_close(ipc, 0);
+    }
+}
+
+/* ------------------------------------------------------------ child */
+
+static int
+apply_spawnspec(actr_actor *a, const actr_msg_spawnspec *ss, actr_addr **bind, size_t *nbind)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    int rc = 0;
+    if (msgpack_unpack_next(&u, (const char *)ss->enable_modules.ptr, ss->enable_modules.len,
+                            NULL) == MSGPACK_UNPACK_SUCCESS &&
+        u.data.type == MSGPACK_OBJECT_MAP) {
+        const msgpack_object_map *m = &u.data.via.map;
+        for (uint32_t i = 0; i < m->size; i++) {
+            const msgpack_object *k = &m->ptr[i].key;
+            if (k->type != MSGPACK_OBJECT_STR)
+                continue;
+            if (enable(a, k->via.str.ptr, k->via.str.size) < 0)
+                actr_log_warning(ACTOR_TAG, "SpawnSpec enables '%.*s', which this program"
+                               " does not have: its calls will fail",
+                               (int)k->via.str.size, k->via.str.ptr);
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, (const char *)ss->runtime_vars.ptr, ss->runtime_vars.len,
+                            NULL) == MSGPACK_UNPACK_SUCCESS &&
+        u.data.type == MSGPACK_OBJECT_MAP) {
+        const msgpack_object_map *m = &u.data.via.map;
+        for (uint32_t i = 0; i < m->size; i++) {
+            const msgpack_object *k = &m->ptr[i].key;
+            if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == 11 &&
+                memcmp(k->via.str.ptr, "_debug_mode", 11) == 0 &&
+                m->ptr[i].val.type == MSGPACK_OBJECT_BOOLEAN)
+                a->debug_mode = m->ptr[i].val.via.boolean;
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    if ((rc = actr_addr_list_decode(&ss->reg_addrs, &a->reg_addrs, &a->nreg)) < 0)
+        return actr_error_set(rc, "SpawnSpec.reg_addrs is not a list of addresses");
+    if ((rc = actr_addr_list_decode(&ss->bind_addrs, bind, nbind)) < 0)
+        return actr_error_set(rc, "SpawnSpec.bind_addrs is not a list of addresses");
+    return 0;
+}
+
+static int
+child_boot(actr_actor *a, const struct child_args *ca)
+{
+    actr_addr paddr;
+    int rc = actr_addr_parse(ca->parent, &paddr);
+    if (rc < 0)
+        return actr_error_set(rc, "bad parent address \"%s\"", ca->parent);
+    actr_ipc *ipc;
+    int64_t dl = actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS);
+    if ((rc = actr_ipc_connect(&paddr, NULL, &ipc, dl)) < 0)
+        return actr_error_set(rc, "cannot reach parent at %s: %s", ca->parent, actr_strerror(rc));
+    actr_msg_aid aid;
+    actri_self_aid(a, &aid);
+    if ((rc = actr_ipc_handshake(ipc, &aid, dl)) < 0) {
+        actr_ipc_close(ipc, 0);
+        return rc;
+    }
+    actr_msg m;
+    if ((rc = actr_ipc_recv(ipc, &m, dl)) < 0 || m.type != ACTR_MSG_SPAWNSPEC) {
+        actr_ipc_close(ipc, 0);
+        return actr_error_set(rc < 0 ? rc : ACTR_EPROTO, "no SpawnSpec from the parent");
+    }
+    actr_addr *bind = NULL;
+    size_t nbind = 0;
+    rc = apply_spawnspec(a, &m.u.spawnspec, &bind, &nbind);
+    if (rc == 0) {
+        if (nbind > 0) {
+            rc = actr_listener_open(bind, nbind, NULL, &a->listener);
+            if (rc == 0 && actr_addr_format(actr_listener_addr(a->listener, 0), a->url,
+                                            sizeof a->url) < 0)
+                a->url[0] = 0;
+        } else if (paddr.kind == ACTR_ADDR_UNIX) {
+            char url[ACTR_ADDR_URL_MAX];
+            const char *slash = strrchr(paddr.path, '/');
+            int dirlen = slash ? (int)(slash - paddr.path) : 1;
+            snprintf(url, sizeof url, "unix://%.*s/%.16s-%.8s.sock", dirlen,
+                     slash ? paddr.path : ".", a->uid.name, a->uid.uuid);
+            const char *u = url;
+            rc = listen_on(a, &u, 1);
+        } else {
+            rc = listen_on(a, NULL, 0);
+        }
+    }
+    free(bind);
+    struct link *l;
+    if (rc < 0) {
+        actr_ipc_close(ipc, 0);
+        return rc;
+    }
+    if ((rc = actri_link_new(a, ipc, &l)) < 0)
+        return rc;
+    a->parent = l;
+    rc = actri_link_spawn_loop(l);
+    actri_link_unref(l);
+    actr_log_runtime(ACTOR_TAG, "child %s.%s serving (parent %s)", a->uid.name, a->uid.uuid,
+                     ca->parent);
+    return rc;
+}
+
+/* ------------------------------------------------------------ main */
+
+static void
+actor_free(actr_actor *a)
+{
+    actr_listener_close(a->listener);
+    actri_uid_clear(&a->uid);
+    actri_uid_clear(&a->canceller);
+    free(a->reg_addrs);
+    free(a->modules);
+    free(a->enabled);
+    free(a);
+}
+
+static int
+actor_main_task(void *arg)
+{
+    struct boot *b = arg;
+    const actr_actor_opts *o = b->opts;
+    actr_actor *a = calloc(1, sizeof *a);
+    if (!a)
+        return ACTR_ENOMEM;
+    a->pid = (int)getpid();
+    a->is_root = !b->child;
+    a->debug_mode = o->debug_mode;
+    char uuid[UUID_LEN + 1];
+    actri_uuid4(uuid);
+    const char *name = b->child ? b->ca.name : (o->name ? o->name : "root");
+    const char *id = b->child ? b->ca.uuid : uuid;
+    size_t nm = o->nmodules;
+    a->modules = calloc(nm + 1, sizeof *a->modules);
+    a->enabled = calloc(nm + 1, sizeof *a->enabled);
+    if (!a->modules || !a->enabled ||
+        actri_uid_set(&a->uid, name, strlen(name), id, strlen(id)) < 0) {
+        actor_free(a);
+        return ACTR_ENOMEM;
+    }
+    for (size_t i = 0; i < nm; i++)
+        if (o->modules[i])
+            a->modules[a->nmodules++] = o->modules[i];
+    actr_log_set_actor(a->uid.name);
+    the_actor = a;
+
+    int rc = 0;
+    if (!b->child) {
+        for (size_t i = 0; i < o->nenable && rc == 0; i++)
+            rc = enable(a, o->enable[i], strlen(o->enable[i]));
+        if (rc == 0 && o->nregistry > 0) {
+            a->reg_addrs = calloc(o->nregistry, sizeof *a->reg_addrs);
+            if (!a->reg_addrs)
+                rc = ACTR_ENOMEM;
+            for (size_t i = 0; i < o->nregistry && rc == 0; i++)
+                if ((rc = actr_addr_parse(o->registry[i], &a->reg_addrs[a->nreg++])) < 0)
+                    actr_error_set(rc, "bad registry address \"%s\"", o->registry[i]);
+        }
+        if (rc == 0)
+            rc = listen_on(a, o->listen, o->nlisten);
+    }
+    if (rc == 0)
+        rc = actr_nursery_open(&a->svc);
+    if (rc < 0) {
+        actr_log_error(ACTOR_TAG, "actor %s cannot start: %s", a->uid.name,
+                       actr_last_error()->message);
+        the_actor = NULL;
+        actor_free(a);
+        return rc;
+    }
+
+    if (b->child)
+        rc = child_boot(a, &b->ca);
+    if (rc == 0 && a->listener) {
+        actr_task_opts to = {.name = "accept"};
+        rc = actr_nursery_spawn_opts(a->svc, accept_task, a, &to);
+    }
+    int result = rc;
+    if (rc < 0) {
+        actr_log_error(ACTOR_TAG, "actor %s cannot start: %s", a->uid.name,
+                       actr_last_error()->message);
+    } else if (!b->child && b->fn) {
+        result = b->fn(a, b->arg);
+    } else {
+        rc = actr_sleep_until(ACTR_FOREVER);   /* serve until cancelled */
+        result = 0;
+    }
+
+    /* Teardown: every task of the actor (loops, served calls, accept) is
+     * cancelled and waited for; channels flush what they queued. */
+    if (!a->cancelled) {
+        a->cancelled = 1;
+        actr_log_runtime(ACTOR_TAG, "actor %s shutting down", a->uid.name);
+    }
+    actr_nursery_cancel(a->svc);
+    actr_nursery_close(a->svc, ACTR_FOREVER);
+    a->svc = NULL;
+    actr_listener_close(a->listener);
+    a->listener = NULL;
+    while (a->links) {
+        struct link *l = a->links;
+        actri_link_shutdown(l, ACTR_ECLOSED);
+        /* Unlink what user code still references; it fails fast now. */
+        a->links = l->next;
+        if (a->links)
+            a->links->prev = NULL;
+        l->next = l->prev = NULL;
+    }
+    actr_log_runtime(ACTOR_TAG, "actor %s exits (%s)", a->uid.name,
+                     result < 0 ? actr_strerror(result) : "ok");
+    the_actor = NULL;
+    actor_free(a);
+    return result;
+}
+
+int
+actr_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_fn fn, void *arg)
+{
+    static const actr_actor_opts none;
+    struct boot b = {.opts = opts ? opts : &none, .fn = fn, .arg = arg};
+    if (the_actor)
+        return actr_error_set(ACTR_ESTATE, "an actor already runs in this process");
+    if (actr_is_child(argc, argv)) {
+        b.child = 1;
+        if (parse_child_args(argc, argv, &b.ca) < 0) {
+            fprintf(stderr, "actr: bad child command line (--actr-child needs --actr-name,"
+                    " --actr-uuid and --actr-parent)\n");
+            return ACTR_EINVAL;
+        }
+        /* Backstop for S1: die with the parent even if its channel
+         * somehow stays open. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (b.ca.ppid > 0 && getppid() != b.ca.ppid)
+            return ACTR_ECLOSED;
+        if (b.ca.loglevel > 0)
+            actr_log_set_level(b.ca.loglevel);
+    } else if (b.opts->loglevel > 0) {
+        actr_log_set_level(b.opts->loglevel);
+    }
+    actri_self_ns_init();
+    return actr_run(actor_main_task, &b);
+}

@@ -1,0 +1,497 @@
+/* A dialog (struct actr_ctx): what the message loop delivers to it, how
+ * a task waits on it, and the Start / cancel requests that open and end
+ * it. Shared by the caller side (ctx.c, portal.c) and the callee side
+ * (invoke.c). */
+#define _GNU_SOURCE
+#include "actor/actor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct actr_ctx *
+actri_ctx_new(struct link *l, const char *cid, size_t cidlen)
+{
+    struct actr_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (cid) {
+        if (cidlen > UUID_LEN)
+            cidlen = UUID_LEN;   /* callers check; keep the buffer safe */
+        memcpy(c->cid, cid, cidlen);
+        c->cid[cidlen] = 0;
+    } else {
+        actri_uuid4(c->cid);
+    }
+    c->link = l;
+    actri_link_ref(l);
+    c->refs = 1;
+    c->qmax = ACTR_CTX_QUEUE_DEFAULT;
+    actr_event_init(&c->done);
+    if (l->end)
+        c->dead = l->end;
+    return c;
+}
+
+void
+actri_ctx_ref(struct actr_ctx *c)
+{
+    c->refs++;
+}
+
+static void
+q_clear(struct msgq *q)
+{
+    while (q->len > 0) {
+        actr_msg_free(&q->items[q->head]);
+        q->head = (q->head + 1) % q->cap;
+        q->len--;
+    }
+    free(q->items);
+    memset(q, 0, sizeof *q);
+}
+
+void
+actri_ctx_unref(struct actr_ctx *c)
+{
+    if (!c || --c->refs > 0)
+        return;
+    if (c->hooked)
+        actri_task_on_exit_cancel(&c->exit_hook);
+    actri_link_unregister(c->link, c);
+    q_clear(&c->q);
+    actr_msg_free(&c->started);
+    actr_msg_free(&c->ret);
+    actr_msg_free(&c->err);
+    actri_uid_clear(&c->canceller);
+    free(c->wire_name_owned);
+    actri_link_unref(c->link);
+    free(c);
+}
+
+void
+actri_ctx_wake(struct actr_ctx *c)
+{
+    if (c->waiter)
+        actri_wake(c->waiter, 0);
+}
+
+int
+actri_ctx_wait(struct actr_ctx *c)
+{
+    c->waiter = actri_task_self();
+    int rc = actri_park(ACTR_FOREVER);
+    c->waiter = NULL;
+    return rc;
+}
+
+void
+actri_ctx_fail(struct actr_ctx *c, int code)
+{
+    if (!c->dead)
+        c->dead = code;
+    actri_ctx_wake(c);
+}
+
+static int
+q_push(struct msgq *q, size_t max, const actr_msg *m)
+{
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 8;
+        if (cap > max)
+            cap = max;
+        if (cap <= q->cap)
+            return ACTR_EOVERRUN;
+        actr_msg *items = malloc(cap * sizeof *items);
+        if (!items)
+            return ACTR_ENOMEM;
+        for (size_t i = 0; i < q->len; i++)
+            items[i] = q->items[(q->head + i) % q->cap];
+        free(q->items);
+        q->items = items;
+        q->cap = cap;
+        q->head = 0;
+    }
+    actr_msg *slot = &q->items[(q->head + q->len) % q->cap];
+    if (actr_msg_dup(m, slot) < 0)
+        return ACTR_ENOMEM;
+    q->len++;
+    return 0;
+}
+
+static void
+q_drop_oldest(struct msgq *q)
+{
+    actr_msg_free(&q->items[q->head]);
+    q->head = (q->head + 1) % q->cap;
+    q->len--;
+}
+
+/* S17: tell the sender it overran us, naming it. */
+static void
+send_overrun(struct actr_ctx *c)
+{
+    struct link *l = c->link;
+    char msg[256];
+    snprintf(msg, sizeof msg, "Actor %s overran the stream of dialog %s (%s): its"
+             " receive queue of %zu messages was full; %zu dropped so far",
+             l->peer.name, c->cid, c->wire_name ? c->wire_name : "?", c->qmax, c->overruns);
+    struct errbox b = {.boxed_type = "StreamOverrun", .src_type = "StreamOverrun",
+                       .message = msg, .sender = &l->peer};
+    actri_send_error(l, c->cid, &b, 1);
+}
+
+static void
+deliver_yield(struct actr_ctx *c, const actr_msg *m)
+{
+    size_t max = c->qmax + (c->allow_overruns ? ACTR_CTX_OVERFLOW_MAX : 0);
+    if (c->q.len >= max && c->waiter && actri_task_self()) {
+        /* The reader was woken but has not run yet (the loop delivers a
+         * whole read buffer at once): give it one scheduling round to
+         * drain before calling this an overrun. Not a wait on the queue:
+         * the loop goes on whether or not it drained. */
+        actri_ctx_ref(c);
+        for (int i = 0; i < 4 && c->q.len >= max && c->registered; i++)
+            if (actr_checkpoint() < 0)
+                break;
+        /* m borrows the channel's read buffer: if the channel was closed
+         * meanwhile, it is gone too (the loop holds the link, not the ipc). */
+        int gone = !c->registered || !c->link->ipc;
+        actri_ctx_unref(c);
+        if (gone)
+            return;                       /* closed meanwhile: nobody to read it */
+    }
+    if (c->q.len >= max) {
+        c->overruns++;
+        if (c->allow_overruns) {
+            /* S18: bounded memory, the oldest overflow goes first. */
+            if (c->overruns == 1)
+                actr_log_warning(ACTOR_TAG, "dialog %s (%s): overflow past %zu messages,"
+                                 " dropping the oldest", c->cid, c->wire_name, max);
+            q_drop_oldest(&c->q);
+        } else {
+            /* One warning per dialog; the sender gets an error for every
+             * dropped message (as tractor does). */
+            actr_log(c->overruns == 1 ? ACTR_LOG_WARNING : ACTR_LOG_RUNTIME, ACTOR_TAG,
+                     "dialog %s (%s): receive queue full (%zu), message from %s dropped"
+                     " (overrun %zu)", c->cid, c->wire_name ? c->wire_name : "?", c->qmax,
+                     c->link->peer.name, c->overruns);
+            send_overrun(c);
+            return;
+        }
+    }
+    if (q_push(&c->q, max, m) < 0)
+        actr_log_error(ACTOR_TAG, "dialog %s: out of memory, stream message dropped", c->cid);
+}
+
+static void
+keep(actr_msg *slot, int *flag, const actr_msg *m)
+{
+    if (*flag)
+        return;                          /* the first one counts */
+    if (actr_msg_dup(m, slot) == 0)
+        *flag = 1;
+    else
+        actr_log_error(ACTOR_TAG, "out of memory: %s dropped", actr_msg_type_name(m->type));
+}
+
+void
+actri_ctx_deliver(struct actr_ctx *c, const actr_msg *m)
+{
+    switch (m->type) {
+    case ACTR_MSG_STARTACK:
+        if (!c->callee) {
+            c->got_ack = 1;
+            c->functype = m->u.startack.functype;
+        }
+        break;
+    case ACTR_MSG_STARTED:
+        if (!c->callee)
+            keep(&c->started, &c->got_started, m);
+        break;
+    case ACTR_MSG_YIELD:
+        deliver_yield(c, m);
+        break;
+    case ACTR_MSG_STOP:
+        c->peer_stopped = 1;
+        break;
+    case ACTR_MSG_RETURN:
+        if (!c->callee)
+            keep(&c->ret, &c->has_return, m);
+        break;
+    case ACTR_MSG_CANCELACK:
+        if (!c->callee && !c->has_cancelack) {
+            c->has_cancelack = 1;
+            c->cancelack = m->u.cancelack.pld;
+        }
+        break;
+    case ACTR_MSG_ERROR:
+        keep(&c->err, &c->has_error, m);
+        if (c->callee && c->scope) {
+            /* An error for a dialog we serve (an overrun we caused, the
+             * caller's failure): the serving task sees it at its next
+             * call on the dialog, as tractor raises it in the task. */
+            actr_log_runtime(ACTOR_TAG, "dialog %s: error from %s", c->cid, c->link->peer.name);
+        }
+        break;
+    default:
+        actr_log_warning(ACTOR_TAG, "dialog %s: unexpected %s dropped", c->cid,
+                         actr_msg_type_name(m->type));
+        return;
+    }
+    actri_ctx_wake(c);
+}
+
+/* ------------------------------------------------------------ errors */
+
+static char *
+strdup_n(const actr_str *s)
+{
+    char *d = malloc(s->len + 1);
+    if (d) {
+        memcpy(d, s->ptr, s->len);
+        d[s->len] = 0;
+    }
+    return d;
+}
+
+/* The last non-empty line of a traceback: where tractor puts the text
+ * of an ordinary exception whose message field is "". */
+static char *
+tb_last_line(const actr_str *tb)
+{
+    size_t end = tb->len;
+    while (end > 0 && (tb->ptr[end - 1] == '\n' || tb->ptr[end - 1] == ' '))
+        end--;
+    size_t start = end;
+    while (start > 0 && tb->ptr[start - 1] != '\n')
+        start--;
+    actr_str s = {tb->ptr + start, end - start};
+    return strdup_n(&s);
+}
+
+int
+actri_ctx_raise(struct actr_ctx *c)
+{
+    const actr_msg_error *e = &c->err.u.error;
+    char *boxed = strdup_n(&e->boxed_type_str);
+    char *src = strdup_n(&e->src_type_str);
+    char *msg = e->has_message && e->message.len > 0 ? strdup_n(&e->message)
+                                                     : tb_last_line(&e->tb_str);
+    char *tb = strdup_n(&e->tb_str);
+    char *srcn = strdup_n(&e->src_uid.name), *srcu = strdup_n(&e->src_uid.uuid);
+    char *srcuid = srcn && srcu ? actri_uid_text(srcn, srcu) : NULL;
+    char *canc = NULL;
+    if (e->has_canceller) {
+        char *n = strdup_n(&e->canceller.name), *u = strdup_n(&e->canceller.uuid);
+        if (n && u)
+            canc = actri_uid_text(n, u);
+        free(n);
+        free(u);
+    }
+    int code = actri_error_code_of(boxed ? boxed : "", src ? src : "");
+    actr_error d = {
+        .code = code,
+        .message = msg ? msg : "remote error",
+        .type_name = src && *src ? src : boxed,
+        .traceback = tb,
+        .src_uid = srcuid,
+        .canceller_uid = canc,
+        .task_name = c->wire_name,
+    };
+    actr_error_set_detail(&d);
+    free(boxed);
+    free(src);
+    free(msg);
+    free(tb);
+    free(srcn);
+    free(srcu);
+    free(srcuid);
+    free(canc);
+    return code;
+}
+
+/* 1 when the Error on c is the ContextCancelled we asked for (S11). */
+int
+actri_ctx_self_cancelled(struct actr_ctx *c)
+{
+    if (!c->has_error || !c->cancel_called)
+        return 0;
+    const actr_msg_error *e = &c->err.u.error;
+    const char *me = c->link->a->uid.uuid;
+    return e->boxed_type_str.len == 16 && memcmp(e->boxed_type_str.ptr, "ContextCancelled", 16) == 0 &&
+           e->has_canceller && e->canceller.uuid.len == strlen(me) &&
+           memcmp(e->canceller.uuid.ptr, me, e->canceller.uuid.len) == 0;
+}
+
+/* ------------------------------------------------------------ requests */
+
+int
+actri_split_name(const char *fn, char *ns, size_t nscap, const char **func)
+{
+    const char *colon = fn ? strrchr(fn, ':') : NULL;
+    if (!colon || colon == fn || !colon[1] || (size_t)(colon - fn) >= nscap)
+        return actr_error_set(ACTR_EINVAL, "endpoint name \"%s\" is not \"module:func\"",
+                              fn ? fn : "(null)");
+    memcpy(ns, fn, (size_t)(colon - fn));
+    ns[colon - fn] = 0;
+    *func = colon + 1;
+    return 0;
+}
+
+int
+actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
+                const actr_type *args_t, const void *args, const actr_any *raw_kwargs)
+{
+    static const uint8_t empty_map = 0x80;
+    struct link *l = c->link;
+    if (l->end || !l->ipc)
+        return actr_error_set(ACTR_ECLOSED, "channel to %s is closed", l->peer.name);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    actr_msg m = {.type = ACTR_MSG_START};
+    actr_msg_start *st = &m.u.start;
+    st->cid.ptr = c->cid;
+    st->cid.len = strlen(c->cid);
+    st->ns.ptr = (char *)ns;
+    st->ns.len = strlen(ns);
+    st->func.ptr = (char *)func;
+    st->func.len = strlen(func);
+    st->uid = actri_self_uid(l->a);
+    if (args_t && args) {
+        actr_codec_err err;
+        int rc = actr_codec_encode_buf(&sb, args_t, args, &err);
+        if (rc < 0) {
+            msgpack_sbuffer_destroy(&sb);
+            return actr_error_set(rc, "%s:%s: cannot encode the arguments: %s", ns, func,
+                                  err.msg);
+        }
+        st->kwargs.ptr = (uint8_t *)sb.data;
+        st->kwargs.len = sb.size;
+    } else if (raw_kwargs && raw_kwargs->len > 0) {
+        st->kwargs = *raw_kwargs;
+    } else {
+        st->kwargs.ptr = (uint8_t *)&empty_map;
+        st->kwargs.len = 1;
+    }
+    int rc = actri_link_register(l, c);
+    if (rc == 0) {
+        rc = actri_link_send(l, &m, 0);
+        if (rc < 0)
+            actri_link_unregister(l, c);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    if (rc == 0)
+        actr_log_debug(ACTOR_TAG, "Start %s:%s cid %s to %s", ns, func, c->cid, l->peer.name);
+    return rc;
+}
+
+static const char *
+kind_name(actr_endpoint_kind k)
+{
+    return k == ACTR_ENDPOINT_FN ? "function" : k == ACTR_ENDPOINT_GEN ? "generator" : "context";
+}
+
+int
+actri_ctx_wait_ack(struct actr_ctx *c)
+{
+    for (;;) {
+        if (c->got_ack)
+            break;                        /* a kind mismatch wins over what follows */
+        if (c->has_error)
+            return actri_ctx_raise(c);
+        if (c->dead)
+            return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s answered",
+                                  c->link->peer.name, c->wire_name);
+        int rc = actri_ctx_wait(c);
+        if (rc < 0)
+            return rc;
+    }
+    actr_endpoint_kind got = c->functype == ACTR_FUNCTYPE_ASYNCFUNC ? ACTR_ENDPOINT_FN
+                           : c->functype == ACTR_FUNCTYPE_ASYNCGEN ? ACTR_ENDPOINT_GEN
+                           : ACTR_ENDPOINT_CONTEXT;
+    if (got != c->kind) {
+        /* S6: the callee told us its kind; stop the task we started. */
+        actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
+        return actr_error_set(ACTR_EINVAL, "%s is a %s endpoint, called as a %s",
+                              c->wire_name, kind_name(got), kind_name(c->kind));
+    }
+    return 0;
+}
+
+int
+actri_ctx_cancel_remote(struct actr_ctx *c, int64_t timeout_ms)
+{
+    struct link *l = c->link;
+    c->cancel_called = 1;
+    if (l->end || !l->ipc) {
+        actr_log_cancel(CANCEL_TAG, "not cancelling %s (cid %s): channel to %s is gone",
+                        c->wire_name, c->cid, l->peer.name);
+        return actr_error_set(ACTR_ECLOSED, "channel to %s is closed", l->peer.name);
+    }
+    actr_log_cancel(CANCEL_TAG, "asking %s to cancel %s (cid %s)", l->peer.name,
+                    c->wire_name, c->cid);
+    /* Shielded and bounded, as tractor's Context.cancel. */
+    actr_scope sh;
+    if (actr_scope_enter(&sh, actr_deadline_in(timeout_ms), ACTR_SCOPE_SHIELD) < 0)
+        return ACTR_ESTATE;
+    struct actr_ctx *r = actri_ctx_new(l, NULL, 0);
+    int rc = ACTR_ENOMEM;
+    if (r) {
+        r->kind = ACTR_ENDPOINT_FN;
+        r->wire_name = "self:_cancel_task";
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 1);
+        msgpack_pack_str_with_body(&pk, "cid", 3);
+        msgpack_pack_str_with_body(&pk, c->cid, strlen(c->cid));
+        actr_any kw = {(uint8_t *)sb.data, sb.size};
+        rc = actri_ctx_start(r, "self", "_cancel_task", NULL, NULL, &kw);
+        msgpack_sbuffer_destroy(&sb);
+        while (rc == 0 && !r->has_cancelack && !r->has_error && !r->dead)
+            rc = actri_ctx_wait(r);
+        if (rc == ACTR_ECANCELED)
+            actr_log_cancel(CANCEL_TAG, "no CancelAck from %s for cid %s within %lld ms",
+                            l->peer.name, c->cid, (long long)timeout_ms);
+        actri_ctx_unref(r);
+    }
+    actr_scope_exit(&sh);
+    return 0;
+}
+
+/* ------------------------------------------------------------ payloads */
+
+int
+actri_ctx_pop(struct actr_ctx *c, actr_msg *out)
+{
+    if (c->q.len == 0)
+        return 0;
+    *out = c->q.items[c->q.head];
+    c->q.head = (c->q.head + 1) % c->q.cap;
+    c->q.len--;
+    return 1;
+}
+
+int
+actri_pld_decode(struct actr_ctx *c, const actr_type *t, const actr_any *pld, void *out,
+                 const char *what)
+{
+    if (!t || !out)
+        return 0;
+    /* Out parameters are written only on success. */
+    void *tmp = calloc(1, t->size ? t->size : 1);
+    if (!tmp)
+        return actr_error_set(ACTR_ENOMEM, "out of memory decoding %s", what);
+    actr_codec_err err;
+    int rc = actr_codec_decode_buf(pld->ptr, pld->len, t, tmp, NULL, &err);
+    if (rc < 0) {
+        free(tmp);
+        return actr_error_set(ACTR_ETYPE, "%s of %s (cid %s): %s", what,
+                              c->wire_name ? c->wire_name : "?", c->cid, err.msg);
+    }
+    memcpy(out, tmp, t->size);
+    free(tmp);
+    return 0;
+}

@@ -1,0 +1,267 @@
+/* One channel to a peer actor: its dialog table and its message loop,
+ * which routes every frame by cid without ever blocking on a dialog. */
+#define _GNU_SOURCE
+#include "actor/actor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static size_t
+bucket_of(const char *cid, size_t len)
+{
+    uint32_t h = 2166136261u;            /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)cid[i]) * 16777619u;
+    return h % LINK_BUCKETS;
+}
+
+int
+actri_link_new(actr_actor *a, actr_ipc *ipc, struct link **out)
+{
+    struct link *l = calloc(1, sizeof *l);
+    actr_uid pu;
+    if (!l || actr_ipc_peer_uid(ipc, &pu) < 0 ||
+        actri_uid_set(&l->peer, pu.name.ptr, pu.name.len, pu.uuid.ptr, pu.uuid.len) < 0) {
+        free(l);
+        actr_ipc_close(ipc, 0);
+        return actr_error_set(ACTR_ENOMEM, "out of memory for a channel");
+    }
+    l->a = a;
+    l->ipc = ipc;
+    l->refs = 1;
+    actr_event_init(&l->loop_done);
+    l->next = a->links;
+    if (a->links)
+        a->links->prev = l;
+    a->links = l;
+    *out = l;
+    return 0;
+}
+
+void
+actri_link_ref(struct link *l)
+{
+    l->refs++;
+}
+
+void
+actri_link_unref(struct link *l)
+{
+    if (--l->refs > 0)
+        return;
+    actri_link_shutdown(l, ACTR_ECLOSED);
+    if (l->prev)
+        l->prev->next = l->next;
+    else if (l->a->links == l)
+        l->a->links = l->next;
+    if (l->next)
+        l->next->prev = l->prev;
+    if (l->a->parent == l)
+        l->a->parent = NULL;
+    actri_uid_clear(&l->peer);
+    free(l);
+}
+
+struct actr_ctx *
+actri_link_find(struct link *l, const char *cid, size_t len)
+{
+    for (struct actr_ctx *c = l->tab[bucket_of(cid, len)]; c; c = c->hnext)
+        if (strlen(c->cid) == len && memcmp(c->cid, cid, len) == 0)
+            return c;
+    return NULL;
+}
+
+int
+actri_link_register(struct link *l, struct actr_ctx *c)
+{
+    size_t len = strlen(c->cid);
+    if (actri_link_find(l, c->cid, len))
+        return actr_error_set(ACTR_EPROTO, "cid %s is already in use on this channel",
+                              c->cid);
+    size_t b = bucket_of(c->cid, len);
+    c->hnext = l->tab[b];
+    l->tab[b] = c;
+    c->registered = 1;
+    l->nctx++;
+    return 0;
+}
+
+void
+actri_link_unregister(struct link *l, struct actr_ctx *c)
+{
+    if (!c->registered)
+        return;
+    struct actr_ctx **pp = &l->tab[bucket_of(c->cid, strlen(c->cid))];
+    while (*pp && *pp != c)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = c->hnext;
+    c->registered = 0;
+    l->nctx--;
+}
+
+int
+actri_link_send(struct link *l, const actr_msg *m, int nowait)
+{
+    if (!l->ipc)
+        return actr_error_set(l->end ? l->end : ACTR_ECLOSED,
+                              "channel to %s is closed", l->peer.name);
+    int rc = actr_ipc_send(l->ipc, m, nowait ? 0 : ACTR_FOREVER);
+    if (rc == ACTR_ETIMEDOUT && nowait) {
+        /* The message loop never blocks (S16): drop, and say so once. */
+        l->drops++;
+        actr_log(l->drops == 1 ? ACTR_LOG_WARNING : ACTR_LOG_RUNTIME, ACTOR_TAG,
+                 "output to %s is over its high-water mark: %s dropped (%zu so far)",
+                 l->peer.name, actr_msg_type_name(m->type), l->drops);
+    }
+    return rc;
+}
+
+int
+actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
+                    const actr_type *t, const void *v)
+{
+    static const uint8_t nil = 0xc0;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    actr_msg m = {.type = type};
+    actr_msg_pld *p = type == ACTR_MSG_STARTED ? &m.u.started
+                    : type == ACTR_MSG_YIELD ? &m.u.yield : &m.u.ret;
+    p->cid.ptr = (char *)cid;
+    p->cid.len = strlen(cid);
+    int rc = 0;
+    if (t && v) {
+        actr_codec_err err;
+        rc = actr_codec_encode_buf(&sb, t, v, &err);
+        if (rc < 0) {
+            msgpack_sbuffer_destroy(&sb);
+            return actr_error_set(rc, "cannot encode %s payload: %s",
+                                  actr_msg_type_name(type), err.msg);
+        }
+        p->pld.ptr = (uint8_t *)sb.data;
+        p->pld.len = sb.size;
+    } else {
+        p->pld.ptr = (uint8_t *)&nil;
+        p->pld.len = 1;
+    }
+    rc = actri_link_send(l, &m, 0);
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the loop */
+
+static void
+dispatch(struct link *l, const actr_msg *m)
+{
+    actr_str cid;
+    switch (m->type) {
+    case ACTR_MSG_START:
+        actri_invoke_start(l, &m->u.start);
+        return;
+    case ACTR_MSG_AID:
+    case ACTR_MSG_SPAWNSPEC:
+        actr_log_warning(ACTOR_TAG, "unexpected %s from %s after the handshake: dropped",
+                         actr_msg_type_name(m->type), l->peer.name);
+        return;
+    default:
+        break;
+    }
+    if (!actr_msg_cid(m, &cid)) {
+        /* A cid-less Error: the peer's runtime failed; the channel is done. */
+        const actr_msg_error *e = &m->u.error;
+        actr_log_error(ACTOR_TAG, "%s sent an error without cid (%.*s): %.*s",
+                       l->peer.name, (int)e->boxed_type_str.len, e->boxed_type_str.ptr,
+                       (int)(e->has_message ? e->message.len : e->tb_str.len),
+                       e->has_message ? e->message.ptr : e->tb_str.ptr);
+        actri_link_shutdown(l, ACTR_EREMOTE);
+        return;
+    }
+    struct actr_ctx *c = actri_link_find(l, cid.ptr, cid.len);
+    if (!c) {
+        actr_log_runtime(ACTOR_TAG, "%s for unknown cid %.*s from %s: dropped",
+                         actr_msg_type_name(m->type), (int)cid.len, cid.ptr, l->peer.name);
+        return;
+    }
+    actri_ctx_deliver(c, m);
+}
+
+void
+actri_link_serve(struct link *l)
+{
+    actri_link_ref(l);
+    l->loop_running = 1;
+    for (;;) {
+        actr_ipc *ipc = l->ipc;
+        if (!ipc)
+            break;
+        actr_msg m;
+        int rc = actr_ipc_recv(ipc, &m, ACTR_FOREVER);
+        if (rc < 0) {
+            if (rc == ACTR_ECANCELED)
+                actr_log_runtime(ACTOR_TAG, "message loop of %s cancelled", l->peer.name);
+            else
+                actr_log_runtime(ACTOR_TAG, "channel to %s ended: %s", l->peer.name,
+                                 actr_strerror(rc));
+            actri_link_shutdown(l, rc == ACTR_ECANCELED ? ACTR_ECLOSED : rc);
+            break;
+        }
+        dispatch(l, &m);
+    }
+    l->loop_running = 0;
+    /* Tasks this peer started die with its channel (tractor's msg loop
+     * exit), and a child whose parent is gone cancels itself (S1). */
+    actri_invoke_cancel_all(l->a, l, &l->peer);
+    if (l->a->parent == l && !l->a->cancelled) {
+        actr_log_cancel(CANCEL_TAG, "parent link dropped: cancelling actor %s",
+                        l->a->uid.name);
+        actr_actor_cancel(l->a);
+    }
+    actr_event_set(&l->loop_done);
+    actri_link_unref(l);
+}
+
+static int
+loop_task(void *arg)
+{
+    struct link *l = arg;
+    actr_task_set_name("msgloop");
+    actri_link_serve(l);
+    actri_link_unref(l);
+    return 0;
+}
+
+int
+actri_link_spawn_loop(struct link *l)
+{
+    actri_link_ref(l);
+    actr_task_opts o = {.name = "msgloop"};
+    int rc = actr_nursery_spawn_opts(l->a->svc, loop_task, l, &o);
+    if (rc < 0)
+        actri_link_unref(l);
+    return rc;
+}
+
+void
+actri_link_shutdown(struct link *l, int code)
+{
+    if (!l->end)
+        l->end = code ? code : ACTR_ECLOSED;
+    actr_ipc *ipc = l->ipc;
+    if (!ipc)
+        return;
+    l->ipc = NULL;
+    for (size_t b = 0; b < LINK_BUCKETS; b++)
+        for (struct actr_ctx *c = l->tab[b]; c; c = c->hnext)
+            actri_ctx_fail(c, l->end);
+    /* Flush what was queued (a CancelAck, a last Error) even when the
+     * task is being cancelled. */
+    actr_scope sh;
+    int in_task = actri_task_self() != NULL;
+    if (in_task && actr_scope_enter(&sh, actr_deadline_in(LINK_FLUSH_MS), ACTR_SCOPE_SHIELD) == 0) {
+        actr_ipc_close(ipc, actr_deadline_in(LINK_FLUSH_MS));
+        actr_scope_exit(&sh);
+    } else {
+        actr_ipc_close(ipc, 0);
+    }
+}

@@ -1,0 +1,219 @@
+/* Portals (actr/portal.h): function calls, run_in_actor results, actor
+ * cancel, and portals to actors found by address. */
+#define _GNU_SOURCE
+#include "actor/actor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int
+actri_portal_new(struct link *l, struct child *ch, actr_portal **out)
+{
+    actr_portal *p = calloc(1, sizeof *p);
+    if (!p)
+        return actr_error_set(ACTR_ENOMEM, "out of memory for a portal");
+    p->link = l;
+    actri_link_ref(l);
+    p->child = ch;
+    *out = p;
+    return 0;
+}
+
+void
+actri_portal_free(actr_portal *p)
+{
+    if (!p)
+        return;
+    actri_link_unref(p->link);
+    free(p);
+}
+
+int
+actr_portal_open(const char *url, actr_portal **out)
+{
+    actr_actor *a = actr_self();
+    if (!a || !actri_task_self())
+        return actr_error_set(ACTR_ESTATE, "actr_portal_open outside an actor's task");
+    actr_addr addr;
+    int rc = actr_addr_parse(url, &addr);
+    if (rc < 0)
+        return actr_error_set(rc, "bad actor address \"%s\"", url ? url : "(null)");
+    actr_ipc *ipc;
+    if ((rc = actr_ipc_connect(&addr, NULL, &ipc, actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS))) < 0)
+        return rc;
+    actr_msg_aid aid;
+    actri_self_aid(a, &aid);
+    if ((rc = actr_ipc_handshake(ipc, &aid, actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS))) < 0) {
+        actr_ipc_close(ipc, 0);
+        return rc;
+    }
+    struct link *l;
+    if ((rc = actri_link_new(a, ipc, &l)) < 0)
+        return rc;
+    if ((rc = actri_link_spawn_loop(l)) == 0)
+        rc = actri_portal_new(l, NULL, out);
+    if (rc < 0)
+        actri_link_shutdown(l, ACTR_ECLOSED);
+    actri_link_unref(l);
+    return rc;
+}
+
+void
+actr_portal_close(actr_portal *p)
+{
+    if (!p || p->child)
+        return;
+    actri_link_shutdown(p->link, ACTR_ECLOSED);
+    actri_portal_free(p);
+}
+
+const char *
+actr_portal_name(const actr_portal *p)
+{
+    return p->link->peer.name;
+}
+
+const char *
+actr_portal_uuid(const actr_portal *p)
+{
+    return p->link->peer.uuid;
+}
+
+int
+actr_portal_connected(const actr_portal *p)
+{
+    return p && p->link->ipc && !p->link->end;
+}
+
+/* Waits for the Return (or Error) of an FN dialog already started. */
+static int
+wait_return(struct actr_ctx *c, void *result)
+{
+    int rc = actri_ctx_wait_ack(c);
+    while (rc == 0) {
+        if (c->has_error)
+            return actri_ctx_raise(c);
+        if (c->has_return)
+            return actri_pld_decode(c, c->t_result, &c->ret.u.ret.pld, result, "result");
+        if (c->dead)
+            return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s returned",
+                                  c->link->peer.name, c->wire_name);
+        rc = actri_ctx_wait(c);
+    }
+    return rc;
+}
+
+static int
+call_common(actr_portal *p, const char *fn, const char *func, const actr_type *args_t,
+            const void *args, const actr_any *kw, const actr_type *res_t, void *result)
+{
+    if (!p || !p->link)
+        return actr_error_set(ACTR_EINVAL, "no portal");
+    if (!actri_task_self())
+        return actr_error_set(ACTR_ESTATE, "not called from a task");
+    char ns[256];
+    const char *f;
+    int rc = actri_split_name(fn, ns, sizeof ns, &f);
+    if (rc < 0)
+        return rc;
+    struct actr_ctx *c = actri_ctx_new(p->link, NULL, 0);
+    if (!c || !(c->wire_name_owned = strdup(fn))) {
+        actri_ctx_unref(c);
+        return actr_error_set(ACTR_ENOMEM, "out of memory for a call");
+    }
+    c->kind = ACTR_ENDPOINT_FN;
+    c->wire_name = c->wire_name_owned;
+    c->t_result = res_t;
+    rc = actri_ctx_start(c, ns, func ? func : f, args_t, args, kw);
+    if (rc == 0)
+        rc = wait_return(c, result);
+    if (rc == ACTR_ECANCELED && !c->has_return && !c->has_error && !c->dead)
+        actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
+    actri_ctx_unref(c);
+    return rc;
+}
+
+int
+actr_portal_call(actr_portal *p, const actr_endpoint *ep, const void *args, void *result)
+{
+    if (!ep)
+        return actr_error_set(ACTR_EINVAL, "no endpoint");
+    if (ep->kind != ACTR_ENDPOINT_FN)
+        return actr_error_set(ACTR_EINVAL, "%s is not a function endpoint (S6): use %s",
+                              ep->wire_name,
+                              ep->kind == ACTR_ENDPOINT_GEN ? "actr_stream_open" : "actr_ctx_open");
+    return call_common(p, ep->wire_name, ep->func, ep->args, args, NULL, ep->result, result);
+}
+
+int
+actr_portal_call_raw(actr_portal *p, const char *fn, const actr_any *kwargs, actr_any *result)
+{
+    return call_common(p, fn, NULL, NULL, NULL, kwargs, &actr_type_any, result);
+}
+
+/* run_in_actor results: the nursery's supervisor task waits for them. */
+static int
+portal_result(actr_portal *p, void *result, int raw)
+{
+    if (!p || !p->child || !p->child->run)
+        return actr_error_set(ACTR_ESTATE, "not a run_in_actor portal");
+    struct child *ch = p->child;
+    while (!ch->result_done) {
+        int rc = actr_event_wait(&ch->result_ev, ACTR_FOREVER);
+        if (rc < 0)
+            return rc;
+    }
+    struct actr_ctx *c = ch->run_ctx;
+    if (ch->result_rc < 0 && !(c && c->has_error))
+        return actr_error_set(ch->result_rc, "%s: no result (%s)", ch->name,
+                              actr_strerror(ch->result_rc));
+    if (c->has_error)
+        return actri_ctx_raise(c);
+    const actr_type *t = raw ? &actr_type_any : c->t_result;
+    return actri_pld_decode(c, t, &c->ret.u.ret.pld, result, "result");
+}
+
+int
+actr_portal_result(actr_portal *p, void *result)
+{
+    return portal_result(p, result, 0);
+}
+
+int
+actr_portal_result_raw(actr_portal *p, actr_any *result)
+{
+    return portal_result(p, result, 1);
+}
+
+int
+actr_portal_cancel_actor(actr_portal *p)
+{
+    if (!p || !p->link)
+        return 0;
+    struct link *l = p->link;
+    if (l->end || !l->ipc) {
+        actr_log_cancel(CANCEL_TAG, "cancel_actor %s: channel already gone", l->peer.name);
+        return 0;
+    }
+    actr_log_cancel(CANCEL_TAG, "cancel_actor %s.%s", l->peer.name, l->peer.uuid);
+    actr_scope sh;
+    if (actr_scope_enter(&sh, actr_deadline_in(ACTR_CANCEL_ACTOR_TIMEOUT_MS),
+                         ACTR_SCOPE_SHIELD) < 0)
+        return 0;
+    int acked = 0;
+    struct actr_ctx *r = actri_ctx_new(l, NULL, 0);
+    if (r) {
+        r->kind = ACTR_ENDPOINT_FN;
+        r->wire_name = "self:cancel";
+        int rc = actri_ctx_start(r, "self", "cancel", NULL, NULL, NULL);
+        while (rc == 0 && !r->has_cancelack && !r->has_error && !r->dead)
+            rc = actri_ctx_wait(r);
+        acked = r->has_cancelack && r->cancelack;
+        if (!acked)
+            actr_log_cancel(CANCEL_TAG, "cancel_actor %s: no CancelAck (%s)", l->peer.name,
+                            rc == ACTR_ECANCELED ? "timed out" : "channel closed");
+        actri_ctx_unref(r);
+    }
+    actr_scope_exit(&sh);
+    return acked;
+}

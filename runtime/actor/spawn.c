@@ -1,0 +1,490 @@
+/* Actor nurseries (S1-S3): children as fresh process images, their
+ * SpawnSpec, supervision (run_in_actor results and errors) and teardown
+ * (self:cancel, then SIGTERM, then SIGKILL, always reaping). */
+#define _GNU_SOURCE
+#include "actor/actor.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* How long a child may take to connect back (tractor waits forever; we
+ * bound it so a broken executable cannot hang the nursery). */
+#define CONNECT_TIMEOUT_MS 10000
+#define TERM_AFTER_MS 2000
+#define KILL_AFTER_MS 1000
+
+struct actr_actor_nursery {
+    actr_actor *a;
+    actr_nursery *tn;
+    struct child *children;
+    actr_event closing;
+};
+
+int
+actr_actor_nursery_open(actr_actor_nursery **out)
+{
+    actr_actor *a = actr_self();
+    if (!a || !a->svc || !actri_task_self())
+        return actr_error_set(ACTR_ESTATE, "actor nursery outside an actor's task");
+    actr_actor_nursery *an = calloc(1, sizeof *an);
+    if (!an)
+        return actr_error_set(ACTR_ENOMEM, "out of memory for an actor nursery");
+    int rc = actr_nursery_open(&an->tn);
+    if (rc < 0) {
+        free(an);
+        return rc;
+    }
+    an->a = a;
+    actr_event_init(&an->closing);
+    *out = an;
+    return 0;
+}
+
+void
+actri_spawn_attach(actr_actor *a, struct link *l)
+{
+    for (struct child *ch = a->pending; ch; ch = ch->pnext) {
+        if (ch->pending && !ch->link && strcmp(ch->uuid, l->peer.uuid) == 0 &&
+            strcmp(ch->name, l->peer.name) == 0) {
+            ch->link = l;
+            actri_link_ref(l);
+            l->child = ch;
+            actr_event_set(&ch->ready);
+            return;
+        }
+    }
+}
+
+static void
+unpend(actr_actor *a, struct child *ch)
+{
+    if (!ch->pending)
+        return;
+    for (struct child **pp = &a->pending; *pp; pp = &(*pp)->pnext)
+        if (*pp == ch) {
+            *pp = ch->pnext;
+            break;
+        }
+    ch->pending = 0;
+}
+
+/* ------------------------------------------------------------ SpawnSpec */
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+    msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+static int
+pack_addrs(msgpack_sbuffer *sb, const actr_addr *addrs, size_t n)
+{
+    actr_wbuf w = ACTR_WBUF_INIT;
+    int rc = actr_addr_list_encode(addrs, n, &w);
+    if (rc == 0)
+        msgpack_sbuffer_write(sb, (const char *)w.ptr, w.len);
+    actr_wbuf_destroy(&w);
+    return rc;
+}
+
+static int
+pack_addr(msgpack_sbuffer *sb, const actr_addr *a)
+{
+    actr_wbuf w = ACTR_WBUF_INIT;
+    int rc = actr_addr_encode(a, &w);
+    if (rc == 0)
+        msgpack_sbuffer_write(sb, (const char *)w.ptr, w.len);
+    actr_wbuf_destroy(&w);
+    return rc;
+}
+
+/* Sends the SpawnSpec, fields and runtime variables in tractor's wire
+ * order (captures, observation 5). */
+static int
+send_spawnspec(actr_actor *a, struct link *l, const actr_spawn_opts *o, const char *exe)
+{
+    msgpack_sbuffer main_sb, vars_sb, mods_sb, reg_sb, bind_sb;
+    msgpack_sbuffer_init(&main_sb);
+    msgpack_sbuffer_init(&vars_sb);
+    msgpack_sbuffer_init(&mods_sb);
+    msgpack_sbuffer_init(&reg_sb);
+    msgpack_sbuffer_init(&bind_sb);
+    msgpack_packer pk;
+    int rc = 0;
+
+    const char *base = strrchr(exe, '/');
+    msgpack_packer_init(&pk, &main_sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    pack_str(&pk, "init_main_from_name");
+    pack_str(&pk, base ? base + 1 : exe);
+
+    const actr_addr *self_addr = a->listener ? actr_listener_addr(a->listener, 0) : NULL;
+    msgpack_packer_init(&pk, &vars_sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 10);
+    pack_str(&pk, "_is_root");
+    msgpack_pack_false(&pk);
+    pack_str(&pk, "_root_mailbox");
+    if (self_addr)
+        rc |= pack_addr(&vars_sb, self_addr);
+    else
+        msgpack_pack_nil(&pk);
+    pack_str(&pk, "_root_addrs");
+    rc |= pack_addrs(&vars_sb, self_addr, self_addr ? 1 : 0);
+    pack_str(&pk, "_enable_tpts");
+    msgpack_pack_array(&pk, 1);
+    pack_str(&pk, self_addr && self_addr->kind == ACTR_ADDR_UNIX ? "uds" : "tcp");
+    pack_str(&pk, "_registry_addrs");
+    rc |= pack_addrs(&vars_sb, a->reg_addrs, a->nreg);
+    pack_str(&pk, "_debug_mode");
+    a->debug_mode ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+    pack_str(&pk, "repl_fixture");
+    msgpack_pack_false(&pk);
+    pack_str(&pk, "use_greenback");
+    msgpack_pack_false(&pk);
+    pack_str(&pk, "use_stackscope");
+    msgpack_pack_false(&pk);
+    pack_str(&pk, "_is_infected_aio");
+    msgpack_pack_false(&pk);
+
+    msgpack_packer_init(&pk, &mods_sb, msgpack_sbuffer_write);
+    size_t nen = o ? o->nenable : 0;
+    msgpack_pack_map(&pk, nen);
+    for (size_t i = 0; i < nen; i++) {
+        const actr_module *m = NULL;
+        for (size_t j = 0; j < a->nmodules && !m; j++)
+            if (strcmp(a->modules[j]->ns, o->enable[i]) == 0)
+                m = a->modules[j];
+        pack_str(&pk, o->enable[i]);
+        pack_str(&pk, m && m->source ? m->source : o->enable[i]);
+    }
+
+    rc |= pack_addrs(&reg_sb, a->reg_addrs, a->nreg);
+
+    actr_addr *bind = NULL;
+    size_t nbind = o ? o->nbind : 0;
+    if (nbind > 0 && (bind = calloc(nbind, sizeof *bind)) == NULL)
+        rc = ACTR_ENOMEM;
+    for (size_t i = 0; i < nbind && rc == 0; i++)
+        if (actr_addr_parse(o->bind[i], &bind[i]) < 0)
+            rc = actr_error_set(ACTR_EINVAL, "bad bind address \"%s\"", o->bind[i]);
+    if (rc == 0 && nbind > 0)
+        rc = pack_addrs(&bind_sb, bind, nbind);
+    free(bind);
+
+    if (rc == 0) {
+        actr_msg m = {.type = ACTR_MSG_SPAWNSPEC};
+        actr_msg_spawnspec *ss = &m.u.spawnspec;
+        ss->parent_main_data = (actr_any){(uint8_t *)main_sb.data, main_sb.size};
+        ss->runtime_vars = (actr_any){(uint8_t *)vars_sb.data, vars_sb.size};
+        ss->enable_modules = (actr_any){(uint8_t *)mods_sb.data, mods_sb.size};
+        ss->reg_addrs = (actr_any){(uint8_t *)reg_sb.data, reg_sb.size};
+        ss->bind_addrs = (actr_any){(uint8_t *)bind_sb.data, bind_sb.size};  /* nil if empty */
+        rc = actri_link_send(l, &m, 0);
+    } else if (rc > 0 || rc < ACTR_ENOTSUP) {
+        rc = ACTR_EINVAL;
+    }
+    msgpack_sbuffer_destroy(&main_sb);
+    msgpack_sbuffer_destroy(&vars_sb);
+    msgpack_sbuffer_destroy(&mods_sb);
+    msgpack_sbuffer_destroy(&reg_sb);
+    msgpack_sbuffer_destroy(&bind_sb);
+    return rc;
+}
+
+/* ------------------------------------------------------------ tasks */
+
+/* Reaps the child, whatever happens around it. */
+static int
+reaper_task(void *arg)
+{
+    struct child *ch = arg;
+    actr_scope sh;
+    if (actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD) < 0)
+        return 0;
+    int st = 0;
+    while (actr_child_wait(ch->pid, &st, ACTR_FOREVER) < 0)
+        ;
+    actr_scope_exit(&sh);
+    ch->exited = 1;
+    ch->status = st;
+    if (WIFSIGNALED(st))
+        actr_log_runtime(ACTOR_TAG, "child %s (pid %d) killed by signal %d", ch->name, ch->pid,
+                         WTERMSIG(st));
+    else
+        actr_log_runtime(ACTOR_TAG, "child %s (pid %d) exited with %d", ch->name, ch->pid,
+                         WEXITSTATUS(st));
+    actr_event_set(&ch->exit_ev);
+    actr_event_set(&ch->ready);
+    return 0;
+}
+
+/* Makes the child exit: self:cancel, then signals; returns once reaped. */
+static void
+teardown(struct child *ch)
+{
+    actr_scope sh;
+    if (actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD) < 0)
+        return;
+    if (!ch->exited && ch->portal && actr_portal_connected(ch->portal))
+        actr_portal_cancel_actor(ch->portal);
+    if (!ch->exited && actr_event_wait(&ch->exit_ev, actr_deadline_in(TERM_AFTER_MS)) < 0) {
+        actr_log_cancel(CANCEL_TAG, "child %s (pid %d) still running: SIGTERM", ch->name,
+                        ch->pid);
+        kill(ch->pid, SIGTERM);
+        if (actr_event_wait(&ch->exit_ev, actr_deadline_in(KILL_AFTER_MS)) < 0) {
+            actr_log_cancel(CANCEL_TAG, "child %s (pid %d) still running: SIGKILL", ch->name,
+                            ch->pid);
+            kill(ch->pid, SIGKILL);
+        }
+    }
+    actr_event_wait(&ch->exit_ev, ACTR_FOREVER);
+    actr_scope_exit(&sh);
+}
+
+/* run_in_actor: the result, or the child's failure. */
+static int
+wait_result(struct child *ch)
+{
+    struct actr_ctx *c = ch->run_ctx;
+    int rc = actri_ctx_wait_ack(c);
+    while (rc == 0) {
+        if (c->has_error)
+            return actri_ctx_raise(c);
+        if (c->has_return)
+            return 0;
+        if (c->dead)
+            return actr_error_set(ACTR_ECLOSED, "child %s exited before returning %s (%s)",
+                                  ch->name, c->wire_name, actr_strerror(c->dead));
+        rc = actri_ctx_wait(c);
+    }
+    return rc;
+}
+
+static int
+supervisor_task(void *arg)
+{
+    struct child *ch = arg;
+    actr_actor_nursery *an = ch->an;
+    int rc = 0;
+    if (ch->run) {
+        rc = wait_result(ch);
+        ch->result_rc = rc;
+        if (rc != ACTR_ECANCELED) {
+            ch->result_done = 1;
+            actr_event_set(&ch->result_ev);
+        }
+    } else {
+        actr_event_wait(&an->closing, ACTR_FOREVER);
+    }
+    teardown(ch);
+    if (ch->run && !ch->result_done) {
+        /* Cancelled meanwhile: an error that had already arrived still
+         * counts (S3: several errors are reported together). */
+        struct actr_ctx *c = ch->run_ctx;
+        if (c->has_error && (rc = actri_ctx_raise(c)) != ACTR_ECTXCANCEL) {
+            ch->result_rc = rc;
+        } else {
+            rc = ACTR_ECANCELED;
+            ch->result_rc = c->dead ? ACTR_ECLOSED : ACTR_ECANCELED;
+        }
+        ch->result_done = 1;
+        actr_event_set(&ch->result_ev);
+    }
+    if (rc < 0 && rc != ACTR_ECANCELED)
+        actr_log_cancel(CANCEL_TAG, "child %s failed (%s): cancelling its siblings", ch->name,
+                        actr_last_error()->message);
+    return rc;
+}
+
+/* ------------------------------------------------------------ spawning */
+
+static int
+spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
+            struct child **out)
+{
+    actr_actor *a = an->a;
+    if (!name || !*name || strlen(name) >= sizeof ((struct child *)0)->name)
+        return actr_error_set(ACTR_EINVAL, "a child needs a name of 1..63 bytes");
+    struct child *ch = calloc(1, sizeof *ch);
+    if (!ch)
+        return actr_error_set(ACTR_ENOMEM, "out of memory for a child");
+    snprintf(ch->name, sizeof ch->name, "%s", name);
+    actri_uuid4(ch->uuid);
+    ch->an = an;
+    actr_event_init(&ch->ready);
+    actr_event_init(&ch->exit_ev);
+    actr_event_init(&ch->result_ev);
+
+    const char *exe = o && o->exe ? o->exe : "/proc/self/exe";
+    char ppid[16], level[16];
+    snprintf(ppid, sizeof ppid, "%d", a->pid);
+    snprintf(level, sizeof level, "%d", o && o->loglevel ? o->loglevel : actr_log_get_level());
+    char *argv[] = {(char *)exe, "--actr-child", "--actr-name", ch->name,
+                    "--actr-uuid", ch->uuid, "--actr-parent", a->url,
+                    "--actr-ppid", ppid, "--actr-loglevel", level, NULL};
+    int pid;
+    int err = posix_spawn(&pid, exe, NULL, NULL, argv, environ);
+    if (err) {
+        free(ch);
+        return actr_error_set(err == ENOENT || err == EACCES ? ACTR_ENOTFOUND : ACTR_EIO,
+                              "cannot spawn %s as child %s: %s", exe, name, strerror(err));
+    }
+    ch->pid = pid;
+    ch->next = an->children;
+    an->children = ch;
+    ch->pending = 1;
+    ch->pnext = a->pending;
+    a->pending = ch;
+    actr_log_runtime(ACTOR_TAG, "spawned child %s.%s pid %d (%s)", ch->name, ch->uuid, pid, exe);
+
+    actr_task_opts to = {.name = "reaper"};
+    if (actr_nursery_spawn_opts(an->tn, reaper_task, ch, &to) < 0) {
+        /* No task to reap it: do it here, the hard way. */
+        kill(pid, SIGKILL);
+        int st;
+        actr_child_wait(pid, &st, ACTR_FOREVER);
+        ch->exited = 1;
+        unpend(a, ch);
+        return actr_error_set(ACTR_ENOMEM, "no task to supervise child %s", name);
+    }
+    int rc = actr_event_wait(&ch->ready, actr_deadline_in(CONNECT_TIMEOUT_MS));
+    unpend(a, ch);
+    if (rc == 0 && !ch->link)
+        rc = actr_error_set(ACTR_ECLOSED, "child %s (pid %d) exited before connecting back",
+                            name, pid);
+    else if (rc == ACTR_ETIMEDOUT)
+        actr_error_set(rc, "child %s (pid %d) did not connect back within %d ms", name, pid,
+                       CONNECT_TIMEOUT_MS);
+    if (rc == 0)
+        rc = send_spawnspec(a, ch->link, o, exe);
+    if (rc == 0)
+        rc = actri_portal_new(ch->link, ch, &ch->portal);
+    if (rc < 0) {
+        if (!ch->exited)
+            kill(pid, SIGKILL);   /* the reaper task reaps it */
+        return rc;
+    }
+    *out = ch;
+    return 0;
+}
+
+static int
+start_supervisor(actr_actor_nursery *an, struct child *ch)
+{
+    actr_task_opts to = {.name = "supervisor"};
+    int rc = actr_nursery_spawn_opts(an->tn, supervisor_task, ch, &to);
+    if (rc < 0)
+        kill(ch->pid, SIGKILL);
+    return rc;
+}
+
+int
+actr_actor_nursery_start(actr_actor_nursery *an, const char *name,
+                         const actr_spawn_opts *opts, actr_portal **out)
+{
+    if (!an || !out)
+        return actr_error_set(ACTR_EINVAL, "no nursery or out parameter");
+    struct child *ch;
+    int rc = spawn_child(an, name, opts, &ch);
+    if (rc == 0)
+        rc = start_supervisor(an, ch);
+    if (rc == 0)
+        *out = ch->portal;
+    return rc;
+}
+
+static int
+run_common(actr_actor_nursery *an, const char *name, const actr_spawn_opts *opts,
+           const actr_endpoint *ep, const void *args, const char *fn, const actr_any *kw,
+           actr_portal **out)
+{
+    if (!an || !out)
+        return actr_error_set(ACTR_EINVAL, "no nursery or out parameter");
+    if (ep && ep->kind != ACTR_ENDPOINT_FN)
+        return actr_error_set(ACTR_EINVAL, "run_in_actor needs a function endpoint; %s is"
+                              " not one (S6)", ep->wire_name);
+    char ns[256];
+    const char *func;
+    int rc = actri_split_name(ep ? ep->wire_name : fn, ns, sizeof ns, &func);
+    if (rc < 0)
+        return rc;
+    struct child *ch;
+    if ((rc = spawn_child(an, name, opts, &ch)) < 0)
+        return rc;
+    struct actr_ctx *c = actri_ctx_new(ch->link, NULL, 0);
+    if (!c || !(c->wire_name_owned = strdup(ep ? ep->wire_name : fn))) {
+        actri_ctx_unref(c);
+        kill(ch->pid, SIGKILL);
+        return actr_error_set(ACTR_ENOMEM, "out of memory for a call");
+    }
+    c->kind = ACTR_ENDPOINT_FN;
+    c->wire_name = c->wire_name_owned;
+    c->t_result = ep ? ep->result : &actr_type_any;
+    ch->run = 1;
+    ch->run_ctx = c;
+    ch->run_ep = ep;
+    rc = actri_ctx_start(c, ns, ep ? ep->func : func, ep ? ep->args : NULL, args, kw);
+    if (rc == 0)
+        rc = start_supervisor(an, ch);
+    else
+        kill(ch->pid, SIGKILL);
+    if (rc == 0)
+        *out = ch->portal;
+    return rc;
+}
+
+int
+actr_actor_nursery_run(actr_actor_nursery *an, const char *name, const actr_spawn_opts *opts,
+                       const actr_endpoint *ep, const void *args, actr_portal **out)
+{
+    if (!ep)
+        return actr_error_set(ACTR_EINVAL, "no endpoint");
+    return run_common(an, name, opts, ep, args, NULL, NULL, out);
+}
+
+int
+actr_actor_nursery_run_raw(actr_actor_nursery *an, const char *name,
+                           const actr_spawn_opts *opts, const char *fn,
+                           const actr_any *kwargs, actr_portal **out)
+{
+    return run_common(an, name, opts, NULL, NULL, fn, kwargs, out);
+}
+
+void
+actr_actor_nursery_cancel(actr_actor_nursery *an)
+{
+    if (!an)
+        return;
+    actr_log_cancel(CANCEL_TAG, "actor nursery cancelled");
+    actr_nursery_cancel(an->tn);
+}
+
+int
+actr_actor_nursery_close(actr_actor_nursery *an)
+{
+    if (!an)
+        return 0;
+    actr_event_set(&an->closing);
+    int rc = actr_nursery_close(an->tn, ACTR_FOREVER);
+    while (an->children) {
+        struct child *ch = an->children;
+        an->children = ch->next;
+        unpend(an->a, ch);
+        actri_ctx_unref(ch->run_ctx);
+        actri_portal_free(ch->portal);
+        if (ch->link) {
+            ch->link->child = NULL;
+            actri_link_unref(ch->link);
+        }
+        free(ch);
+    }
+    free(an);
+    return rc;
+}

@@ -1,0 +1,170 @@
+/* actr/actor.h: actors as processes (SEMANTICS S1-S3, S5).
+ *
+ * An actor is one process running the actr runtime: a uid (name, uuid),
+ * one or more listen addresses, the endpoints of the modules it enabled
+ * and the built-in `self` namespace (cancel requests). actr_main starts
+ * one from main(): the root actor of a tree, or, when the command line
+ * says so, a child spawned by another actor. Any program built on actr
+ * can therefore be spawned as a child of any other.
+ *
+ * Children are started by an actor nursery: each is a fresh process image
+ * (posix_spawn of an executable in child mode, by default the caller's own
+ * /proc/self/exe) that connects back to its parent, exchanges Aids,
+ * receives its SpawnSpec and then serves. Closing the nursery waits for
+ * every child to exit and reaps it; no child outlives its nursery, and a
+ * child whose parent link drops cancels itself and exits.
+ *
+ * All calls below run in tasks of the actor's loop unless said otherwise;
+ * blocking ones are cancellation points (actr/task.h conventions). */
+#ifndef ACTR_ACTOR_H
+#define ACTR_ACTOR_H
+
+#include <stddef.h>
+
+#include "api.h"
+#include "module.h"
+
+ACTR_BEGIN_DECLS
+
+typedef struct actr_actor actr_actor;
+typedef struct actr_portal actr_portal;
+typedef struct actr_actor_nursery actr_actor_nursery;
+
+/* How actr_main starts this process's actor. NULL or zeroed fields mean
+ * the defaults. Every pointer is borrowed for the duration of actr_main. */
+typedef struct actr_actor_opts {
+    const char *name;                   /* root's name; default "root" (a child
+                                           gets its name from its parent) */
+    const char *const *listen;          /* URLs to listen on (root); default
+                                           tcp://127.0.0.1:0 */
+    size_t nlisten;
+    const char *const *registry;        /* registrar URLs, relayed to children */
+    size_t nregistry;
+    int loglevel;                       /* root: 0 = ACTR_LOGLEVEL or warning;
+                                           a child takes its command line's */
+    int debug_mode;                     /* root: relayed in the SpawnSpec */
+    const actr_module *const *modules;  /* modules compiled into this program:
+                                           what a SpawnSpec may enable */
+    size_t nmodules;
+    const char *const *enable;          /* root: wire namespaces (Start.ns) to
+                                           enable; a child gets its list in
+                                           the SpawnSpec */
+    size_t nenable;
+} actr_actor_opts;
+
+/* The root actor's main task: runs with the actor serving, its return
+ * value is actr_main's. When it returns the actor cancels everything it
+ * still runs and exits. */
+typedef int (*actr_actor_fn)(actr_actor *self, void *arg);
+
+/* Returns 1 when argv asks for child mode (the program was spawned by an
+ * actor nursery), else 0. Does not block; callable anywhere. */
+ACTR_API int actr_is_child(int argc, char *const *argv);
+
+/* Runs this process's actor on a new loop (actr_run) and returns when it
+ * ends. Root mode: listens on opts->listen, enables opts->enable, runs
+ * fn(self, arg) and returns its result once everything it started has
+ * been torn down (fn == NULL: serve until cancelled). Child mode
+ * (actr_is_child): connects to the parent named on the command line,
+ * handshakes, applies the SpawnSpec (enabled modules among opts->modules,
+ * bind addresses, debug mode; log level and name from the command line),
+ * serves until `self:cancel` or until the parent link drops, and returns
+ * 0 (fn is ignored). Returns a negative ACTR_E* code when the actor could
+ * not start (bad address, unknown module, parent unreachable), with the
+ * detail logged. */
+ACTR_API int actr_main(int argc, char **argv, const actr_actor_opts *opts,
+                       actr_actor_fn fn, void *arg);
+
+/* The actor of this process, or NULL outside actr_main. */
+ACTR_API actr_actor *actr_self(void);
+
+/* The actor's uid parts (borrowed, valid while it runs). */
+ACTR_API const char *actr_actor_name(const actr_actor *a);
+ACTR_API const char *actr_actor_uuid(const actr_actor *a);
+
+/* 1 for the root of a tree, 0 for a child. */
+ACTR_API int actr_actor_is_root(const actr_actor *a);
+
+/* Writes the URL of the actor's first listen address into buf (cap
+ * bytes, ACTR_ADDR_URL_MAX always fits). Returns its length or
+ * ACTR_ERANGE. */
+ACTR_API int actr_actor_url(const actr_actor *a, char *buf, size_t cap);
+
+/* Cancels the whole actor, as a `self:cancel` request would: every RPC
+ * task and the root's main task see ACTR_ECANCELED; actr_main then tears
+ * down and returns. Does not block; callable from any task. */
+ACTR_API void actr_actor_cancel(actr_actor *a);
+
+/* ------------------------------------------------------------ spawning */
+
+/* Options of one child; NULL or zeroed fields mean the defaults. */
+typedef struct actr_spawn_opts {
+    const char *exe;                /* executable to run in child mode;
+                                       NULL = this program (/proc/self/exe) */
+    const char *const *enable;      /* wire namespaces the child enables */
+    size_t nenable;
+    const char *const *bind;        /* URLs the child listens on; default
+                                       tcp://127.0.0.1:0 (or a unix path
+                                       when the parent listens on one) */
+    size_t nbind;
+    int loglevel;                   /* 0 = this process's level */
+} actr_spawn_opts;
+
+/* Opens an actor nursery in the current task (it holds a task nursery,
+ * actr/task.h, so it nests LIFO with the task's scopes and nurseries).
+ * Returns 0 and *out, ACTR_ENOMEM, ACTR_ESTATE outside an actor's task. */
+ACTR_API ACTR_NODISCARD int actr_actor_nursery_open(actr_actor_nursery **out);
+
+/* start_actor: spawns a daemon child called name and blocks until it has
+ * connected back, handshaken and been sent its SpawnSpec; then stores a
+ * portal to it in *out (owned by the nursery, valid until close). The
+ * child serves until the nursery cancels it. Returns 0, ACTR_ENOTFOUND
+ * (no such executable), ACTR_ETIMEDOUT (the child did not connect back
+ * within 10 s; it is killed and reaped), ACTR_ECLOSED (it exited first),
+ * ACTR_ECANCELED, ACTR_ENOMEM, ACTR_EIO. Cancellation point. */
+ACTR_API ACTR_NODISCARD int actr_actor_nursery_start(actr_actor_nursery *an,
+                                                     const char *name,
+                                                     const actr_spawn_opts *opts,
+                                                     actr_portal **out);
+
+/* run_in_actor: like _start, then calls function endpoint ep with args in
+ * the child. The child is cancelled as soon as the result arrives; read
+ * it with actr_portal_result. A failure of the call cancels every other
+ * child of the nursery and the body between open and close (S3); close
+ * then reports it. ep must be a FN endpoint (ACTR_EINVAL otherwise, before
+ * anything is spawned). Cancellation point. */
+ACTR_API ACTR_NODISCARD int actr_actor_nursery_run(actr_actor_nursery *an,
+                                                   const char *name,
+                                                   const actr_spawn_opts *opts,
+                                                   const actr_endpoint *ep,
+                                                   const void *args,
+                                                   actr_portal **out);
+
+/* run_in_actor by name, without generated code: fn is "module:func",
+ * kwargs one encoded msgpack map (borrowed; NULL = {}); the result is read
+ * with actr_portal_result_raw. Otherwise as actr_actor_nursery_run. */
+ACTR_API ACTR_NODISCARD int actr_actor_nursery_run_raw(actr_actor_nursery *an,
+                                                       const char *name,
+                                                       const actr_spawn_opts *opts,
+                                                       const char *fn,
+                                                       const actr_any *kwargs,
+                                                       actr_portal **out);
+
+/* Cancels every child of the nursery (a `self:cancel` request to each)
+ * and the body between open and close, as a failure of one child does,
+ * without counting as a failure. Does not block. */
+ACTR_API void actr_actor_nursery_cancel(actr_actor_nursery *an);
+
+/* Waits for every run_in_actor child's result, then cancels the daemon
+ * children (`self:cancel`, bounded wait of 0.5 s each), waits for every
+ * child process to exit (escalating to SIGTERM after 2 s and SIGKILL
+ * after 1 s more) and reaps it, frees every portal of the nursery and the
+ * nursery itself (always). Runs shielded. Returns 0; the error of a failed
+ * child (ACTR_EREMOTE..., every failure in actr_last_error()->list with
+ * its remote type, message, traceback and source uid); or ACTR_ECANCELED
+ * when the enclosing scope was cancelled. */
+ACTR_API int actr_actor_nursery_close(actr_actor_nursery *an);
+
+ACTR_END_DECLS
+
+#endif

@@ -1,0 +1,195 @@
+/* actr/ctx.h: contexts and streams, both sides (SEMANTICS S6-S11, S16-S17).
+ *
+ * A context is one dialog between a task of the caller (actr_ctx) and the
+ * task that serves it in the callee (actr_call), named by a cid. For a
+ * CONTEXT endpoint the callee reports started(value) once, both sides may
+ * then stream values to each other, and the callee's return value is the
+ * result. A generator stream (GEN endpoint) is a context whose callee
+ * only yields. Values travel encoded with the endpoint's descriptors
+ * (actr/module.h): caller -> callee with ep->stream_in, callee -> caller
+ * with ep->stream_out (or ep->yield for a GEN endpoint); a context opened
+ * by name uses raw values (actr_any) for all of them.
+ *
+ * Verbs (DESIGN.md Decisions): send/recv on the stream; done sends Stop
+ * ("I will send no more": the peer's recv then returns ACTR_EPIPE, the
+ * normal end of stream, distinct from ACTR_ECLOSED, a dead transport);
+ * result (cached, S9); cancel; close (ends the dialog as leaving
+ * tractor's open_context block does, and always frees).
+ *
+ * Every blocking call here is a cancellation point and takes no deadline:
+ * bound it with a cancel scope (actr/scope.h). Remote failures are
+ * reported as in actr/portal.h, raised at the next operation on the
+ * context (S10: an error is never hidden behind queued payload). Each
+ * side's receive queue is bounded (S16, ACTR_CTX_QUEUE_DEFAULT): a value
+ * arriving for a full queue is dropped and answered with a StreamOverrun
+ * error to its sender (S17), unless the context allows overruns. */
+#ifndef ACTR_CTX_H
+#define ACTR_CTX_H
+
+#include <stddef.h>
+
+#include "api.h"
+#include "module.h"
+#include "portal.h"
+#include "types.h"
+
+ACTR_BEGIN_DECLS
+
+typedef struct actr_ctx actr_ctx;
+
+/* Default receive queue of a context (tractor's msg_buffer_size). */
+#define ACTR_CTX_QUEUE_DEFAULT 64
+/* Bound of the overflow kept for a context that allows overruns. */
+#define ACTR_CTX_OVERFLOW_MAX 616
+
+/* Options of an opened context; NULL or zeroed fields mean the defaults. */
+typedef struct actr_ctx_opts {
+    int allow_overruns;   /* keep overflow (up to ACTR_CTX_OVERFLOW_MAX,
+                             oldest dropped past it, with a warning)
+                             instead of answering StreamOverrun */
+    size_t queue_size;    /* receive queue; 0 = ACTR_CTX_QUEUE_DEFAULT */
+} actr_ctx_opts;
+
+/* ------------------------------------------------------------ caller side */
+
+/* Opens context endpoint ep (kind CONTEXT) in the remote actor with *args
+ * (encoded with ep->args), waits for its StartAck and Started, decodes the
+ * started value with ep->started into *started (NULL discards it) and
+ * stores the context in *out, which the caller must close. Returns 0, or
+ * an error (actr/portal.h) with nothing to close. Cancellation point. */
+ACTR_API ACTR_NODISCARD int actr_ctx_open(actr_portal *p, const actr_endpoint *ep,
+                                          const void *args, const actr_ctx_opts *opts,
+                                          actr_ctx **out, void *started);
+
+/* actr_ctx_open by name ("module:func", raw kwargs map, NULL = {}): every
+ * value of the context is raw (actr_any); *started gets the raw Started
+ * payload (NULL discards). */
+ACTR_API ACTR_NODISCARD int actr_ctx_open_raw(actr_portal *p, const char *fn,
+                                              const actr_any *kwargs,
+                                              const actr_ctx_opts *opts,
+                                              actr_ctx **out, actr_any *started);
+
+/* Opens generator endpoint ep (kind GEN) with *args: the returned context
+ * only receives (actr_ctx_recv gives each yielded value, then ACTR_EPIPE
+ * when the generator ends); closing it early cancels the remote task.
+ * Returns 0 or an error (actr/portal.h). Cancellation point. */
+ACTR_API ACTR_NODISCARD int actr_stream_open(actr_portal *p, const actr_endpoint *ep,
+                                             const void *args, actr_ctx **out);
+
+/* actr_stream_open by name, with raw values. */
+ACTR_API ACTR_NODISCARD int actr_stream_open_raw(actr_portal *p, const char *fn,
+                                                 const actr_any *kwargs, actr_ctx **out);
+
+/* Sends *v (encoded with ep->stream_in; raw contexts: an actr_any) as one
+ * stream message. Blocks only while the channel's output is over its
+ * high-water mark. Returns 0 (queued, not delivered), a pending remote
+ * error, ACTR_ESTATE after done (or on a generator), ACTR_EPIPE when the
+ * peer's side ended with a result, ACTR_ECLOSED, ACTR_EINVAL when v cannot
+ * be encoded. Cancellation point. */
+ACTR_API ACTR_NODISCARD int actr_ctx_send(actr_ctx *c, const void *v);
+
+/* Receives the next stream value into *v (caller storage of the type's
+ * size; decoded with ep->stream_out or ep->yield; owned by the caller).
+ * Returns 0; ACTR_EPIPE when the peer sent Stop or returned (end of
+ * stream, not an error); a remote error (S10, before queued values);
+ * ACTR_ETYPE when the value fails its type check (it is dropped);
+ * ACTR_ECLOSED; ACTR_ECANCELED. Cancellation point. */
+ACTR_API ACTR_NODISCARD int actr_ctx_recv(actr_ctx *c, void *v);
+
+/* Sends Stop: this side will send no more (S8). Idempotent; sends nothing
+ * if the peer's Stop already ended the stream. Does not wait. Returns 0 or
+ * ACTR_ECLOSED. */
+ACTR_API int actr_ctx_done(actr_ctx *c);
+
+/* Waits for the callee's final result and decodes it with ep->result into
+ * *result (NULL discards it); stream values still in flight are dropped
+ * (S7). Cached (S9): later calls return the same value again (a fresh
+ * copy each time), nil included. After this side's own actr_ctx_cancel,
+ * returns ACTR_ECTXCANCEL quietly (nothing logged; detail canceller = our
+ * uid). Otherwise 0 or an error. Cancellation point. */
+ACTR_API ACTR_NODISCARD int actr_ctx_result(actr_ctx *c, void *result);
+
+/* Asks the callee's runtime to cancel the remote task (S11): a
+ * `self:_cancel_task` request on the same channel, shielded, waiting at
+ * most 0.616 s for its CancelAck (never an error for the timeout). The
+ * callee answers ContextCancelled with canceller = our uid, which
+ * actr_ctx_result and close then treat as the expected outcome. Returns 0,
+ * or ACTR_ECLOSED when the channel is gone (nothing sent). */
+ACTR_API int actr_ctx_cancel(actr_ctx *c);
+
+/* 1 when this side called actr_ctx_cancel (tractor's cancel_called). */
+ACTR_API int actr_ctx_cancel_called(const actr_ctx *c);
+
+/* 1 when the context was cancelled by someone else (a ContextCancelled
+ * whose canceller is not us: tractor's cancel_called_remote). */
+ACTR_API int actr_ctx_cancelled_remote(const actr_ctx *c);
+
+/* Ends the dialog and frees c, always (tractor's open_context exit):
+ * sends Stop if the stream is open and this side has not, then waits for
+ * the final result (unless the channel is dead); a generator not yet
+ * finished is cancelled instead. Returns 0; the remote error (a
+ * ContextCancelled we asked for is not one); ACTR_ECLOSED; ACTR_ECANCELED
+ * when the caller is cancelled (the remote task is then cancelled too,
+ * bounded, before freeing). NULL is a no-op. */
+ACTR_API int actr_ctx_close(actr_ctx *c);
+
+/* ------------------------------------------------------------ callee side */
+
+/* Context endpoint: sends the started value *v (encoded with ep->started;
+ * NULL or an endpoint without started type: nil) to the opener, once.
+ * Returns 0, ACTR_ESTATE when called twice or on another kind,
+ * ACTR_EINVAL (not encodable), ACTR_ECLOSED. */
+ACTR_API ACTR_NODISCARD int actr_call_started(actr_call *call, const void *v);
+
+/* Sends *v to the caller: a stream value (CONTEXT, after started; encoded
+ * with ep->stream_out) or a yielded item (GEN, ep->yield). Blocks only on
+ * the channel's high-water mark. Returns 0, a pending error for this dialog
+ * (ACTR_EOVERRUN after the caller overran...), ACTR_ESTATE (FN endpoint,
+ * before started, after done), ACTR_ECLOSED, ACTR_ECANCELED.
+ * Cancellation point. */
+ACTR_API ACTR_NODISCARD int actr_call_send(actr_call *call, const void *v);
+
+/* Receives the next value the caller streamed (CONTEXT; decoded with
+ * ep->stream_in into caller storage, owned by the callee). Returns 0,
+ * ACTR_EPIPE once the caller sent Stop (S8), ACTR_ETYPE (value dropped),
+ * ACTR_ESTATE (not a context, or before started), ACTR_ECLOSED,
+ * ACTR_ECANCELED (the task is being cancelled: return it). Cancellation
+ * point. */
+ACTR_API ACTR_NODISCARD int actr_call_recv(actr_call *call, void *v);
+
+/* Sends Stop on the callee's side of the stream. Idempotent. Returns 0
+ * or ACTR_ECLOSED. */
+ACTR_API int actr_call_done(actr_call *call);
+
+/* Names the failure the invoke function is about to return: the Error
+ * sent to the caller carries type_name (NULL = "RemoteActorError") as
+ * its boxed and source type, the formatted message, and a traceback with
+ * this actor's uid, the endpoint, the task and a C backtrace of this
+ * call. Also records the detail for the current task. Returns
+ * ACTR_EREMOTE, so an implementation can `return actr_call_fail(...)`.
+ * Without it, a failing invoke is reported with the task's last error
+ * detail (and a remote error it got is relayed with its source kept). */
+ACTR_API int actr_call_fail(actr_call *call, const char *type_name,
+                            const char *fmt, ...) ACTR_PRINTF(3, 4);
+
+/* Hands *result over to the runtime: after the Return is sent it is
+ * released with actr_codec_free(ep->result, result), so everything it
+ * points to must be heap memory the implementation gives up. Without this
+ * call the result is only borrowed (static or caller-kept strings are
+ * fine) and nothing is freed. */
+ACTR_API void actr_call_own_result(actr_call *call);
+
+/* The endpoint being served. */
+ACTR_API const actr_endpoint *actr_call_endpoint(const actr_call *call);
+
+/* Raw kwargs of the Start request (borrowed for the call's duration): the
+ * way in for endpoints whose args descriptor is NULL. */
+ACTR_API const actr_any *actr_call_kwargs(const actr_call *call);
+
+/* The caller's uid parts (borrowed for the call's duration). */
+ACTR_API const char *actr_call_peer_name(const actr_call *call);
+ACTR_API const char *actr_call_peer_uuid(const actr_call *call);
+
+ACTR_END_DECLS
+
+#endif

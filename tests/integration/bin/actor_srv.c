@@ -1,0 +1,246 @@
+/* The integration tests' actor: serves testmod (testmod.actor) with
+ * hand-written trampolines. Spawned by the suites in child mode. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <actr/actr.h>
+
+#include "testmod.actor.h"
+
+static int
+srv_add(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    const testmod_add_args *a = args;
+    *(int64_t *)result = a->a + a->b;
+    return 0;
+}
+
+static int
+srv_nothing(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)args;
+    ((testmod_string_opt *)result)->has = false;
+    return 0;
+}
+
+static int
+srv_fail(actr_call *call, const void *args, void *result)
+{
+    (void)result;
+    const testmod_fail_args *a = args;
+    return actr_call_fail(call, a->type_name.ptr, "%s", a->message.ptr);
+}
+
+static int
+srv_fail_after(actr_call *call, const void *args, void *result)
+{
+    (void)result;
+    const testmod_fail_after_args *a = args;
+    int rc = actr_sleep(a->ms);
+    if (rc < 0)
+        return rc;
+    return actr_call_fail(call, a->type_name.ptr, "%s", a->message.ptr);
+}
+
+static int
+srv_sleep_ms(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    int rc = actr_sleep(((const testmod_sleep_ms_args *)args)->ms);
+    if (rc < 0)
+        return rc;
+    *(bool *)result = true;
+    return 0;
+}
+
+static int
+srv_crash(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)result;
+    if (strcmp(((const testmod_crash_args *)args)->how.ptr, "abort") == 0)
+        abort();
+    kill(getpid(), SIGKILL);
+    return 0;
+}
+
+static int
+srv_whoami(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)args;
+    actr_str *s = result;
+    s->ptr = (char *)actr_actor_name(actr_self());
+    s->len = strlen(s->ptr);
+    return 0;
+}
+
+static int
+srv_pid(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)args;
+    *(int64_t *)result = getpid();
+    return 0;
+}
+
+static int
+srv_relay_fail(actr_call *call, const void *args, void *result)
+{
+    (void)call;
+    (void)result;
+    const testmod_relay_fail_args *a = args;
+    actr_actor_nursery *an;
+    int rc = actr_actor_nursery_open(&an);
+    if (rc < 0)
+        return rc;
+    const char *en[] = {"testmod"};
+    actr_spawn_opts so = {.enable = en, .nenable = 1};
+    testmod_fail_args fa = {{"ValueError", 10}, a->message};
+    actr_portal *p;
+    rc = actr_actor_nursery_run(an, "grandchild", &so,
+                                actr_module_find(&testmod_module, "fail", 4), &fa, &p);
+    if (rc == 0)
+        rc = actr_portal_result(p, NULL);
+    int crc = actr_actor_nursery_close(an);
+    return rc < 0 ? rc : crc;
+}
+
+static int
+srv_count(actr_call *call, const void *args, void *result)
+{
+    (void)result;
+    uint32_t n = ((const testmod_count_args *)args)->n;
+    for (int64_t i = 0; i < n; i++) {
+        int rc = actr_call_send(call, &i);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+srv_echo(actr_call *call, const void *args, void *result)
+{
+    const testmod_echo_args *a = args;
+    int64_t started = 11;
+    int rc = actr_call_started(call, &started);
+    uint64_t n = 0;
+    while (rc == 0) {
+        actr_str in = {0};
+        rc = actr_call_recv(call, &in);
+        if (rc == ACTR_EPIPE) {
+            rc = 0;
+            break;
+        }
+        if (rc < 0)
+            break;
+        char buf[512];
+        int len = snprintf(buf, sizeof buf, "%s%s", a->prefix.ptr, in.ptr);
+        actr_codec_free(&actr_type_string, &in);
+        actr_str out = {buf, (size_t)len};
+        rc = actr_call_send(call, &out);
+        n++;
+    }
+    *(uint64_t *)result = n;
+    return rc;
+}
+
+static int
+srv_sleeper(actr_call *call, const void *args, void *result)
+{
+    (void)args;
+    bool t = true;
+    int rc = actr_call_started(call, &t);
+    if (rc == 0)
+        rc = actr_sleep_until(ACTR_FOREVER);
+    *(bool *)result = true;
+    return rc;
+}
+
+static int
+srv_flood(actr_call *call, const void *args, void *result)
+{
+    const testmod_flood_args *a = args;
+    bool t = true;
+    int rc = actr_call_started(call, &t);
+    for (int64_t i = 0; rc == 0 && i < a->n; i++) {
+        if (a->crash.len > 0 && i == a->after) {
+            if (strcmp(a->crash.ptr, "fail") == 0)
+                return actr_call_fail(call, "ValueError", "flood failed after %u values",
+                                      (unsigned)a->after);
+            /* Let what was sent reach the socket first: a crash mid-stream. */
+            actr_sleep(50);
+            if (strcmp(a->crash.ptr, "abort") == 0)
+                abort();
+            kill(getpid(), SIGKILL);
+        }
+        rc = actr_call_send(call, &i);
+    }
+    *(uint64_t *)result = a->n;
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    actr_invoke_fn fn;
+} impls[] = {
+    {"add", srv_add},           {"nothing", srv_nothing},   {"fail", srv_fail},         {"fail_after", srv_fail_after},
+    {"sleep_ms", srv_sleep_ms}, {"crash", srv_crash},       {"whoami", srv_whoami},   {"pid", srv_pid},
+    {"relay_fail", srv_relay_fail}, {"count", srv_count},   {"echo", srv_echo},
+    {"sleeper", srv_sleeper},   {"flood", srv_flood},
+};
+
+/* Root mode for test_S1_parent_killed_child_exits: spawn a child, print
+ * its pid, then wait to be killed. */
+static int
+parent_main(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    actr_actor_nursery *an;
+    int rc = actr_actor_nursery_open(&an);
+    if (rc < 0)
+        return rc;
+    const char *en[] = {"testmod"};
+    actr_spawn_opts so = {.enable = en, .nenable = 1};
+    actr_portal *p;
+    rc = actr_actor_nursery_start(an, "orphan", &so, &p);
+    int64_t pid = 0;
+    if (rc == 0)
+        rc = actr_portal_call(p, actr_module_find(&testmod_module, "pid", 3), NULL, &pid);
+    if (rc == 0) {
+        printf("%lld\n", (long long)pid);
+        fflush(stdout);
+        actr_sleep_until(ACTR_FOREVER);
+    }
+    actr_actor_nursery_close(an);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    static actr_endpoint eps[32];
+    static actr_module mod;
+    mod = testmod_module;
+    for (size_t i = 0; i < mod.nendpoints && i < 32; i++) {
+        eps[i] = mod.endpoints[i];
+        for (size_t j = 0; j < sizeof impls / sizeof impls[0]; j++)
+            if (strcmp(eps[i].name, impls[j].name) == 0)
+                eps[i].invoke = impls[j].fn;
+    }
+    mod.endpoints = eps;
+    const actr_module *mods[] = {&mod};
+    const char *en[] = {"testmod"};
+    actr_actor_opts o = {.name = "srv", .modules = mods, .nmodules = 1,
+                         .enable = en, .nenable = 1};
+    int parent = argc > 1 && strcmp(argv[1], "--parent-test") == 0;
+    int rc = actr_main(parent ? 1 : argc, argv, &o, parent ? parent_main : NULL, NULL);
+    return rc < 0 ? 1 : 0;
+}

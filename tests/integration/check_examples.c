@@ -1,0 +1,89 @@
+/* The examples run as the suite's children: examples/hello and
+ * examples/ticker must exit 0 and print what their READMEs promise. */
+#include "itest.h"
+
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Runs $(BUILD)/examples/<name>, returns its exit status; its stdout in buf. */
+static int
+run_example(const char *name, char *buf, size_t cap)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", itest_bin(name));
+    /* itest_bin gives <build>/tests/bin/<name>: the examples sit in <build>/examples. */
+    char *p = strstr(path, "/tests/bin/");
+    ck_assert_ptr_nonnull(p);
+    snprintf(p, sizeof path - (size_t)(p - path), "/examples/%s", name);
+    ck_assert_msg(access(path, X_OK) == 0, "%s is not built (make all)", path);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    char *argv[] = {path, NULL};
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, path, &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    size_t len = 0;
+    ssize_t n;
+    while (len + 1 < cap && (n = read(fds[0], buf + len, cap - 1 - len)) > 0)
+        len += (size_t)n;
+    buf[len] = 0;
+    close(fds[0]);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+START_TEST(test_example_hello)
+{
+    itest_begin();
+    char out[4096];
+    ck_assert_int_eq(run_example("hello", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "child says: Hello, world! (from greeter"));
+    ck_assert_ptr_nonnull(strstr(out, "child reaped"));
+    itest_end();
+}
+END_TEST
+
+START_TEST(test_example_ticker)
+{
+    itest_begin();
+    char out[8192];
+    ck_assert_int_eq(run_example("ticker", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "started: 2 symbols"));
+    ck_assert_ptr_nonnull(strstr(out, " GOOG "));
+    ck_assert_ptr_nonnull(strstr(out, "feed finished: "));
+    ck_assert_ptr_nonnull(strstr(out, "exchange cancelled and reaped"));
+    /* After "dropping AAPL" no AAPL quote is printed. */
+    const char *drop = strstr(out, "dropping AAPL");
+    ck_assert_ptr_nonnull(drop);
+    ck_assert_ptr_null(strstr(drop, " AAPL "));
+    itest_end();
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("examples");
+    TCase *tc = tcase_create("run");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_example_hello);
+    tcase_add_test(tc, test_example_ticker);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
