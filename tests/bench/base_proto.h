@@ -77,6 +77,17 @@ typedef struct {
  * ACTR_EPROTO / ACTR_ETYPE. */
 int bp_decode(const uint8_t *body, size_t len, msgpack_zone *zone, bp_msg *m);
 
+/* ------------------------------------------------------------ dialogs */
+
+/* One blocking round trip of `shape` on fd (baseline_sock.c): the request
+ * (a fresh cid per call) out, every reply frame in and checked. */
+int bp_rtt_once(int fd, bench_shape shape, uint64_t seq, bp_in *in, bp_out *out,
+                msgpack_zone *zone);
+
+/* Serves round trips of `shape` on fd with a libev loop until the other
+ * side closes (baseline_ev.c); closes fd. 0 on a clean end. */
+int bp_ev_serve(int fd, bench_shape shape);
+
 /* ------------------------------------------------------------ sockets */
 
 typedef struct {

@@ -67,4 +67,28 @@ int bench_base_ev_rtt(bench_tpt t, bench_shape shape, int reps, int n, bench_rtt
  * every frame and acknowledges each repetition with a Yield frame. */
 int bench_base_ev_stream(bench_tpt t, int reps, long n, bench_stream *out);
 
+/* ------------------------------------------------------------ processes */
+
+/* 1 when argv asks for the spawn baseline's child mode (a bench binary
+ * checks this first in main and then returns bench_base_child_main). */
+int bench_base_is_child(int argc, char **argv);
+
+/* The spawn baseline's child: connects back to the address on its command
+ * line and serves call round trips with libev + msgpack-c until the
+ * parent closes. Returns the process exit status. */
+int bench_base_child_main(int argc, char **argv);
+
+typedef struct {
+    bench_stat first_ms;  /* first spawn -> first answered call */
+    bench_stat cycle_ms;  /* first spawn -> every child reaped */
+} bench_spawn;
+
+/* Spawns k children (posix_spawn of this executable in the baseline's
+ * child mode); each connects back over t; then one call round trip per
+ * child; then closing the sockets ends each child, which is reaped. */
+int bench_base_spawn(bench_tpt t, int reps, int k, bench_spawn *out);
+
+/* Resident memory (KiB) of an idle baseline child after one call. */
+int bench_base_child_rss(bench_tpt t, double *kib);
+
 #endif

@@ -208,6 +208,13 @@ rtt_server(void *arg)
     return rc < 0 ? rc : serve(fd, server_frame, a);
 }
 
+int
+bp_ev_serve(int fd, bench_shape shape)
+{
+    struct peer_arg a = {NULL, shape, 0, 0};
+    return serve(fd, server_frame, &a);
+}
+
 struct rtt_client {
     bench_shape shape;
     int reps, n, warm;

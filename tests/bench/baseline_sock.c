@@ -79,9 +79,8 @@ rtt_server(void *arg)
     return rc == ACTR_ECLOSED && in.len == in.off ? 0 : rc;
 }
 
-/* One round trip: the request out, every reply frame in. */
-static int
-rtt_once(int fd, bench_shape shape, uint64_t seq, bp_in *in, bp_out *out,
+int
+bp_rtt_once(int fd, bench_shape shape, uint64_t seq, bp_in *in, bp_out *out,
          msgpack_zone *zone)
 {
     char cid[BP_CID_LEN + 1];
@@ -152,11 +151,11 @@ bench_base_sock_rtt(bench_tpt t, bench_shape shape, int reps, int n, bench_rtt *
         goto out;
     uint64_t seq = 1;
     for (int i = 0; i < n / 10 && rc == 0; i++)          /* warm up */
-        rc = rtt_once(fd, shape, seq++, &in, &o, &zone);
+        rc = bp_rtt_once(fd, shape, seq++, &in, &o, &zone);
     for (int r = 0; r < reps && rc == 0; r++) {
         int64_t t0 = bench_now_ns(), prev = t0;
         for (int i = 0; i < n && rc == 0; i++) {
-            rc = rtt_once(fd, shape, seq++, &in, &o, &zone);
+            rc = bp_rtt_once(fd, shape, seq++, &in, &o, &zone);
             int64_t now = bench_now_ns();
             samples[i] = (double)(now - prev) / 1e3;
             prev = now;

@@ -213,6 +213,30 @@ bench_peer_finish(bench_peer *p, int timeout_ms)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ACTR_EIO;
 }
 
+int
+bench_rss_kib(pid_t pid, double *kib)
+{
+    char path[64], line[256];
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/status");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ACTR_EIO;
+    int rc = ACTR_EIO;
+    while (fgets(line, sizeof line, f)) {
+        long v;
+        if (sscanf(line, "VmRSS: %ld kB", &v) == 1) {
+            *kib = (double)v;
+            rc = 0;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
 _Noreturn void
 bench_fail(const char *what, int rc)
 {

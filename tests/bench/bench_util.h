@@ -78,6 +78,10 @@ int bench_peer_start(bench_peer *p, int (*fn)(void *), void *arg, int keep_close
  * when it had to be killed, ACTR_EIO when it failed. Idempotent. */
 int bench_peer_finish(bench_peer *p, int timeout_ms);
 
+/* Resident memory (VmRSS) of process pid (0: this one) in KiB. Returns 0
+ * or ACTR_EIO. */
+int bench_rss_kib(pid_t pid, double *kib);
+
 /* Prints "<prog>: <what>: <error name>" to stderr and exits with status 1:
  * a benchmark that cannot measure must not print a figure. */
 _Noreturn void bench_fail(const char *what, int rc);
