@@ -130,6 +130,15 @@ struct run {
     bench_stat cancel_us, cancel_ack_us;
 };
 
+/* ACTR_BENCH_ONLY="stream,cancel" measures only the figures named (for
+ * profiling one of them); ACTR_BENCH_TPT=tcp|unix only one transport. */
+static int
+want(const char *fig)
+{
+    const char *only = getenv("ACTR_BENCH_ONLY");
+    return !only || !*only || strstr(only, fig) != NULL;
+}
+
 static const int scale_levels[3] = {1, 100, MAX_CTX};
 
 static const char *const enabled[] = {"benchmod"};
@@ -498,7 +507,8 @@ bench_root(actr_actor *self, void *arg)
     (void)self;
     struct run *r = arg;
     r->step = "spawn";
-    CHECK(fig_spawn(r));
+    if (want("spawn"))
+        CHECK(fig_spawn(r));
 
     actr_actor_nursery *an;
     actr_portal *p;
@@ -511,17 +521,23 @@ bench_root(actr_actor *self, void *arg)
         if (rc == 0)
             rc = child_rss(p, &r->child_rss_kib);
     }
-    if (rc == 0 && (r->step = "call", rc = fig_calls(r, p, &r->call_us, &r->call_p99)) == 0
-        && (r->step = "session", rc = fig_sessions(p, &r->sess_us)) == 0
-        && (r->step = "stream", rc = fig_flood(r, p)) == 0
-        && (r->step = "echo", rc = fig_echo(r, p)) == 0
-        && (r->step = "cancel", rc = fig_cancel(r, p)) == 0)
-        r->step = "scale", rc = fig_scale(r, p);
+    if (rc == 0 && want("call") && (r->step = "call", 1))
+        rc = fig_calls(r, p, &r->call_us, &r->call_p99);
+    if (rc == 0 && want("session") && (r->step = "session", 1))
+        rc = fig_sessions(p, &r->sess_us);
+    if (rc == 0 && want("stream") && (r->step = "stream", 1))
+        rc = fig_flood(r, p);
+    if (rc == 0 && want("echo") && (r->step = "echo", 1))
+        rc = fig_echo(r, p);
+    if (rc == 0 && want("cancel") && (r->step = "cancel", 1))
+        rc = fig_cancel(r, p);
+    if (rc == 0 && want("scale") && (r->step = "scale", 1))
+        rc = fig_scale(r, p);
     int crc = actr_actor_nursery_close(an);
     CHECK(rc);
     CHECK(crc);
     r->step = "tree";
-    return fig_tree(r);
+    return want("tree") ? fig_tree(r) : 0;
 }
 
 /* ------------------------------------------------------------ main */
@@ -594,12 +610,28 @@ bench_transport(bench_tpt t, int argc, char **argv)
     bench_stream ev_stream;
     bench_spawn base1, base_tree;
     double base_rss;
-    must(bench_base_ev_rtt(t, BENCH_SHAPE_CALL, REPS, N_CALL, &ev_call), "ev call", t);
-    must(bench_base_ev_rtt(t, BENCH_SHAPE_ECHO, REPS, N_ECHO, &ev_echo), "ev echo", t);
-    must(bench_base_ev_stream(t, REPS, N_FLOOD, &ev_stream), "ev stream", t);
-    must(bench_base_spawn(t, SPAWN_REPS, 1, &base1), "spawn", t);
-    must(bench_base_spawn(t, TREE_REPS, TREE, &base_tree), "tree", t);
-    must(bench_base_child_rss(t, &base_rss), "child rss", t);
+    memset(&ev_call, 0, sizeof ev_call);
+    memset(&ev_echo, 0, sizeof ev_echo);
+    memset(&ev_stream, 0, sizeof ev_stream);
+    memset(&base1, 0, sizeof base1);
+    memset(&base_tree, 0, sizeof base_tree);
+    base_rss = 0;
+    /* ACTR_BENCH_NOBASE=1: no baselines (their ratios print as 0), for
+     * profiling the framework alone. */
+    const char *nobase = getenv("ACTR_BENCH_NOBASE");
+    if (!nobase || strcmp(nobase, "1") != 0) {
+        if (want("call") || want("session") || want("scale") || want("cancel"))
+            must(bench_base_ev_rtt(t, BENCH_SHAPE_CALL, REPS, N_CALL, &ev_call), "ev call", t);
+        if (want("echo"))
+            must(bench_base_ev_rtt(t, BENCH_SHAPE_ECHO, REPS, N_ECHO, &ev_echo), "ev echo", t);
+        if (want("stream"))
+            must(bench_base_ev_stream(t, REPS, N_FLOOD, &ev_stream), "ev stream", t);
+        if (want("spawn"))
+            must(bench_base_spawn(t, SPAWN_REPS, 1, &base1), "spawn", t);
+        if (want("tree"))
+            must(bench_base_spawn(t, TREE_REPS, TREE, &base_tree), "tree", t);
+        must(bench_base_child_rss(t, &base_rss), "child rss", t);
+    }
 
     struct run r = {.tpt = t};
     if (!(r.samples = malloc(N_CALL * sizeof *r.samples)))
@@ -607,29 +639,46 @@ bench_transport(bench_tpt t, int argc, char **argv)
     run_actors(&r, argc, argv);
     free(r.samples);
 
-    bench_stat none = one(0), echo_base = krt_of(&ev_echo.rtt_us);
+    bench_stat none = one(0);
+    bench_stat echo_base = ev_echo.rtt_us.median > 0 ? krt_of(&ev_echo.rtt_us) : none;
     bench_stat rss = one(r.child_rss_kib / 1024), base_rss_mib = one(base_rss / 1024);
     bench_stat ctx_callee = one(r.ctx_callee_kib), ctx_caller = one(r.ctx_caller_kib);
-    report("call", t, &r.call_us, "us", "ev_rtt_call", &ev_call.rtt_us);
-    report("call_p99", t, &r.call_p99, "us", "ev_rtt_call_p99", &ev_call.p99_us);
-    report("session", t, &r.sess_us, "us", "ev_rtt_call", &ev_call.rtt_us);
-    report("stream", t, &r.flood_mmsgs, "Mmsg/s", "ev_stream", &ev_stream.mmsgs);
-    report("stream_bytes", t, &r.flood_mb, "MB/s", "ev_stream_bytes", &ev_stream.mbytes);
-    report("echo", t, &r.echo_krt, "krt/s", "ev_rtt_echo", &echo_base);
-    report("spawn_first_call", t, &r.spawn_first_ms, "ms", "base_spawn_first_call",
-           &base1.first_ms);
-    report("spawn_cycle", t, &r.spawn_cycle_ms, "ms", "base_spawn_cycle", &base1.cycle_ms);
-    report("call_ctx1", t, &r.scale_us[0], "us", "ev_rtt_call", &ev_call.rtt_us);
-    report("call_ctx100", t, &r.scale_us[1], "us", "actor_call_ctx1", &r.scale_us[0]);
-    report("call_ctx10000", t, &r.scale_us[2], "us", "actor_call_ctx1", &r.scale_us[0]);
-    report("call_ctx10000_p99", t, &r.scale_p99[2], "us", "actor_call_ctx1_p99",
-           &r.scale_p99[0]);
-    report("tree100", t, &r.tree_ms, "ms", "base_tree100", &base_tree.cycle_ms);
+    if (want("call")) {
+        report("call", t, &r.call_us, "us", "ev_rtt_call", &ev_call.rtt_us);
+        report("call_p99", t, &r.call_p99, "us", "ev_rtt_call_p99", &ev_call.p99_us);
+    }
+    if (want("session"))
+        report("session", t, &r.sess_us, "us", "ev_rtt_call", &ev_call.rtt_us);
+    if (want("stream")) {
+        report("stream", t, &r.flood_mmsgs, "Mmsg/s", "ev_stream", &ev_stream.mmsgs);
+        report("stream_bytes", t, &r.flood_mb, "MB/s", "ev_stream_bytes", &ev_stream.mbytes);
+    }
+    if (want("echo"))
+        report("echo", t, &r.echo_krt, "krt/s", "ev_rtt_echo", &echo_base);
+    if (want("spawn")) {
+        report("spawn_first_call", t, &r.spawn_first_ms, "ms", "base_spawn_first_call",
+               &base1.first_ms);
+        report("spawn_cycle", t, &r.spawn_cycle_ms, "ms", "base_spawn_cycle",
+               &base1.cycle_ms);
+    }
+    if (want("scale")) {
+        report("call_ctx1", t, &r.scale_us[0], "us", "ev_rtt_call", &ev_call.rtt_us);
+        report("call_ctx100", t, &r.scale_us[1], "us", "actor_call_ctx1", &r.scale_us[0]);
+        report("call_ctx10000", t, &r.scale_us[2], "us", "actor_call_ctx1", &r.scale_us[0]);
+        report("call_ctx10000_p99", t, &r.scale_p99[2], "us", "actor_call_ctx1_p99",
+               &r.scale_p99[0]);
+    }
+    if (want("tree"))
+        report("tree100", t, &r.tree_ms, "ms", "base_tree100", &base_tree.cycle_ms);
     report("idle_child_rss", t, &rss, "MiB", "base_child_rss", &base_rss_mib);
-    report("ctx_mem_callee", t, &ctx_callee, "KiB", "none", &none);
-    report("ctx_mem_caller", t, &ctx_caller, "KiB", "none", &none);
-    report("cancel", t, &r.cancel_us, "us", "ev_rtt_call", &ev_call.rtt_us);
-    report("cancel_ack", t, &r.cancel_ack_us, "us", "ev_rtt_call", &ev_call.rtt_us);
+    if (want("scale")) {
+        report("ctx_mem_callee", t, &ctx_callee, "KiB", "none", &none);
+        report("ctx_mem_caller", t, &ctx_caller, "KiB", "none", &none);
+    }
+    if (want("cancel")) {
+        report("cancel", t, &r.cancel_us, "us", "ev_rtt_call", &ev_call.rtt_us);
+        report("cancel_ack", t, &r.cancel_ack_us, "us", "ev_rtt_call", &ev_call.rtt_us);
+    }
 }
 
 int
@@ -644,7 +693,10 @@ main(int argc, char **argv)
     int rc = bench_init(argc, argv, 240);
     if (rc < 0)
         bench_fail("usage: bench_actor [pinned|unpinned]", rc);
-    bench_transport(BENCH_TCP, argc, argv);
-    bench_transport(BENCH_UNIX, argc, argv);
+    const char *tpt = getenv("ACTR_BENCH_TPT");
+    if (!tpt || strcmp(tpt, "unix") != 0)
+        bench_transport(BENCH_TCP, argc, argv);
+    if (!tpt || strcmp(tpt, "tcp") != 0)
+        bench_transport(BENCH_UNIX, argc, argv);
     return 0;
 }

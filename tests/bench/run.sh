@@ -157,7 +157,7 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set logscale y
-set yrange [0.005:*]
+set yrange [*:*]
 set ylabel 'performance relative to baseline'
 set grid ytics
 set xtics rotate by -50 scale 0 font ',8'
