@@ -122,6 +122,7 @@ spawn_cycle(bench_tpt t, int k, double *first_ms, double *cycle_ms, double *rss_
     pid_t pids[MAX_CHILDREN];
     int fds[MAX_CHILDREN];
     int started = 0, connected = 0, rc;
+    int64_t t0 = 0;
     if (k < 1 || k > MAX_CHILDREN)
         return ACTR_EINVAL;
     if ((rc = bp_listen(t, &l)) < 0)
@@ -133,7 +134,7 @@ spawn_cycle(bench_tpt t, int k, double *first_ms, double *cycle_ms, double *rss_
     msgpack_zone_init(&zone, 2048);
     if ((rc = bp_in_init(&in, 64 * 1024)) < 0)
         goto out;
-    int64_t t0 = bench_now_ns();
+    t0 = bench_now_ns();
     for (int i = 0; i < k && rc == 0; i++) {
         if ((rc = spawn_child(&l, &pids[i])) == 0)
             started++;
