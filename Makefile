@@ -235,9 +235,12 @@ $(BUILD)/obj/examples/%.o: examples/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 # ---------------------------------------------------------------- bench
 # tests/bench/bench_*.c -> $(BUILD)/tests/bench/bench_*; each prints
 # `bench <name> <value> <unit> baseline <name> <value> ratio <r>` lines.
-BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+# bench_util.c and every .c not named bench_* are helpers linked into each.
+BENCH_HELPER_SRCS := tests/bench/bench_util.c \
+                     $(filter-out tests/bench/bench_%,$(wildcard tests/bench/*.c))
+BENCH_SRCS := $(filter-out $(BENCH_HELPER_SRCS),$(wildcard tests/bench/bench_*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
-BENCH_HELPERS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out tests/bench/bench_%,$(wildcard tests/bench/*.c)))
+BENCH_HELPERS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_HELPER_SRCS))
 $(BENCH_BINS): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(BENCH_HELPERS) \
         $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(wildcard tests/bench/*.actor))) $(LIBA)
 	$(call say,LD,$@)mkdir -p $(@D)
