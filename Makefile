@@ -275,8 +275,7 @@ valgrind:
 	done; exit $$fail
 
 demo: all
-	$(Q)if [ -x $(BUILD)/examples/ticker ]; then $(BUILD)/examples/ticker; \
-	else sh examples/demo.sh $(BUILD); fi
+	$(Q)$(BUILD)/examples/ticker
 
 bench: $(BENCH_BINS)
 	$(Q)sh tests/bench/run.sh $(BUILD) $(BENCH_BINS)

@@ -464,6 +464,25 @@ START_TEST(test_actr_mk_tracks_imports)
 }
 END_TEST
 
+/* The IDL example the README shows compiles as it stands. */
+START_TEST(test_readme_example_compiles)
+{
+    char *out;
+    make_tmp();
+    int rc = run(&out, "sed -n '/^## An IDL example/,/^## /p' README.md | "
+                 "sed -n '/^```$/,/^```$/p' | sed '1d;$d' > %s/ticker.actor && "
+                 "grep -q '^module ticker;' %s/ticker.actor && %s -o %s %s/ticker.actor",
+                 tmp, tmp, actrc(), tmp, tmp);
+    ck_assert_msg(rc == 0, "README example: %s", out);
+    free(out);
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/ticker.actor.h", tmp);
+    ck_assert_int_eq(stat(path, &st), 0);
+    drop_tmp();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -476,6 +495,7 @@ main(void)
     tcase_add_test(out, test_command_line);
     tcase_add_test(out, test_generated_code_compiles_pedantic);
     tcase_add_test(out, test_actr_mk_tracks_imports);
+    tcase_add_test(out, test_readme_example_compiles);
     suite_add_tcase(s, out);
 
     TCase *dg = tcase_create("diagnostics");
