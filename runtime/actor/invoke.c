@@ -550,7 +550,7 @@ actr_call_fail(actr_call *call, const char *type_name, const char *fmt, ...)
     char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt ? fmt : "", ap) < 0)
+    if (fmt && vasprintf(&msg, fmt, ap) < 0)
         msg = NULL;
     va_end(ap);
     free(call->fail_type);
