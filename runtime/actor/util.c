@@ -116,7 +116,8 @@ actri_lookup(actr_actor *a, const actr_str *ns, const actr_str *func, const char
         return NULL;
     }
     const actr_endpoint *ep = actr_module_find(m, func->ptr, func->len);
-    if ((!ep || !ep->invoke) && m == &actri_self_ns && a->hooks && a->hooks->self_ext) {
+    /* The registry calls of a registrar (hooks.h) take precedence. */
+    if (m == &actri_self_ns && a->hooks && a->hooks->self_ext) {
         const actr_endpoint *x = actr_module_find(a->hooks->self_ext, func->ptr, func->len);
         if (x)
             ep = x;
