@@ -83,7 +83,6 @@ START_TEST(test_S20_actr_ps_table_and_json)
     const char *reg[] = {t.reg};
     ck_assert_int_eq(disc_root(reg, 1, ps_body, &t), 0);
     disc_registrar_stop(&r1);
-    disc_tmp_rm();
     itest_end();
 }
 END_TEST
@@ -123,7 +122,6 @@ START_TEST(test_S19_registrar_program_multihomed)
         usleep(10000);
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     ck_assert_int_eq(access(sock + 7, F_OK), -1);   /* its socket file is gone */
-    disc_tmp_rm();
     itest_end();
 }
 END_TEST
@@ -134,6 +132,9 @@ cli_suite(void)
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("cli");
     tcase_set_timeout(tc, 30);
+    /* One temporary directory for the whole case, removed by the runner
+     * even when a test fails. */
+    tcase_add_unchecked_fixture(tc, disc_tmp_setup, disc_tmp_rm);
     tcase_add_test(tc, test_S20_actr_ps_table_and_json);
     tcase_add_test(tc, test_S19_registrar_program_multihomed);
     suite_add_tcase(s, tc);

@@ -118,7 +118,6 @@ START_TEST(test_S19_register_unregister_two_registrars)
     ck_assert_msg(!strstr(out, "\"name\": \"root\""), "root still listed: %s", out);
     disc_registrar_stop(&r1);
     disc_registrar_stop(&r2);
-    disc_tmp_rm();
     itest_end();
 }
 END_TEST
@@ -179,7 +178,6 @@ START_TEST(test_S20_find_with_registrar_down)
     ck_assert_int_eq(disc_root(reg, 3, find_body, &t), 0);
     close(bh);
     disc_registrar_stop(&r1);
-    disc_tmp_rm();
     itest_end();
 }
 END_TEST
@@ -359,7 +357,6 @@ START_TEST(test_S19_multihomed_actor_reachable_on_each_address)
     const char *reg[] = {r1.urls[0]};
     ck_assert_int_eq(disc_root(reg, 1, multi_body, (void *)r1.urls[0]), 0);
     disc_registrar_stop(&r1);
-    disc_tmp_rm();
     itest_end();
 }
 END_TEST
@@ -435,6 +432,9 @@ discovery_suite(void)
     Suite *s = suite_create("discovery");
     TCase *tc = tcase_create("discovery");
     tcase_set_timeout(tc, 30);
+    /* One temporary directory for the whole case, removed by the runner
+     * even when a test fails. */
+    tcase_add_unchecked_fixture(tc, disc_tmp_setup, disc_tmp_rm);
     tcase_add_test(tc, test_S19_register_unregister_two_registrars);
     tcase_add_test(tc, test_S20_find_with_registrar_down);
     tcase_add_test(tc, test_S20_wait_for_actor_woken_by_registration);

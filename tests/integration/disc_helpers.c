@@ -41,6 +41,12 @@ disc_tmp(void)
     return tmpdir;
 }
 
+void
+disc_tmp_setup(void)
+{
+    disc_tmp();
+}
+
 static int
 rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {

@@ -19,8 +19,11 @@ typedef struct disc_proc {
 /* Path of $(BUILD)/<name> (the CLI programs). */
 const char *disc_prog(const char *name);
 
-/* A fresh temporary directory (removed with its content by disc_tmp_rm). */
+/* A temporary directory: created by disc_tmp_setup (or the first
+ * disc_tmp), removed with its content by disc_tmp_rm; use both as an
+ * unchecked fixture so it goes even when a test fails. */
 const char *disc_tmp(void);
+void disc_tmp_setup(void);
 void disc_tmp_rm(void);
 
 /* Starts actr-registrar listening on urls (outside a loop, blocking until
