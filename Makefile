@@ -235,9 +235,12 @@ $(BUILD)/obj/examples/%.o: examples/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 # ---------------------------------------------------------------- bench
 # tests/bench/bench_*.c -> $(BUILD)/tests/bench/bench_*; each prints
 # `bench <name> <value> <unit> baseline <name> <value> ratio <r>` lines.
-BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+# bench_util.c and every .c not named bench_* are helpers linked into each.
+BENCH_HELPER_SRCS := tests/bench/bench_util.c \
+                     $(filter-out tests/bench/bench_%,$(wildcard tests/bench/*.c))
+BENCH_SRCS := $(filter-out $(BENCH_HELPER_SRCS),$(wildcard tests/bench/bench_*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
-BENCH_HELPERS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out tests/bench/bench_%,$(wildcard tests/bench/*.c)))
+BENCH_HELPERS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_HELPER_SRCS))
 $(BENCH_BINS): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(BENCH_HELPERS) \
         $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(wildcard tests/bench/*.actor))) $(LIBA)
 	$(call say,LD,$@)mkdir -p $(@D)
@@ -254,10 +257,10 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
-check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS),all $(if $(filter 1,$(SAN)),,install-check))
+check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS),all $(if $(filter 1,$(SAN)),,install-check))
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \
-	    ACTR_TEST_BUILD=$(BUILD) timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
+	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
 	done; \
 	if [ $$fail = 0 ]; then echo "check: all suites passed ($(BUILD))"; \
 	else echo "check: FAILURES ($(BUILD))"; fi; exit $$fail
@@ -272,8 +275,7 @@ valgrind:
 	done; exit $$fail
 
 demo: all
-	$(Q)if [ -x $(BUILD)/examples/ticker ]; then $(BUILD)/examples/ticker; \
-	else sh examples/demo.sh $(BUILD); fi
+	$(Q)$(BUILD)/examples/ticker
 
 bench: $(BENCH_BINS)
 	$(Q)sh tests/bench/run.sh $(BUILD) $(BENCH_BINS)

@@ -392,9 +392,14 @@ gen_names(checker *c, module *m, namelist *l)
         }
         for (size_t i = 0; i < sizeof fn_sfx / sizeof fn_sfx[0]; i++)
             nl_add(l, arena_printf(a, "%s%s", d->cname, fn_sfx[i]), what, d->at, m);
-        if (d->kind != D_STRUCT)
-            nl_add(l, arena_printf(a, "%s_%s_params", m->name, name_snake(a, d->name)),
-                   what, d->at, m);
+        if (d->kind != D_STRUCT) {
+            const char *pre = arena_printf(a, "%s_%s", m->name, name_snake(a, d->name));
+            const char *sfx[NAME_EP_SUFFIX_MAX];
+            size_t n = name_endpoint_suffixes(d, sfx, NAME_EP_SUFFIX_MAX);
+            nl_add(l, arena_printf(a, "%s_params", pre), what, d->at, m);
+            for (size_t i = 0; i < n; i++)
+                nl_add(l, arena_printf(a, "%s%s", pre, sfx[i]), what, d->at, m);
+        }
     }
     for (comp *k = m->comps; k != NULL; k = k->next) {
         const char *what = arena_printf(a, "type %s", k->key);
@@ -429,6 +434,48 @@ collect_imports(module *m, module ***seen, size_t *n, size_t *cap)
         }
         (*seen)[(*n)++] = im->mod;
         collect_imports(im->mod, seen, n, cap);
+    }
+}
+
+static int
+nament_find(const namelist *l, const char *name)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int r = strcmp(name, l->v[mid].name);
+        if (r == 0)
+            return (int)mid;
+        if (r < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+/* Endpoint parameters are C parameters of the generated stubs, in scope
+ * beside the generated names those stubs use: a parameter may not be
+ * one of them (sorted in l), nor take libactr's prefixes, nor be memset. */
+static void
+check_param_names(checker *c, const namelist *l)
+{
+    for (decl *d = c->m->decls; d != NULL; d = d->next) {
+        if (d->kind < D_FN)
+            continue;
+        for (field *f = d->fields; f != NULL; f = f->next) {
+            int i = nament_find(l, f->name);
+            if (i >= 0)
+                diag_error(c->dg, f->at, "parameter name '%s' is the C name of %s%s%s; "
+                           "rename it (`as \"%s\"` keeps the wire name)", f->name,
+                           l->v[i].what, l->v[i].owner != c->m ? " in module " : "",
+                           l->v[i].owner != c->m ? l->v[i].owner->name : "", f->name);
+            else if (strncmp(f->name, "actr_", 5) == 0 || strncmp(f->name, "actri_", 6) == 0
+                     || strncmp(f->name, "ACTR_", 5) == 0 || strcmp(f->name, "memset") == 0)
+                diag_error(c->dg, f->at, "parameter name '%s' would hide a name the generated "
+                           "stubs use (actr_*, ACTR_*, memset); rename it (`as \"%s\"` keeps "
+                           "the wire name)", f->name, f->name);
+        }
     }
 }
 
@@ -480,6 +527,7 @@ check_cnames(checker *c)
                    other->owner != c->m ? other->owner->name : "");
     }
     free(pairs);
+    check_param_names(c, &l);
     free(l.v);
 }
 
@@ -500,6 +548,10 @@ check_header(checker *c)
         diag_error(c->dg, m->at, "module name '%s' %s", m->name, why);
     else if (!lower)
         diag_error(c->dg, m->at, "module name '%s' must be lower case (a-z, 0-9, _)", m->name);
+    else if (strcmp(m->name, "actr") == 0 || strncmp(m->name, "actr_", 5) == 0
+             || strncmp(m->name, "actri", 5) == 0)
+        diag_error(c->dg, m->at, "module name '%s' would generate names in libactr's "
+                   "namespace (actr_*, actri*)", m->name);
     const char *base = base_of(c->ar, m->file->path);
     if (strcmp(base, m->name) != 0)
         diag_error(c->dg, m->at, "module '%s' must be in a file named '%s.actor', not '%s'",

@@ -90,8 +90,7 @@ emit_member(strbuf *b, const char *ctype, const char *name)
         sb_printf(b, "%s %s", ctype, name);
 }
 
-/* A doc comment at the given indent: one line, or a block. */
-static void
+void
 emit_doc(strbuf *b, const char *indent, const char *doc)
 {
     if (doc == NULL || doc[0] == '\0')
@@ -169,7 +168,7 @@ emit_fields(hemit *h, decl *d)
     }
 }
 
-static void
+void
 emit_signature(strbuf *b, const decl *d)
 {
     static const char *const kw[] = {[D_FN] = "fn", [D_GEN] = "gen", [D_CONTEXT] = "context"};
@@ -317,8 +316,14 @@ emit_header(module *m, arena *a, size_t *len)
     emit_banner(&b, m);
     emit_doc(&b, "", m->doc);
     sb_printf(&b, "#ifndef ACTR_GEN_%s_ACTOR_H\n#define ACTR_GEN_%s_ACTOR_H\n\n", guard, guard);
-    sb_puts(&b, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n"
-                "#include <actr/codec.h>\n#include <actr/module.h>\n");
+    for (decl *d = m->decls; d != NULL; d = d->next)
+        has_eps |= d->kind >= D_FN;
+    sb_puts(&b, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n");
+    if (has_eps)
+        sb_puts(&b, "#include <string.h>\n");
+    sb_puts(&b, "\n#include <actr/codec.h>\n#include <actr/module.h>\n");
+    if (has_eps)
+        sb_puts(&b, "#include <actr/ctx.h>\n#include <actr/portal.h>\n");
     if (m->imports != NULL)
         sb_putc(&b, '\n');
     for (import *im = m->imports; im != NULL; im = im->next)
@@ -334,7 +339,6 @@ emit_header(module *m, arena *a, size_t *len)
             sb_printf(&b, "typedef struct %s %s;\n", d->cname, d->cname);
             any_fwd = 1;
         }
-        has_eps |= d->kind >= D_FN;
     }
     for (comp *k = m->comps; k != NULL; k = k->next) {
         if (k->boxed)
@@ -383,6 +387,9 @@ emit_header(module *m, arena *a, size_t *len)
         if (!k->boxed)
             sb_printf(&b, "\nstatic inline void\n%s_free(%s *v)\n{\n"
                       "    actr_codec_free(&%s_type, v);\n}\n", k->cname, k->cname, k->cname);
+
+    if (has_eps)
+        emit_stub_header(&b, m, a);
 
     sb_printf(&b, "\nACTR_END_DECLS\n\n#endif\n");
     return sb_take(&b, len);

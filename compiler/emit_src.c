@@ -80,7 +80,7 @@ emit_type_field(strbuf *b, const char *what, const typeref *t)
 }
 
 static void
-emit_endpoint(strbuf *b, const module *m, const decl *d)
+emit_endpoint(strbuf *b, const module *m, const decl *d, arena *a)
 {
     static const char *const kinds[] = {[D_FN] = "FN", [D_GEN] = "GEN",
                                         [D_CONTEXT] = "CONTEXT"};
@@ -103,6 +103,7 @@ emit_endpoint(strbuf *b, const module *m, const decl *d)
     emit_type_field(b, "started", d->started);
     emit_type_field(b, "stream_out", d->stream_out);
     emit_type_field(b, "stream_in", d->stream_in);
+    sb_printf(b, "        .invoke = %s,\n", emit_invoke_name(m, d, a));
     sb_puts(b, "    },\n");
 }
 
@@ -112,7 +113,6 @@ emit_source(module *m, arena *a, size_t *len)
     strbuf b = {0};
     int ntypes = 0, neps = 0;
 
-    (void)a;
     emit_banner(&b, m);
     sb_printf(&b, "#include \"%s.actor.h\"\n", m->name);
     for (decl *d = m->decls; d != NULL; d = d->next) {
@@ -146,12 +146,15 @@ emit_source(module *m, arena *a, size_t *len)
     for (comp *k = m->comps; k != NULL; k = k->next)
         emit_comp_type(&b, k);
 
+    if (neps > 0)
+        emit_stub_source(&b, m, a);
+
     sb_puts(&b, "\n/* ------------------------------------------------------------ module */\n");
     if (neps > 0) {
         sb_printf(&b, "\nstatic const actr_endpoint %s_endpoints[] = {\n", m->name);
         for (decl *d = m->decls; d != NULL; d = d->next)
             if (d->kind >= D_FN)
-                emit_endpoint(&b, m, d);
+                emit_endpoint(&b, m, d, a);
         sb_puts(&b, "};\n");
     }
     if (ntypes > 0) {

@@ -104,3 +104,28 @@ name_is_reserved(const char *s)
             return 1;
     return 0;
 }
+
+size_t
+name_endpoint_suffixes(const decl *d, const char **sfx, size_t cap)
+{
+    static const char *const fn[] = {"", "_impl", "_invoke"};
+    static const char *const gen[] = {"", "_open", "_recv", "_close", "_base", "_impl",
+                                      "_invoke", "_call", "_call_yield", "_call_base"};
+    static const char *const ctx[] = {"", "_open", "_result", "_cancel", "_close", "_base",
+                                      "_impl", "_invoke", "_call", "_call_started",
+                                      "_call_base"};
+    static const char *const stream[] = {"_send", "_recv", "_done", "_call_send",
+                                         "_call_recv", "_call_done"};
+    const char *const *v = d->kind == D_FN ? fn : d->kind == D_GEN ? gen : ctx;
+    size_t nv = d->kind == D_FN ? sizeof fn / sizeof fn[0]
+              : d->kind == D_GEN ? sizeof gen / sizeof gen[0] : sizeof ctx / sizeof ctx[0];
+    size_t n = 0;
+    for (size_t i = 0; i < nv; i++, n++)
+        if (n < cap)
+            sfx[n] = v[i];
+    if (d->kind == D_CONTEXT && d->stream_out != NULL)
+        for (size_t i = 0; i < sizeof stream / sizeof stream[0]; i++, n++)
+            if (n < cap)
+                sfx[n] = stream[i];
+    return n;
+}

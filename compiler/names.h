@@ -14,4 +14,13 @@ const char *name_shape_error(const char *s);
  * compiler may define as a macro (errno, NULL, linux, int64_t ...). */
 int name_is_reserved(const char *s);
 
+struct decl;
+/* The C identifiers actrc emits for endpoint d besides its argument
+ * struct and its codecs: the caller's stubs and handle type, the callee's
+ * impl, handle type and helpers, the trampoline. Each is a suffix of
+ * "<module>_<snake name>"; up to cap of them go to sfx; returns how many
+ * there are (at most NAME_EP_SUFFIX_MAX). */
+#define NAME_EP_SUFFIX_MAX 20
+size_t name_endpoint_suffixes(const struct decl *d, const char **sfx, size_t cap);
+
 #endif

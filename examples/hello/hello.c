@@ -1,8 +1,8 @@
-/* hello: a root actor spawns a child (this same program, in child mode)
- * and calls a function endpoint on it. */
+/* hello: the smallest actr program. A root actor spawns a child (this same
+ * program, re-run in child mode) and calls the function endpoint
+ * hello:greet on it through the stub actrc generates from hello.actor. */
 #define _GNU_SOURCE
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,48 +10,70 @@
 
 #include "hello.actor.h"
 
-/* Callee side: runs in the child. */
-static int
-greet(actr_call *call, const void *args, void *result)
+/* Callee side: the generated trampoline decodes the request and calls
+ * this in the child, in a task of its own. `name` is borrowed for the
+ * call; *out is ours to fill. */
+int
+hello_greet_impl(actr_call *call, actr_str name, actr_str *out)
 {
-    const hello_greet_args *a = args;
-    actr_str *out = result;
-    int n = asprintf(&out->ptr, "Hello, %s! (from %s, pid %d)", a->name.ptr,
+    char *s;
+    int n = asprintf(&s, "Hello, %s! (from %s, pid %d)", name.ptr,
                      actr_actor_name(actr_self()), (int)getpid());
     if (n < 0)
-        return ACTR_ENOMEM;
+        return actr_call_fail(call, "MemoryError", "out of memory");
+    out->ptr = s;
     out->len = (size_t)n;
-    actr_call_own_result(call);     /* the runtime frees it after sending */
+    actr_call_own_result(call);     /* the runtime frees s once it is sent */
     return 0;
 }
 
-/* Caller side: the root's main task. */
+/* Says which call failed and why (for a remote failure, the exception
+ * type and message the child sent); returns rc. */
+static int
+failed(const char *what, int rc)
+{
+    const actr_error *e = actr_last_error();
+    if (e->code == rc)
+        fprintf(stderr, "hello: %s: %s: %s\n", what, actr_errname(rc), e->message);
+    else
+        fprintf(stderr, "hello: %s: %s\n", what, actr_strerror(rc));
+    return rc;
+}
+
+/* Caller side: the root actor's main task. */
 static int
 root(actr_actor *self, void *arg)
 {
     (void)arg;
-    printf("root %s (pid %d) spawns a child\n", actr_actor_name(self), (int)getpid());
+    printf("%s (pid %d) spawns a child\n", actr_actor_name(self), (int)getpid());
     actr_actor_nursery *an;
     int rc = actr_actor_nursery_open(&an);
     if (rc < 0)
-        return rc;
+        return failed("opening the actor nursery", rc);
+    /* A child serves only the modules its spawner enables. */
     const char *enable[] = {"hello"};
     actr_spawn_opts so = {.enable = enable, .nenable = 1};
     actr_portal *child;
     rc = actr_actor_nursery_start(an, "greeter", &so, &child);
-    if (rc == 0) {
-        hello_greet_args a = {{"world", 5}};
-        actr_str answer = {0};
-        rc = actr_portal_call(child, actr_module_find(&hello_module, "greet", 5), &a, &answer);
-        if (rc == 0) {
+    if (rc < 0) {
+        failed("spawning the greeter", rc);
+    } else {
+        actr_str world = {"world", strlen("world")};
+        actr_str answer;
+        rc = hello_greet(child, world, &answer);    /* blocks this task only */
+        if (rc < 0) {
+            failed("calling hello:greet", rc);
+        } else {
             printf("child says: %s\n", answer.ptr);
-            actr_codec_free(&actr_type_string, &answer);
+            actr_codec_free(&actr_type_string, &answer);    /* results are ours */
         }
     }
-    if (rc < 0)
-        fprintf(stderr, "hello: %s\n", actr_last_error()->message);
-    int crc = actr_actor_nursery_close(an);   /* cancels and reaps the child */
-    if (rc == 0 && crc == 0)
+    /* The child serves until told to stop: closing the nursery cancels
+     * it and reaps the process. */
+    int crc = actr_actor_nursery_close(an);
+    if (crc < 0)
+        failed("closing the actor nursery", crc);
+    else if (rc == 0)
         printf("child reaped, bye\n");
     return rc < 0 ? rc : crc;
 }
@@ -59,14 +81,9 @@ root(actr_actor *self, void *arg)
 int
 main(int argc, char **argv)
 {
-    /* Until actrc emits trampolines, register the implementation here. */
-    static actr_endpoint eps[1];
-    static actr_module mod;
-    mod = hello_module;
-    eps[0] = mod.endpoints[0];
-    eps[0].invoke = greet;
-    mod.endpoints = eps;
-    const actr_module *mods[] = {&mod};
+    /* The same main runs both actors: actr_main sees from argv whether
+     * this process is the root or the spawned child. */
+    const actr_module *mods[] = {&hello_module};
     actr_actor_opts o = {.name = "root", .modules = mods, .nmodules = 1};
     return actr_main(argc, argv, &o, root, NULL) < 0 ? 1 : 0;
 }

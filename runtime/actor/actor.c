@@ -3,6 +3,7 @@
  * accept loop, and its teardown. */
 #define _GNU_SOURCE
 #include "actor/actor.h"
+#include "actor/hooks.h"
 
 #include <ev.h>
 #include <signal.h>
@@ -29,6 +30,7 @@ struct boot {
     void *arg;
     int child;
     struct child_args ca;
+    struct actri_hooks *hooks;
 };
 
 int
@@ -375,6 +377,7 @@ actor_main_task(void *arg)
     for (size_t i = 0; i < nm; i++)
         if (o->modules[i])
             a->modules[a->nmodules++] = o->modules[i];
+    a->hooks = b->hooks;
     actr_log_set_actor(a->uid.name);
     the_actor = a;
 
@@ -391,7 +394,9 @@ actor_main_task(void *arg)
                     actr_error_set(rc, "bad registry address \"%s\"", o->registry[i]);
         }
         if (rc == 0)
-            rc = listen_on(a, o->listen, o->nlisten);
+            rc = a->hooks && a->hooks->listen
+               ? a->hooks->listen(a, a->hooks->arg, o->listen, o->nlisten)
+               : listen_on(a, o->listen, o->nlisten);
     }
     if (rc == 0)
         rc = actr_nursery_open(&a->svc);
@@ -416,6 +421,11 @@ actor_main_task(void *arg)
         actr_task_opts to = {.name = "accept"};
         rc = actr_nursery_spawn_opts(a->svc, accept_task, a, &to);
     }
+    int started = 0;
+    if (rc == 0 && a->hooks && a->hooks->on_start) {
+        rc = a->hooks->on_start(a, a->hooks->arg);
+        started = 1;
+    }
     int result = rc;
     if (rc < 0) {
         actr_log_error(ACTOR_TAG, "actor %s cannot start: %s", a->uid.name,
@@ -427,6 +437,8 @@ actor_main_task(void *arg)
         result = 0;
     }
 
+    if (started && a->hooks->on_exit)
+        a->hooks->on_exit(a, a->hooks->arg);
     /* Teardown: every task of the actor (loops, served calls, accept) is
      * cancelled and waited for; channels flush what they queued. */
     if (!a->cancelled) {
@@ -458,11 +470,13 @@ actor_main_task(void *arg)
     return result;
 }
 
+/* actr_main (defined by the discovery layer, which passes its hooks). */
 int
-actr_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_fn fn, void *arg)
+actri_actor_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_fn fn,
+                 void *arg, struct actri_hooks *hooks)
 {
     static const actr_actor_opts none;
-    struct boot b = {.opts = opts ? opts : &none, .fn = fn, .arg = arg};
+    struct boot b = {.opts = opts ? opts : &none, .fn = fn, .arg = arg, .hooks = hooks};
     if (the_actor)
         return actr_error_set(ACTR_ESTATE, "an actor already runs in this process");
     if (actr_is_child(argc, argv)) {

@@ -31,6 +31,7 @@
 
 struct link;
 struct child;
+struct actri_hooks;
 
 /* A string owned by its holder (NUL-terminated). */
 struct uidbuf {
@@ -58,6 +59,7 @@ struct actr_actor {
     int cancelled;                        /* actr_actor_cancel ran */
     struct uidbuf canceller;              /* who asked (self:cancel), or none */
     struct link *parent;                  /* child: the link to the parent */
+    struct actri_hooks *hooks;            /* discovery's extension (hooks.h) */
 };
 
 /* ------------------------------------------------------------ dialogs */

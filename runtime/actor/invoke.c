@@ -4,6 +4,7 @@
  * the runtime's own `self` namespace (cancel requests, S11-S13). */
 #define _GNU_SOURCE
 #include "actor/actor.h"
+#include "actor/hooks.h"
 
 #include <execinfo.h>
 #include <stdarg.h>
@@ -548,7 +549,7 @@ actr_call_fail(actr_call *call, const char *type_name, const char *fmt, ...)
     char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt ? fmt : "", ap) < 0)
+    if (fmt && vasprintf(&msg, fmt, ap) < 0)
         msg = NULL;
     va_end(ap);
     free(call->fail_type);
@@ -606,4 +607,10 @@ const char *
 actr_call_peer_uuid(const actr_call *call)
 {
     return call->c->link->peer.uuid;
+}
+
+struct link *
+actri_call_link(const actr_call *call)
+{
+    return call->c->link;
 }

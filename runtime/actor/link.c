@@ -2,6 +2,7 @@
  * which routes every frame by cid without ever blocking on a dialog. */
 #define _GNU_SOURCE
 #include "actor/actor.h"
+#include "actor/hooks.h"
 
 #include <ev.h>
 #include <stdlib.h>
@@ -256,6 +257,8 @@ actri_link_serve(struct link *l)
                    l->peer.name, l->peer.uuid);
         actr_actor_cancel(l->a);
     }
+    if (l->a->hooks && l->a->hooks->on_link_end)
+        l->a->hooks->on_link_end(l->a, l->a->hooks->arg, l);
     actr_event_set(&l->loop_done);
     actri_link_unref(l);
 }

@@ -2,6 +2,7 @@
  * lookup (S5). */
 #define _GNU_SOURCE
 #include "actor/actor.h"
+#include "actor/hooks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +86,7 @@ actri_self_aid(const actr_actor *a, actr_msg_aid *out)
     out->has_pid = 1;
     out->pid = a->pid;
     out->has_is_registrar = 1;
-    out->is_registrar = 0;
+    out->is_registrar = a->hooks && a->hooks->is_registrar;
     out->is_probe = 0;
 }
 
@@ -115,6 +116,12 @@ actri_lookup(actr_actor *a, const actr_str *ns, const actr_str *func, const char
         return NULL;
     }
     const actr_endpoint *ep = actr_module_find(m, func->ptr, func->len);
+    /* The registry calls of a registrar (hooks.h) take precedence. */
+    if (m == &actri_self_ns && a->hooks && a->hooks->self_ext) {
+        const actr_endpoint *x = actr_module_find(a->hooks->self_ext, func->ptr, func->len);
+        if (x)
+            ep = x;
+    }
     if (!ep || !ep->invoke) {
         *why = "AttributeError";
         snprintf(msg, cap, "module '%.*s' has no %s '%.*s' in actor %s", (int)ns->len,

@@ -144,7 +144,7 @@ actr_peer(void *arg)
 }
 
 static int
-actr_main(void *arg)
+ipc_bench_main(void *arg)
 {
     struct actr_side *s = arg;
     actr_ipc *ch;
@@ -198,7 +198,7 @@ run_actr(const char *url, struct actr_side *s)
     if (pid == 0)
         _exit(actr_run(actr_peer, s) == 0 ? 0 : 1);
     s->child_pid = pid;
-    check(actr_run(actr_main, s), "run");
+    check(actr_run(ipc_bench_main, s), "run");
     actr_listener_close(s->l);
 }
 

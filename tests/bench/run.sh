@@ -1,35 +1,184 @@
 #!/bin/sh
-# tests/bench/run.sh BUILD BIN...: runs every benchmark binary, prints
-# their `bench <name> <value> <unit> baseline <name> <value> ratio <r>`
-# lines and writes them all to tests/bench/results.json.
+# tests/bench/run.sh BUILD BIN...: runs every benchmark binary twice, with
+# all its processes pinned to one CPU ("pinned": stable) and unpinned
+# (what users get), prints their lines
+#   bench <name> <value> <unit> baseline <bname> <bvalue> ratio <r>
+#         [min <min> max <max> mode <mode>]
+# and writes, beside this script:
+#   results.json  every figure of both runs (value = median of repetitions)
+#   results.md    one Markdown table, pinned and unpinned side by side
+#   results.png   performance relative to the baseline per figure (gnuplot)
+#
+# A binary gets the mode as its first argument and in ACTR_BENCH_MODE (the
+# CPU in ACTR_BENCH_CPU), and runs under taskset in pinned mode, so
+# programs that ignore the argument are pinned all the same (their lines
+# then have no min/max: null in the JSON). Environment: ACTR_BENCH_CPU
+# (default: the highest CPU this shell may use), ACTR_BENCH_MODES (default
+# "pinned unpinned"), ACTR_BENCH_TIMEOUT (seconds per binary, default 150).
 set -u
 build=${1:?usage: run.sh BUILD BIN...}
 shift
 here=$(dirname "$0")
-out="$here/results.json"
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT INT TERM
+json="$here/results.json"
+md="$here/results.md"
+png="$here/results.png"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+modes=${ACTR_BENCH_MODES:-pinned unpinned}
+limit=${ACTR_BENCH_TIMEOUT:-150}
+cpu=${ACTR_BENCH_CPU:-$(awk '/^Cpus_allowed_list:/ { n = split($2, a, /[,-]/); print a[n] }' /proc/self/status)}
+cpu=${cpu:-0}
+start=$(date +%s)
 status=0
-for bin in "$@"; do
-    name=$(basename "$bin")
-    echo "== $name"
-    if ! "$bin" > "$tmp.one"; then
-        echo "run.sh: $name failed" >&2
+
+: > "$tmp/lines"
+for mode in $modes; do
+    for bin in "$@"; do
+        name=$(basename "$bin")
+        echo "== $name ($mode)"
+        if [ "$mode" = pinned ]; then
+            pin="taskset -c $cpu"
+        else
+            pin=""
+        fi
+        # shellcheck disable=SC2086
+        ACTR_BENCH_MODE=$mode ACTR_BENCH_CPU=$cpu \
+            timeout -k 5 "$limit" $pin "$bin" "$mode" > "$tmp/one"
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            echo "run.sh: $name ($mode) failed with status $rc" >&2
+            status=1
+        fi
+        grep -v '^bench ' "$tmp/one" | grep '^#' || true
+        grep '^bench ' "$tmp/one" | while read -r line; do
+            echo "$line"
+            echo "$name $mode $line" >> "$tmp/lines"
+        done
+    done
+done
+elapsed=$(( $(date +%s) - start ))
+
+# One record per line: bin runmode name value unit bname bvalue ratio min
+# max mode better (better: the figure relative to its baseline, > 1 when
+# the figure is the better one; times and sizes are better when lower).
+awk '
+$3 == "bench" && NF >= 11 && $7 == "baseline" && $10 == "ratio" {
+    min = "null"; max = "null"; mode = $2
+    for (i = 12; i < NF; i += 2) {
+        if ($i == "min") min = $(i + 1)
+        else if ($i == "max") max = $(i + 1)
+        else if ($i == "mode") mode = $(i + 1)
+    }
+    unit = $6
+    lower = (unit ~ /^(ns|us|ms|s|B|KiB|MiB|bytes)$/)
+    v = $5 + 0; b = $9 + 0
+    if (v <= 0 || b <= 0) better = "null"
+    else better = sprintf("%.4g", lower ? b / v : v / b)
+    print $1, $2, $4, $5, unit, $8, $9, $11, min, max, mode, better
+}' "$tmp/lines" > "$tmp/recs"
+
+awk -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v host="$(uname -srm)" \
+    -v build="$build" -v cpus="$(nproc)" -v cpu="$cpu" -v elapsed="$elapsed" '
+BEGIN {
+    printf "{\n  \"generated\": \"%s\",\n  \"build\": \"%s\",\n  \"host\": \"%s\",\n", date, build, host
+    printf "  \"cpus\": %s,\n  \"pinned_cpu\": %s,\n  \"elapsed_s\": %s,\n", cpus, cpu, elapsed
+    printf "  \"results\": ["
+    n = 0
+}
+{
+    printf "%s\n    {\"bin\": \"%s\", \"name\": \"%s\", \"mode\": \"%s\", \"value\": %s, \"unit\": \"%s\", ", \
+        (n++ ? "," : ""), $1, $3, $11, $4, $5
+    printf "\"min\": %s, \"max\": %s, \"baseline\": {\"name\": \"%s\", \"value\": %s}, ", $9, $10, $6, $7
+    printf "\"ratio\": %s, \"vs_baseline\": %s}", $8, $12
+}
+END { printf "\n  ]\n}\n" }' "$tmp/recs" > "$json"
+echo "wrote $json"
+
+# The table: one row per figure, pinned and unpinned side by side.
+awk -v modes="$modes" -v elapsed="$elapsed" -v host="$(uname -srm)" -v cpus="$(nproc)" '
+function num(x) { return (x == "null" || x == "") ? "-" : sprintf("%.4g", x) }
+function cell(k,   s) {
+    if (!(k in val)) return "-"
+    s = num(val[k])
+    if (mn[k] != "null") s = s " (" num(mn[k]) "–" num(mx[k]) ")"
+    return s
+}
+function opt(k, a) { return (k in a) ? num(a[k]) : "-" }
+{
+    key = $3 SUBSEP $11
+    if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 }
+    unit[$3] = $5; bname[$3] = $6
+    val[key] = $4; mn[key] = $9; mx[key] = $10
+    bval[key] = $7; ratio[key] = $8; better[key] = $12
+}
+END {
+    printf "Figures of one `make bench` run on %s (%s CPUs, %s s in all). value: median of the repetitions (min–max); ratio = value / baseline; perf = performance relative to the baseline (> 1: better than the baseline).\n\n", host, cpus, elapsed
+    printf "| figure | unit | pinned | unpinned | baseline | baseline pinned | baseline unpinned | ratio pinned | ratio unpinned | perf pinned | perf unpinned |\n"
+    printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
+    for (i = 1; i <= n; i++) {
+        f = order[i]; p = f SUBSEP "pinned"; u = f SUBSEP "unpinned"
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f, unit[f], cell(p), cell(u), \
+            bname[f], opt(p, bval), opt(u, bval), opt(p, ratio), opt(u, ratio), opt(p, better), opt(u, better)
+    }
+}' "$tmp/recs" > "$md"
+echo "wrote $md"
+
+# The plot: performance relative to the baseline, log scale, both modes.
+awk '
+{
+    key = $3 SUBSEP $11
+    if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 }
+    b[key] = $12
+}
+END {
+    for (i = 1; i <= n; i++) {
+        f = order[i]; p = b[f SUBSEP "pinned"]; u = b[f SUBSEP "unpinned"]
+        if (p == "" || p == "null") p = "NaN"
+        if (u == "" || u == "null") u = "NaN"
+        printf "\"%s\" %s %s\n", f, p, u
+    }
+}' "$tmp/recs" > "$tmp/plot.dat"
+if command -v gnuplot > /dev/null 2>&1 && [ -s "$tmp/plot.dat" ]; then
+    rows=$(wc -l < "$tmp/plot.dat")
+    width=$(( 400 + rows * 28 ))
+    if gnuplot -e "set terminal pngcairo size $width,720 font 'sans,10'" > /dev/null 2>&1; then
+        term="pngcairo size $width,720 font 'sans,10'"
+    else
+        term="png size $width,720"
+    fi
+    gnuplot > "$tmp/gnuplot.log" 2>&1 <<EOF
+set terminal $term
+set termoption noenhanced
+set output '$png'
+set title "actr make bench: each figure against its same-run baseline (log scale; above 1 = better than the baseline)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set logscale y
+set yrange [*:*]
+set ylabel 'performance relative to baseline'
+set grid ytics
+set xtics rotate by -50 scale 0 font ',8'
+set key top right
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb 'black'
+plot '$tmp/plot.dat' using 2:xtic(1) title 'pinned (one CPU)' lc rgb '#3b75af', \
+     '' using 3 title 'unpinned' lc rgb '#ef8636'
+EOF
+    if [ $? -eq 0 ]; then
+        echo "wrote $png"
+    else
+        echo "run.sh: gnuplot failed:" >&2
+        cat "$tmp/gnuplot.log" >&2
         status=1
     fi
-    grep '^bench ' "$tmp.one" | while read -r line; do
-        echo "$line"
-        echo "$name $line" >> "$tmp"
-    done
-    rm -f "$tmp.one"
-done
-awk -v build="$build" -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    -v host="$(uname -srm)" '
-BEGIN { printf "{\n  \"generated\": \"%s\",\n  \"build\": \"%s\",\n  \"host\": \"%s\",\n  \"results\": [", date, build, host; n = 0 }
-# fields: bin bench name value unit baseline bname bvalue ratio r
-$2 == "bench" && NF >= 10 {
-    printf "%s\n    {\"bin\": \"%s\", \"name\": \"%s\", \"value\": %s, \"unit\": \"%s\", \"baseline\": {\"name\": \"%s\", \"value\": %s}, \"ratio\": %s}", (n++ ? "," : ""), $1, $3, $4, $5, $7, $8, $10
-}
-END { printf "\n  ]\n}\n" }' "$tmp" > "$out"
-echo "wrote $out"
+else
+    echo "run.sh: gnuplot missing or nothing to plot; no $png" >&2
+fi
+
+echo "bench: ${elapsed}s for $(wc -l < "$tmp/recs") figures"
+if [ "$elapsed" -gt 300 ]; then
+    echo "run.sh: the run took ${elapsed}s, over the 5-minute budget" >&2
+fi
 exit $status

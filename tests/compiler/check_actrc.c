@@ -291,6 +291,18 @@ static const struct {
     {"empty_enum", "empty_enum.actor:3:6: error: enum 'E' has no members"},
     {"cname_clash", "cname_clash.actor:4:23: error: C name 'cname_clash_quote_list' of type "
                     "list<Quote> clashes with the one of struct 'QuoteList'"},
+    {"stub_clash", "stub_clash.actor:4:4: error: C name 'stub_clash_quotes_open' of endpoint "
+                   "'quotes_open' clashes with the one of endpoint 'quotes'"},
+    {"handle_clash", "handle_clash.actor:4:9: error: C name 'handle_clash_feed' of endpoint "
+                     "'feed' clashes with the one of struct 'Feed'"},
+    {"call_clash", "call_clash.actor:4:9: error: C name 'call_clash_feed_call' of endpoint "
+                   "'feed' clashes with the one of struct 'FeedCall'"},
+    {"param_cname", "param_cname.actor:4:8: error: parameter name 'param_cname_quote' is the "
+                    "C name of struct 'Quote'"},
+    {"param_reserved", "param_reserved.actor:3:16: error: parameter name 'actr_str' would "
+                       "hide a name the generated stubs use"},
+    {"actr_things", "actr_things.actor:1:8: error: module name 'actr_things' would generate "
+                    "names in libactr's namespace"},
     {"module_mismatch", "module_mismatch.actor:1:8: error: module 'something_else' must be in "
                         "a file named 'something_else.actor'"},
     {"import_missing", "import_missing.actor:3:8: error: cannot find 'no_such_file.actor'"},
@@ -383,10 +395,11 @@ START_TEST(test_generated_code_compiles_pedantic)
     char *out;
     make_tmp();
     ck_assert_int_eq(run(&out, "%s -I idl -o %s idl/self.actor tests/compiler/shapes.actor "
-                         "tests/compiler/market.actor", actrc(), tmp), 0);
+                         "tests/compiler/market.actor tests/compiler/stubnames.actor", actrc(),
+                         tmp), 0);
     free(out);
-    static const char *const mods[] = {"self", "shapes", "market"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const mods[] = {"self", "shapes", "market", "stubnames"};
+    for (size_t i = 0; i < 4; i++) {
         int rc = run(&out, "cc -std=c11 -pedantic -Wall -Wextra -Werror -Wshadow "
                      "-Wstrict-prototypes -Iruntime/include -I%s -c -o %s/%s.o %s/%s.actor.c",
                      tmp, tmp, mods[i], tmp, mods[i]);
@@ -396,7 +409,8 @@ START_TEST(test_generated_code_compiles_pedantic)
     char cpp[256];
     snprintf(cpp, sizeof cpp, "%s/all.cpp", tmp);
     put(cpp, "#include \"self.actor.h\"\n#include \"shapes.actor.h\"\n"
-             "#include \"market.actor.h\"\nint main() { return 0; }\n");
+             "#include \"market.actor.h\"\n#include \"stubnames.actor.h\"\n"
+             "int main() { return 0; }\n");
     int rc = run(&out, "c++ -std=c++17 -pedantic -Wall -Wextra -Werror -Iruntime/include -I%s "
                  "-fsyntax-only %s", tmp, cpp);
     ck_assert_msg(rc == 0, "C++: %s", out);
@@ -450,6 +464,25 @@ START_TEST(test_actr_mk_tracks_imports)
 }
 END_TEST
 
+/* The IDL example the README shows compiles as it stands. */
+START_TEST(test_readme_example_compiles)
+{
+    char *out;
+    make_tmp();
+    int rc = run(&out, "sed -n '/^## An IDL example/,/^## /p' README.md | "
+                 "sed -n '/^```$/,/^```$/p' | sed '1d;$d' > %s/ticker.actor && "
+                 "grep -q '^module ticker;' %s/ticker.actor && %s -o %s %s/ticker.actor",
+                 tmp, tmp, actrc(), tmp, tmp);
+    ck_assert_msg(rc == 0, "README example: %s", out);
+    free(out);
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/ticker.actor.h", tmp);
+    ck_assert_int_eq(stat(path, &st), 0);
+    drop_tmp();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -462,6 +495,7 @@ main(void)
     tcase_add_test(out, test_command_line);
     tcase_add_test(out, test_generated_code_compiles_pedantic);
     tcase_add_test(out, test_actr_mk_tracks_imports);
+    tcase_add_test(out, test_readme_example_compiles);
     suite_add_tcase(s, out);
 
     TCase *dg = tcase_create("diagnostics");

@@ -55,19 +55,57 @@ START_TEST(test_example_hello)
 }
 END_TEST
 
+/* Counts the printed quote lines of sym in [from, to). */
+static int
+count_quotes(const char *from, const char *to, const char *sym)
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, " %-5s ", sym);
+    int n = 0;
+    for (const char *p = strstr(from, pat); p && p < to; p = strstr(p + 1, pat))
+        n++;
+    return n;
+}
+
 START_TEST(test_example_ticker)
 {
     itest_begin();
     char out[8192];
     ck_assert_int_eq(run_example("ticker", out, sizeof out), 0);
-    ck_assert_ptr_nonnull(strstr(out, "started: 2 symbols"));
-    ck_assert_ptr_nonnull(strstr(out, " GOOG "));
-    ck_assert_ptr_nonnull(strstr(out, "feed finished: "));
-    ck_assert_ptr_nonnull(strstr(out, "exchange cancelled and reaped"));
-    /* After "dropping AAPL" no AAPL quote is printed. */
+    const char *end = out + strlen(out);
+
+    /* The generator: three prices, then the end of its stream. */
+    const char *hist = strstr(out, "history of AAPL:");
+    ck_assert_ptr_nonnull(hist);
+    double h[3];
+    char tail;
+    ck_assert_int_eq(sscanf(hist, "history of AAPL: %lf %lf %lf%c", &h[0], &h[1], &h[2], &tail), 4);
+    ck_assert_int_eq(tail, '\n');
+
+    /* The context, in order: started, GOOG added, AAPL dropped, result. */
+    const char *started = strstr(out, "started: 2 symbols");
+    const char *sub = strstr(out, "subscribing GOOG");
     const char *drop = strstr(out, "dropping AAPL");
+    const char *fin = strstr(out, "feed finished: ");
+    ck_assert_ptr_nonnull(started);
+    ck_assert_ptr_nonnull(sub);
     ck_assert_ptr_nonnull(drop);
-    ck_assert_ptr_null(strstr(drop, " AAPL "));
+    ck_assert_ptr_nonnull(fin);
+    ck_assert(hist < started && started < sub && sub < drop && drop < fin);
+    ck_assert_int_ge(count_quotes(started, sub, "AAPL") + count_quotes(started, sub, "MSFT"), 4);
+    ck_assert_int_eq(count_quotes(started, sub, "GOOG"), 0);
+    ck_assert_int_ge(count_quotes(sub, drop, "GOOG"), 2);
+    /* After "dropping AAPL" no AAPL quote is printed, MSFT goes on. */
+    ck_assert_int_eq(count_quotes(drop, end, "AAPL"), 0);
+    ck_assert_int_ge(count_quotes(drop, fin, "MSFT"), 2);
+
+    /* The result counts every quote sent; some may be dropped in flight. */
+    unsigned long long sent, received;
+    ck_assert_int_eq(sscanf(fin, "feed finished: %llu quotes sent, %llu received", &sent,
+                            &received), 2);
+    ck_assert_uint_ge(received, 8);
+    ck_assert_uint_ge(sent, received);
+    ck_assert_ptr_nonnull(strstr(fin, "exchange cancelled and reaped"));
     itest_end();
 }
 END_TEST

@@ -19,5 +19,6 @@
 #include "actor.h"
 #include "portal.h"
 #include "ctx.h"
+#include "discovery.h"
 
 #endif

@@ -167,6 +167,100 @@ const actr_type market_shapes_side_list_type = {
     .elem = &shapes_side_type,
 };
 
+/* ------------------------------------------------------------ trampolines
+ * actr_endpoint.invoke of each endpoint: unpacks the decoded arguments and
+ * calls the program's <endpoint>_impl. The impls are weak references here,
+ * so a program that serves some endpoints or none (a pure caller) links;
+ * calling an endpoint whose impl is absent fails with AttributeError. */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ACTR_GEN_WEAK __attribute__((weak))
+#else
+#error "actrc output needs weak symbols (GCC or Clang)"
+#endif
+
+ACTR_GEN_WEAK int market_add_impl(actr_call *call, int64_t a, int64_t b, int64_t *out);
+
+static int
+market_add_invoke(actr_call *call, const void *args, void *result)
+{
+    const market_add_args *a = args;
+
+    if (market_add_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "examples.market:add");
+    return market_add_impl(call, a->a, a->b, result);
+}
+
+ACTR_GEN_WEAK int market_ping_impl(actr_call *call);
+
+static int
+market_ping_invoke(actr_call *call, const void *args, void *result)
+{
+    (void)args;
+    (void)result;
+
+    if (market_ping_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "examples.market:ping");
+    return market_ping_impl(call);
+}
+
+ACTR_GEN_WEAK int market_quotes_impl(market_quotes_call *call, actr_str sym, uint32_t count);
+
+static int
+market_quotes_invoke(actr_call *call, const void *args, void *result)
+{
+    const market_quotes_args *a = args;
+    (void)result;
+
+    if (market_quotes_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "examples.market:quotes");
+    return market_quotes_impl((market_quotes_call *)call, a->sym, a->count);
+}
+
+ACTR_GEN_WEAK int market_feed_impl(market_feed_call *call, const market_string_list *syms,
+                                   const market_subscription *sub, uint64_t *out);
+
+static int
+market_feed_invoke(actr_call *call, const void *args, void *result)
+{
+    const market_feed_args *a = args;
+
+    if (market_feed_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "examples.market:feed");
+    return market_feed_impl((market_feed_call *)call, &a->syms, a->sub, result);
+}
+
+ACTR_GEN_WEAK int market_watch_impl(market_watch_call *call, int32_t limit,
+                                    market_shapes_side_list *out);
+
+static int
+market_watch_invoke(actr_call *call, const void *args, void *result)
+{
+    const market_watch_args *a = args;
+
+    if (market_watch_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "examples.market:watch");
+    return market_watch_impl((market_watch_call *)call, a->limit, result);
+}
+
+ACTR_GEN_WEAK int market_private_call_impl(actr_call *call, shapes_side x, shapes_side *out);
+
+static int
+market_private_call_invoke(actr_call *call, const void *args, void *result)
+{
+    const market_private_call_args *a = args;
+
+    if (market_private_call_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "examples.market:_private");
+    return market_private_call_impl(call, a->x, result);
+}
+
 /* ------------------------------------------------------------ module */
 
 static const actr_endpoint market_endpoints[] = {
@@ -179,6 +273,7 @@ static const actr_endpoint market_endpoints[] = {
         .nparams = 2,
         .args = &market_add_args_type,
         .result = &actr_type_i64,
+        .invoke = market_add_invoke,
     },
     {
         .name = "ping",
@@ -186,6 +281,7 @@ static const actr_endpoint market_endpoints[] = {
         .wire_name = "examples.market:ping",
         .kind = ACTR_ENDPOINT_FN,
         .args = &market_ping_args_type,
+        .invoke = market_ping_invoke,
     },
     {
         .name = "quotes",
@@ -196,6 +292,7 @@ static const actr_endpoint market_endpoints[] = {
         .nparams = 2,
         .args = &market_quotes_args_type,
         .yield = &market_quote_type,
+        .invoke = market_quotes_invoke,
     },
     {
         .name = "feed",
@@ -209,6 +306,7 @@ static const actr_endpoint market_endpoints[] = {
         .started = &actr_type_u32,
         .stream_out = &market_quote_type,
         .stream_in = &actr_type_string,
+        .invoke = market_feed_invoke,
     },
     {
         .name = "watch",
@@ -219,6 +317,7 @@ static const actr_endpoint market_endpoints[] = {
         .nparams = 1,
         .args = &market_watch_args_type,
         .result = &market_shapes_side_list_type,
+        .invoke = market_watch_invoke,
     },
     {
         .name = "private_call",
@@ -229,6 +328,7 @@ static const actr_endpoint market_endpoints[] = {
         .nparams = 1,
         .args = &market_private_call_args_type,
         .result = &shapes_side_type,
+        .invoke = market_private_call_invoke,
     },
 };
 

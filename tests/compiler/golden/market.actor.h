@@ -9,9 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <actr/codec.h>
 #include <actr/module.h>
+#include <actr/ctx.h>
+#include <actr/portal.h>
 
 #include "shapes.actor.h"
 #include "self.actor.h"
@@ -502,6 +505,408 @@ market_shapes_side_list_free(market_shapes_side_list *v)
 {
     actr_codec_free(&market_shapes_side_list_type, v);
 }
+
+/* ------------------------------------------------------------ stubs
+ * Caller side: typed calls through a portal (actr/portal.h, actr/ctx.h).
+ * Callee side: <endpoint>_impl, written by the program that serves the
+ * endpoint, with typed helpers on its call handle. Values go in by value
+ * (scalars, enums, string, bytes, any) or by const pointer (structs, lists,
+ * maps: never NULL, else ACTR_EINVAL; an optional T?: a pointer to a T, NULL
+ * when absent), and are only borrowed. Values come out into caller
+ * storage and are owned by the caller (free with the type's _free, or
+ * actr_codec_free). Handles are opaque (an actr_ctx for the caller, an
+ * actr_call for the callee); _base gives the generic one. */
+
+typedef struct market_quotes market_quotes;
+typedef struct market_quotes_call market_quotes_call;
+typedef struct market_feed market_feed;
+typedef struct market_feed_call market_feed_call;
+typedef struct market_watch market_watch;
+typedef struct market_watch_call market_watch_call;
+
+/* ------------------------------------------------------------ caller side
+ * (not seen by libactr's own sources, which serve `self` and never call
+ * through these: the runtime's internal names stay free) */
+
+#ifndef ACTR_BUILDING_LIB
+
+/* ---- fn add(a: i64, b: i64) -> i64, called as "examples.market:add" */
+/** Adds two numbers. */
+
+/* Calls add on the actor behind p and waits for its result, stored in *out
+ * (owned by the caller; NULL discards it). Returns 0 or an error of
+ * actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+market_add(actr_portal *p, int64_t a, int64_t b, int64_t *out)
+{
+    market_add_args args;
+
+    memset(&args, 0, sizeof args);
+    args.a = a;
+    args.b = b;
+    return actr_portal_call(p, &market_module.endpoints[0], &args, out);
+}
+
+/* ---- fn ping(), called as "examples.market:ping" */
+/** Returns nothing (nil on the wire). */
+
+/* Calls ping on the actor behind p and waits for its result (nil). Returns 0 or
+ * an error of actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+market_ping(actr_portal *p)
+{
+    market_ping_args args;
+
+    memset(&args, 0, sizeof args);
+    return actr_portal_call(p, &market_module.endpoints[1], &args, NULL);
+}
+
+/* ---- gen quotes(sym: string, count: u32) yields Quote, called as "examples.market:quotes" */
+/** Streams `count` quotes for `sym`. */
+
+/* Opens the generator quotes on the actor behind p and stores its stream in
+ * *out, which the caller closes with market_quotes_close. Returns 0 or an error
+ * of actr/portal.h (nothing to close). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_quotes_open(actr_portal *p, actr_str sym, uint32_t count, market_quotes **out)
+{
+    market_quotes_args args;
+    actr_ctx *c = NULL;
+    int rc;
+
+    memset(&args, 0, sizeof args);
+    args.sym = sym;
+    args.count = count;
+    rc = actr_stream_open(p, &market_module.endpoints[2], &args, &c);
+    if (rc >= 0)
+        *out = (market_quotes *)c;
+    return rc;
+}
+
+/* Receives the next yielded value into *v (owned by the caller). Returns 0,
+ * ACTR_EPIPE when the generator has ended, or an error (actr/ctx.h).
+ * Cancellation point. */
+static inline ACTR_NODISCARD int
+market_quotes_recv(market_quotes *h, market_quote *v)
+{
+    return actr_ctx_recv((actr_ctx *)h, v);
+}
+
+/* Ends the stream and frees h, always; a generator still running is cancelled.
+ * Returns 0 or its error (actr_ctx_close). */
+static inline int
+market_quotes_close(market_quotes *h)
+{
+    return actr_ctx_close((actr_ctx *)h);
+}
+
+/* The generic stream behind h (actr/ctx.h), for the calls without a typed
+ * wrapper. */
+static inline actr_ctx *
+market_quotes_base(market_quotes *h)
+{
+    return (actr_ctx *)h;
+}
+
+/* ---- context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string; }, called as "examples.market:feed" */
+/**
+ * A feed: started with the number of symbols, quotes flow to the caller
+ * and commands to the callee; the result is the number of quotes sent.
+ */
+
+/* Opens the context feed on the actor behind p (opts: NULL = defaults), waits
+ * for its started value (into *started, owned by the caller; NULL discards it)
+ * and stores the context in *out, which the caller closes with
+ * market_feed_close. Returns 0 or an error of actr/portal.h (nothing to close).
+ * Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_open(actr_portal *p, const market_string_list *syms, const market_subscription *sub,
+                 const actr_ctx_opts *opts, market_feed **out, uint32_t *started)
+{
+    market_feed_args args;
+    actr_ctx *c = NULL;
+    int rc;
+
+    if (syms == NULL)
+        return ACTR_EINVAL;
+    memset(&args, 0, sizeof args);
+    args.syms = *syms;
+    args.sub = (market_subscription *)sub;
+    rc = actr_ctx_open(p, &market_module.endpoints[3], &args, opts, &c, started);
+    if (rc >= 0)
+        *out = (market_feed *)c;
+    return rc;
+}
+
+/* Sends v to the callee on the stream (borrowed; queued, not delivered).
+ * Returns 0 or an error (actr_ctx_send). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_send(market_feed *h, actr_str v)
+{
+    return actr_ctx_send((actr_ctx *)h, &v);
+}
+
+/* Receives the callee's next stream value into *v (owned by the caller).
+ * Returns 0, ACTR_EPIPE at the end of the stream, or an error (actr_ctx_recv).
+ * Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_recv(market_feed *h, market_quote *v)
+{
+    return actr_ctx_recv((actr_ctx *)h, v);
+}
+
+/* This side will send no more (Stop). Returns 0 or ACTR_ECLOSED. */
+static inline int
+market_feed_done(market_feed *h)
+{
+    return actr_ctx_done((actr_ctx *)h);
+}
+
+/* Waits for the final result and stores it in *v (a fresh copy each call, owned
+ * by the caller; NULL discards it). Returns 0, ACTR_ECTXCANCEL after our own
+ * _cancel, or an error (actr_ctx_result). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_result(market_feed *h, uint64_t *v)
+{
+    return actr_ctx_result((actr_ctx *)h, v);
+}
+
+/* Asks the callee's runtime to cancel the remote task (bounded wait). Returns 0
+ * or ACTR_ECLOSED (actr_ctx_cancel). */
+static inline int
+market_feed_cancel(market_feed *h)
+{
+    return actr_ctx_cancel((actr_ctx *)h);
+}
+
+/* Ends the dialog and frees h, always. Returns 0 or the remote error
+ * (actr_ctx_close). Cancellation point. */
+static inline int
+market_feed_close(market_feed *h)
+{
+    return actr_ctx_close((actr_ctx *)h);
+}
+
+/* The generic context behind h (actr/ctx.h), for the calls without a typed
+ * wrapper. */
+static inline actr_ctx *
+market_feed_base(market_feed *h)
+{
+    return (actr_ctx *)h;
+}
+
+/* ---- context watch(limit: i32) -> list<shapes.Side>, called as "examples.market:watch" */
+/** A context without stream or started value. */
+
+/* Opens the context watch on the actor behind p (opts: NULL = defaults), waits
+ * for its started value (nil) and stores the context in *out, which the caller
+ * closes with market_watch_close. Returns 0 or an error of actr/portal.h
+ * (nothing to close). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_watch_open(actr_portal *p, int32_t limit, const actr_ctx_opts *opts, market_watch **out)
+{
+    market_watch_args args;
+    actr_ctx *c = NULL;
+    int rc;
+
+    memset(&args, 0, sizeof args);
+    args.limit = limit;
+    rc = actr_ctx_open(p, &market_module.endpoints[4], &args, opts, &c, NULL);
+    if (rc >= 0)
+        *out = (market_watch *)c;
+    return rc;
+}
+
+/* Waits for the final result and stores it in *v (a fresh copy each call, owned
+ * by the caller; NULL discards it). Returns 0, ACTR_ECTXCANCEL after our own
+ * _cancel, or an error (actr_ctx_result). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_watch_result(market_watch *h, market_shapes_side_list *v)
+{
+    return actr_ctx_result((actr_ctx *)h, v);
+}
+
+/* Asks the callee's runtime to cancel the remote task (bounded wait). Returns 0
+ * or ACTR_ECLOSED (actr_ctx_cancel). */
+static inline int
+market_watch_cancel(market_watch *h)
+{
+    return actr_ctx_cancel((actr_ctx *)h);
+}
+
+/* Ends the dialog and frees h, always. Returns 0 or the remote error
+ * (actr_ctx_close). Cancellation point. */
+static inline int
+market_watch_close(market_watch *h)
+{
+    return actr_ctx_close((actr_ctx *)h);
+}
+
+/* The generic context behind h (actr/ctx.h), for the calls without a typed
+ * wrapper. */
+static inline actr_ctx *
+market_watch_base(market_watch *h)
+{
+    return (actr_ctx *)h;
+}
+
+/* ---- fn private_call(x: shapes.Side) -> shapes.Side, called as "examples.market:_private" */
+/** A wire name that is not a C name. */
+
+/* Calls private_call on the actor behind p and waits for its result, stored in
+ * *out (owned by the caller; NULL discards it). Returns 0 or an error of
+ * actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+market_private_call(actr_portal *p, shapes_side x, shapes_side *out)
+{
+    market_private_call_args args;
+
+    memset(&args, 0, sizeof args);
+    args.x = x;
+    return actr_portal_call(p, &market_module.endpoints[5], &args, out);
+}
+
+#endif /* !ACTR_BUILDING_LIB */
+
+/* ------------------------------------------------------------ callee side */
+
+/* ---- fn add(a: i64, b: i64) -> i64, called as "examples.market:add" */
+
+/* Implemented by the program that serves add: the runtime calls it in the task
+ * serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
+ * actr_call_fail(call, type, fmt, ...) names the error. */
+int market_add_impl(actr_call *call, int64_t a, int64_t b, int64_t *out);
+
+/* ---- fn ping(), called as "examples.market:ping" */
+
+/* Implemented by the program that serves ping: the runtime calls it in the task
+ * serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. Returns 0 or a
+ * negative code; actr_call_fail(call, type, fmt, ...) names the error. */
+int market_ping_impl(actr_call *call);
+
+/* ---- gen quotes(sym: string, count: u32) yields Quote, called as "examples.market:quotes" */
+
+/* Implemented by the program that serves quotes: the runtime calls it in the
+ * task serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. Returns 0 or a
+ * negative code; actr_call_fail(market_quotes_call_base(call), type, fmt, ...)
+ * names the error. */
+int market_quotes_impl(market_quotes_call *call, actr_str sym, uint32_t count);
+
+/* Yields v to the caller (borrowed). Returns 0 or an error (actr_call_send).
+ * Cancellation point. */
+static inline ACTR_NODISCARD int
+market_quotes_call_yield(market_quotes_call *h, const market_quote *v)
+{
+    if (v == NULL)
+        return ACTR_EINVAL;
+    return actr_call_send((actr_call *)h, v);
+}
+
+/* The generic call behind h (actr/ctx.h), for the calls without a typed
+ * wrapper. */
+static inline actr_call *
+market_quotes_call_base(market_quotes_call *h)
+{
+    return (actr_call *)h;
+}
+
+/* ---- context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string; }, called as "examples.market:feed" */
+
+/* Implemented by the program that serves feed: the runtime calls it in the task
+ * serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(market_feed_call_base(call)) hands it over. Calls
+ * market_feed_call_started once before it streams or returns. Returns 0 or a
+ * negative code; actr_call_fail(market_feed_call_base(call), type, fmt, ...)
+ * names the error. */
+int market_feed_impl(market_feed_call *call, const market_string_list *syms,
+                     const market_subscription *sub, uint64_t *out);
+
+/* Sends the started value v to the opener, once. Returns 0 or an error
+ * (actr_call_started). */
+static inline ACTR_NODISCARD int
+market_feed_call_started(market_feed_call *h, uint32_t v)
+{
+    return actr_call_started((actr_call *)h, &v);
+}
+
+/* Sends v to the caller on the stream (borrowed). Returns 0 or an error
+ * (actr_call_send). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_call_send(market_feed_call *h, const market_quote *v)
+{
+    if (v == NULL)
+        return ACTR_EINVAL;
+    return actr_call_send((actr_call *)h, v);
+}
+
+/* Receives the caller's next stream value into *v (owned by the callee).
+ * Returns 0, ACTR_EPIPE once the caller is done, or an error (actr_call_recv).
+ * Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_call_recv(market_feed_call *h, actr_str *v)
+{
+    return actr_call_recv((actr_call *)h, v);
+}
+
+/* This side will send no more (Stop). Returns 0 or ACTR_ECLOSED. */
+static inline int
+market_feed_call_done(market_feed_call *h)
+{
+    return actr_call_done((actr_call *)h);
+}
+
+/* The generic call behind h (actr/ctx.h), for the calls without a typed
+ * wrapper. */
+static inline actr_call *
+market_feed_call_base(market_feed_call *h)
+{
+    return (actr_call *)h;
+}
+
+/* ---- context watch(limit: i32) -> list<shapes.Side>, called as "examples.market:watch" */
+
+/* Implemented by the program that serves watch: the runtime calls it in the
+ * task serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(market_watch_call_base(call)) hands it over. Calls
+ * market_watch_call_started once before it streams or returns. Returns 0 or a
+ * negative code; actr_call_fail(market_watch_call_base(call), type, fmt, ...)
+ * names the error. */
+int market_watch_impl(market_watch_call *call, int32_t limit, market_shapes_side_list *out);
+
+/* Tells the opener the context has started (value nil), once. Returns 0 or an
+ * error (actr_call_started). */
+static inline ACTR_NODISCARD int
+market_watch_call_started(market_watch_call *h)
+{
+    return actr_call_started((actr_call *)h, NULL);
+}
+
+/* The generic call behind h (actr/ctx.h), for the calls without a typed
+ * wrapper. */
+static inline actr_call *
+market_watch_call_base(market_watch_call *h)
+{
+    return (actr_call *)h;
+}
+
+/* ---- fn private_call(x: shapes.Side) -> shapes.Side, called as "examples.market:_private" */
+
+/* Implemented by the program that serves private_call: the runtime calls it in
+ * the task serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
+ * actr_call_fail(call, type, fmt, ...) names the error. */
+int market_private_call_impl(actr_call *call, shapes_side x, shapes_side *out);
 
 ACTR_END_DECLS
 

@@ -180,6 +180,125 @@ const actr_type self_uid_opt_type = {
     .elem = &self_uid_type,
 };
 
+/* ------------------------------------------------------------ trampolines
+ * actr_endpoint.invoke of each endpoint: unpacks the decoded arguments and
+ * calls the program's <endpoint>_impl. The impls are weak references here,
+ * so a program that serves some endpoints or none (a pure caller) links;
+ * calling an endpoint whose impl is absent fails with AttributeError. */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ACTR_GEN_WEAK __attribute__((weak))
+#else
+#error "actrc output needs weak symbols (GCC or Clang)"
+#endif
+
+ACTR_GEN_WEAK int self_cancel_impl(actr_call *call, bool *out);
+
+static int
+self_cancel_invoke(actr_call *call, const void *args, void *result)
+{
+    (void)args;
+
+    if (self_cancel_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "self:cancel");
+    return self_cancel_impl(call, result);
+}
+
+ACTR_GEN_WEAK int self_cancel_task_impl(actr_call *call, actr_str cid, bool *out);
+
+static int
+self_cancel_task_invoke(actr_call *call, const void *args, void *result)
+{
+    const self_cancel_task_args *a = args;
+
+    if (self_cancel_task_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "self:_cancel_task");
+    return self_cancel_task_impl(call, a->cid, result);
+}
+
+ACTR_GEN_WEAK int self_register_actor_impl(actr_call *call, const self_uid *uid,
+                                           const self_addr *addr);
+
+static int
+self_register_actor_invoke(actr_call *call, const void *args, void *result)
+{
+    const self_register_actor_args *a = args;
+    (void)result;
+
+    if (self_register_actor_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "self:register_actor");
+    return self_register_actor_impl(call, &a->uid, &a->addr);
+}
+
+ACTR_GEN_WEAK int self_unregister_actor_impl(actr_call *call, const self_uid *uid);
+
+static int
+self_unregister_actor_invoke(actr_call *call, const void *args, void *result)
+{
+    const self_unregister_actor_args *a = args;
+    (void)result;
+
+    if (self_unregister_actor_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "self:unregister_actor");
+    return self_unregister_actor_impl(call, &a->uid);
+}
+
+ACTR_GEN_WEAK int self_find_actor_impl(actr_call *call, actr_str name, self_addr_list_opt *out);
+
+static int
+self_find_actor_invoke(actr_call *call, const void *args, void *result)
+{
+    const self_find_actor_args *a = args;
+
+    if (self_find_actor_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "self:find_actor");
+    return self_find_actor_impl(call, a->name, result);
+}
+
+ACTR_GEN_WEAK int self_wait_for_actor_impl(actr_call *call, actr_str name, self_addr_list *out);
+
+static int
+self_wait_for_actor_invoke(actr_call *call, const void *args, void *result)
+{
+    const self_wait_for_actor_args *a = args;
+
+    if (self_wait_for_actor_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "self:wait_for_actor");
+    return self_wait_for_actor_impl(call, a->name, result);
+}
+
+ACTR_GEN_WEAK int self_get_registry_impl(actr_call *call, self_addr_list_map *out);
+
+static int
+self_get_registry_invoke(actr_call *call, const void *args, void *result)
+{
+    (void)args;
+
+    if (self_get_registry_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "self:get_registry");
+    return self_get_registry_impl(call, result);
+}
+
+ACTR_GEN_WEAK int self_delete_addr_impl(actr_call *call, const self_addr *addr, self_uid * *out);
+
+static int
+self_delete_addr_invoke(actr_call *call, const void *args, void *result)
+{
+    const self_delete_addr_args *a = args;
+
+    if (self_delete_addr_impl == NULL)
+        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+                              "self:delete_addr");
+    return self_delete_addr_impl(call, &a->addr, result);
+}
+
 /* ------------------------------------------------------------ module */
 
 static const actr_endpoint self_endpoints[] = {
@@ -190,6 +309,7 @@ static const actr_endpoint self_endpoints[] = {
         .kind = ACTR_ENDPOINT_FN,
         .args = &self_cancel_args_type,
         .result = &actr_type_bool,
+        .invoke = self_cancel_invoke,
     },
     {
         .name = "cancel_task",
@@ -200,6 +320,7 @@ static const actr_endpoint self_endpoints[] = {
         .nparams = 1,
         .args = &self_cancel_task_args_type,
         .result = &actr_type_bool,
+        .invoke = self_cancel_task_invoke,
     },
     {
         .name = "register_actor",
@@ -209,6 +330,7 @@ static const actr_endpoint self_endpoints[] = {
         .params = self_register_actor_params,
         .nparams = 2,
         .args = &self_register_actor_args_type,
+        .invoke = self_register_actor_invoke,
     },
     {
         .name = "unregister_actor",
@@ -218,6 +340,7 @@ static const actr_endpoint self_endpoints[] = {
         .params = self_unregister_actor_params,
         .nparams = 1,
         .args = &self_unregister_actor_args_type,
+        .invoke = self_unregister_actor_invoke,
     },
     {
         .name = "find_actor",
@@ -228,6 +351,7 @@ static const actr_endpoint self_endpoints[] = {
         .nparams = 1,
         .args = &self_find_actor_args_type,
         .result = &self_addr_list_opt_type,
+        .invoke = self_find_actor_invoke,
     },
     {
         .name = "wait_for_actor",
@@ -238,6 +362,7 @@ static const actr_endpoint self_endpoints[] = {
         .nparams = 1,
         .args = &self_wait_for_actor_args_type,
         .result = &self_addr_list_type,
+        .invoke = self_wait_for_actor_invoke,
     },
     {
         .name = "get_registry",
@@ -246,6 +371,7 @@ static const actr_endpoint self_endpoints[] = {
         .kind = ACTR_ENDPOINT_FN,
         .args = &self_get_registry_args_type,
         .result = &self_addr_list_map_type,
+        .invoke = self_get_registry_invoke,
     },
     {
         .name = "delete_addr",
@@ -256,6 +382,7 @@ static const actr_endpoint self_endpoints[] = {
         .nparams = 1,
         .args = &self_delete_addr_args_type,
         .result = &self_uid_opt_type,
+        .invoke = self_delete_addr_invoke,
     },
 };
 

@@ -10,9 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <actr/codec.h>
 #include <actr/module.h>
+#include <actr/ctx.h>
+#include <actr/portal.h>
 
 #if !defined(ACTR_GEN_ABI) || ACTR_GEN_ABI != 1
 #error "self.actor.h was generated for another libactr ABI; rerun actrc"
@@ -601,6 +604,234 @@ self_addr_list_map_free(self_addr_list_map *v)
 {
     actr_codec_free(&self_addr_list_map_type, v);
 }
+
+/* ------------------------------------------------------------ stubs
+ * Caller side: typed calls through a portal (actr/portal.h, actr/ctx.h).
+ * Callee side: <endpoint>_impl, written by the program that serves the
+ * endpoint, with typed helpers on its call handle. Values go in by value
+ * (scalars, enums, string, bytes, any) or by const pointer (structs, lists,
+ * maps: never NULL, else ACTR_EINVAL; an optional T?: a pointer to a T, NULL
+ * when absent), and are only borrowed. Values come out into caller
+ * storage and are owned by the caller (free with the type's _free, or
+ * actr_codec_free). Handles are opaque (an actr_ctx for the caller, an
+ * actr_call for the callee); _base gives the generic one. */
+
+/* ------------------------------------------------------------ caller side
+ * (not seen by libactr's own sources, which serve `self` and never call
+ * through these: the runtime's internal names stay free) */
+
+#ifndef ACTR_BUILDING_LIB
+
+/* ---- fn cancel() -> bool, called as "self:cancel" */
+/** Cancel the whole actor (Portal.cancel_actor). Answered with CancelAck. */
+
+/* Calls cancel on the actor behind p and waits for its result, stored in *out
+ * (owned by the caller; NULL discards it). Returns 0 or an error of
+ * actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+self_cancel(actr_portal *p, bool *out)
+{
+    self_cancel_args args;
+
+    memset(&args, 0, sizeof args);
+    return actr_portal_call(p, &self_module.endpoints[0], &args, out);
+}
+
+/* ---- fn cancel_task(cid: string) -> bool, called as "self:_cancel_task" */
+/** Cancel the task that runs dialog `cid`, started by the same channel. */
+
+/* Calls cancel_task on the actor behind p and waits for its result, stored in
+ * *out (owned by the caller; NULL discards it). Returns 0 or an error of
+ * actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+self_cancel_task(actr_portal *p, actr_str cid, bool *out)
+{
+    self_cancel_task_args args;
+
+    memset(&args, 0, sizeof args);
+    args.cid = cid;
+    return actr_portal_call(p, &self_module.endpoints[1], &args, out);
+}
+
+/* ---- fn register_actor(uid: Uid, addr: Addr), called as "self:register_actor" */
+/** Registrar: record an actor's address. */
+
+/* Calls register_actor on the actor behind p and waits for its result (nil).
+ * Returns 0 or an error of actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+self_register_actor(actr_portal *p, const self_uid *uid, const self_addr *addr)
+{
+    self_register_actor_args args;
+
+    if (uid == NULL || addr == NULL)
+        return ACTR_EINVAL;
+    memset(&args, 0, sizeof args);
+    args.uid = *uid;
+    args.addr = *addr;
+    return actr_portal_call(p, &self_module.endpoints[2], &args, NULL);
+}
+
+/* ---- fn unregister_actor(uid: Uid), called as "self:unregister_actor" */
+/** Registrar: forget an actor. */
+
+/* Calls unregister_actor on the actor behind p and waits for its result (nil).
+ * Returns 0 or an error of actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+self_unregister_actor(actr_portal *p, const self_uid *uid)
+{
+    self_unregister_actor_args args;
+
+    if (uid == NULL)
+        return ACTR_EINVAL;
+    memset(&args, 0, sizeof args);
+    args.uid = *uid;
+    return actr_portal_call(p, &self_module.endpoints[3], &args, NULL);
+}
+
+/* ---- fn find_actor(name: string) -> list<Addr>?, called as "self:find_actor" */
+/** Registrar: addresses of the first actor whose name or uuid is `name`. */
+
+/* Calls find_actor on the actor behind p and waits for its result, stored in
+ * *out (owned by the caller; NULL discards it). Returns 0 or an error of
+ * actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+self_find_actor(actr_portal *p, actr_str name, self_addr_list_opt *out)
+{
+    self_find_actor_args args;
+
+    memset(&args, 0, sizeof args);
+    args.name = name;
+    return actr_portal_call(p, &self_module.endpoints[4], &args, out);
+}
+
+/* ---- fn wait_for_actor(name: string) -> list<Addr>, called as "self:wait_for_actor" */
+/** Registrar: like find_actor, but waits until such an actor registers. */
+
+/* Calls wait_for_actor on the actor behind p and waits for its result, stored
+ * in *out (owned by the caller; NULL discards it). Returns 0 or an error of
+ * actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+self_wait_for_actor(actr_portal *p, actr_str name, self_addr_list *out)
+{
+    self_wait_for_actor_args args;
+
+    memset(&args, 0, sizeof args);
+    args.name = name;
+    return actr_portal_call(p, &self_module.endpoints[5], &args, out);
+}
+
+/* ---- fn get_registry() -> map<string, list<Addr>>, called as "self:get_registry" */
+/** Registrar: every registered actor, keyed "name.uuid". */
+
+/* Calls get_registry on the actor behind p and waits for its result, stored in
+ * *out (owned by the caller; NULL discards it). Returns 0 or an error of
+ * actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+self_get_registry(actr_portal *p, self_addr_list_map *out)
+{
+    self_get_registry_args args;
+
+    memset(&args, 0, sizeof args);
+    return actr_portal_call(p, &self_module.endpoints[6], &args, out);
+}
+
+/* ---- fn delete_addr(addr: Addr) -> Uid?, called as "self:delete_addr" */
+/** Registrar: forget an address; answers the uid it belonged to. */
+
+/* Calls delete_addr on the actor behind p and waits for its result, stored in
+ * *out (owned by the caller; NULL discards it). Returns 0 or an error of
+ * actr/portal.h. Cancellation point. */
+static inline ACTR_NODISCARD int
+self_delete_addr(actr_portal *p, const self_addr *addr, self_uid * *out)
+{
+    self_delete_addr_args args;
+
+    if (addr == NULL)
+        return ACTR_EINVAL;
+    memset(&args, 0, sizeof args);
+    args.addr = *addr;
+    return actr_portal_call(p, &self_module.endpoints[7], &args, out);
+}
+
+#endif /* !ACTR_BUILDING_LIB */
+
+/* ------------------------------------------------------------ callee side */
+
+/* ---- fn cancel() -> bool, called as "self:cancel" */
+
+/* Implemented by the program that serves cancel: the runtime calls it in the
+ * task serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
+ * actr_call_fail(call, type, fmt, ...) names the error. */
+int self_cancel_impl(actr_call *call, bool *out);
+
+/* ---- fn cancel_task(cid: string) -> bool, called as "self:_cancel_task" */
+
+/* Implemented by the program that serves cancel_task: the runtime calls it in
+ * the task serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
+ * actr_call_fail(call, type, fmt, ...) names the error. */
+int self_cancel_task_impl(actr_call *call, actr_str cid, bool *out);
+
+/* ---- fn register_actor(uid: Uid, addr: Addr), called as "self:register_actor" */
+
+/* Implemented by the program that serves register_actor: the runtime calls it
+ * in the task serving the request (where no definition is linked, calls fail
+ * with AttributeError). Parameters are borrowed for the call. Returns 0 or a
+ * negative code; actr_call_fail(call, type, fmt, ...) names the error. */
+int self_register_actor_impl(actr_call *call, const self_uid *uid, const self_addr *addr);
+
+/* ---- fn unregister_actor(uid: Uid), called as "self:unregister_actor" */
+
+/* Implemented by the program that serves unregister_actor: the runtime calls it
+ * in the task serving the request (where no definition is linked, calls fail
+ * with AttributeError). Parameters are borrowed for the call. Returns 0 or a
+ * negative code; actr_call_fail(call, type, fmt, ...) names the error. */
+int self_unregister_actor_impl(actr_call *call, const self_uid *uid);
+
+/* ---- fn find_actor(name: string) -> list<Addr>?, called as "self:find_actor" */
+
+/* Implemented by the program that serves find_actor: the runtime calls it in
+ * the task serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
+ * actr_call_fail(call, type, fmt, ...) names the error. */
+int self_find_actor_impl(actr_call *call, actr_str name, self_addr_list_opt *out);
+
+/* ---- fn wait_for_actor(name: string) -> list<Addr>, called as "self:wait_for_actor" */
+
+/* Implemented by the program that serves wait_for_actor: the runtime calls it
+ * in the task serving the request (where no definition is linked, calls fail
+ * with AttributeError). Parameters are borrowed for the call. *out is zeroed
+ * storage for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
+ * actr_call_fail(call, type, fmt, ...) names the error. */
+int self_wait_for_actor_impl(actr_call *call, actr_str name, self_addr_list *out);
+
+/* ---- fn get_registry() -> map<string, list<Addr>>, called as "self:get_registry" */
+
+/* Implemented by the program that serves get_registry: the runtime calls it in
+ * the task serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
+ * actr_call_fail(call, type, fmt, ...) names the error. */
+int self_get_registry_impl(actr_call *call, self_addr_list_map *out);
+
+/* ---- fn delete_addr(addr: Addr) -> Uid?, called as "self:delete_addr" */
+
+/* Implemented by the program that serves delete_addr: the runtime calls it in
+ * the task serving the request (where no definition is linked, calls fail with
+ * AttributeError). Parameters are borrowed for the call. *out is zeroed storage
+ * for the result, borrowed by the runtime until it is sent, unless
+ * actr_call_own_result(call) hands it over. Returns 0 or a negative code;
+ * actr_call_fail(call, type, fmt, ...) names the error. */
+int self_delete_addr_impl(actr_call *call, const self_addr *addr, self_uid * *out);
 
 ACTR_END_DECLS
 

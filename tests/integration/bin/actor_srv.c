@@ -43,9 +43,15 @@ srv_fail_after(actr_call *call, const void *args, void *result)
 {
     (void)result;
     const testmod_fail_after_args *a = args;
-    int rc = actr_sleep(a->ms);
+    /* Shielded: the failure happens even if a sibling's failure makes the
+     * parent cancel this actor meanwhile, so that tests of "several errors
+     * reported together" (S3) do not depend on how fast children spawn. */
+    actr_scope shield;
+    int rc = actr_scope_enter(&shield, actr_deadline_in(a->ms), ACTR_SCOPE_SHIELD);
     if (rc < 0)
         return rc;
+    actr_sleep_until(ACTR_FOREVER);
+    actr_scope_exit(&shield);
     return actr_call_fail(call, a->type_name.ptr, "%s", a->message.ptr);
 }
 

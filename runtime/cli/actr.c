@@ -1,0 +1,266 @@
+/* actr: the command-line tool.
+ *
+ *   actr ps [--registry URL...] [--json]
+ *
+ * ps lists the actors registered with the given registrars (default: the
+ * ACTR_REGISTRY list, else tcp://127.0.0.1:1616): name, uuid, pid where
+ * known, and every address, as a table or (--json) as a JSON array for
+ * scripts. An actor registered with several registrars is listed once.
+ * Exits 0, 1 when no registrar answered (saying so on stderr), 2 on a
+ * usage error. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <actr/actr.h>
+
+struct ps {
+    const char **registry;
+    size_t nregistry;
+    int json;
+    actr_registry_entry *all;     /* merged by uuid */
+    size_t nall;
+    size_t answered;
+};
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: actr ps [--registry URL...] [--json]\n"
+               "  Lists the actors registered with the registrars at URL (tcp://HOST:PORT,\n"
+               "  unix:///PATH; default: $%s or %s).\n", ACTR_REGISTRY_ENV,
+            ACTR_REGISTRY_DEFAULT);
+}
+
+static int
+has_url(const actr_registry_entry *e, const char *u)
+{
+    for (size_t i = 0; i < e->naddrs; i++)
+        if (strcmp(e->addrs[i], u) == 0)
+            return 1;
+    return 0;
+}
+
+/* Moves the entries of v into ps->all, merging actors seen before. */
+static int
+merge(struct ps *ps, actr_registry_entry *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        actr_registry_entry *e = NULL;
+        for (size_t j = 0; j < ps->nall && !e; j++)
+            if (strcmp(ps->all[j].uuid, v[i].uuid) == 0)
+                e = &ps->all[j];
+        if (!e) {
+            actr_registry_entry *nv = realloc(ps->all, (ps->nall + 1) * sizeof *nv);
+            if (!nv)
+                return -1;
+            ps->all = nv;
+            ps->all[ps->nall++] = v[i];
+            memset(&v[i], 0, sizeof v[i]);
+            continue;
+        }
+        if (!e->pid)
+            e->pid = v[i].pid;
+        for (size_t k = 0; k < v[i].naddrs; k++) {
+            if (has_url(e, v[i].addrs[k]))
+                continue;
+            char **na = realloc(e->addrs, (e->naddrs + 1) * sizeof *na);
+            if (!na)
+                return -1;
+            e->addrs = na;
+            e->addrs[e->naddrs++] = v[i].addrs[k];
+            v[i].addrs[k] = NULL;
+        }
+    }
+    return 0;
+}
+
+static void
+json_str(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+static void
+print_json(const struct ps *ps)
+{
+    printf("[");
+    for (size_t i = 0; i < ps->nall; i++) {
+        const actr_registry_entry *e = &ps->all[i];
+        printf("%s\n  {\"name\": ", i ? "," : "");
+        json_str(e->name);
+        printf(", \"uuid\": ");
+        json_str(e->uuid);
+        if (e->pid > 0)
+            printf(", \"pid\": %lld, \"addrs\": [", (long long)e->pid);
+        else
+            printf(", \"pid\": null, \"addrs\": [");
+        for (size_t k = 0; k < e->naddrs; k++) {
+            printf("%s", k ? ", " : "");
+            json_str(e->addrs[k]);
+        }
+        printf("]}");
+    }
+    printf("%s]\n", ps->nall ? "\n" : "");
+}
+
+static void
+print_table(const struct ps *ps)
+{
+    int wn = 4;
+    for (size_t i = 0; i < ps->nall; i++)
+        if ((int)strlen(ps->all[i].name) > wn)
+            wn = (int)strlen(ps->all[i].name);
+    printf("%-*s  %-36s  %7s  %s\n", wn, "NAME", "UUID", "PID", "ADDRESSES");
+    for (size_t i = 0; i < ps->nall; i++) {
+        const actr_registry_entry *e = &ps->all[i];
+        char pid[24] = "-";
+        if (e->pid > 0)
+            snprintf(pid, sizeof pid, "%lld", (long long)e->pid);
+        printf("%-*s  %-36s  %7s  ", wn, e->name, e->uuid, pid);
+        for (size_t k = 0; k < e->naddrs; k++)
+            printf("%s%s", k ? ", " : "", e->addrs[k]);
+        printf("\n");
+    }
+}
+
+static int
+ps_main(actr_actor *self, void *arg)
+{
+    (void)self;
+    struct ps *ps = arg;
+    for (size_t i = 0; i < ps->nregistry; i++) {
+        /* Each registrar gets a bounded time: one that hangs does not
+         * hang the tool. */
+        actr_scope sc;
+        if (actr_move_on_after(&sc, ACTR_REGISTRY_TIMEOUT_MS) < 0)
+            return ACTR_ESTATE;
+        actr_portal *p = NULL;
+        actr_registry_entry *v = NULL;
+        size_t n = 0;
+        int rc = actr_portal_open(ps->registry[i], &p);
+        if (rc == 0)
+            rc = actr_registry_list(p, &v, &n);
+        actr_portal_close(p);
+        actr_scope_exit(&sc);
+        if (rc == ACTR_ECANCELED && actr_scope_expired(&sc))
+            rc = ACTR_ETIMEDOUT;
+        if (rc < 0) {
+            fprintf(stderr, "actr ps: registrar %s: %s\n", ps->registry[i], actr_strerror(rc));
+            continue;
+        }
+        ps->answered++;
+        if (merge(ps, v, n) < 0) {
+            actr_registry_entries_free(v, n);
+            return ACTR_ENOMEM;
+        }
+        actr_registry_entries_free(v, n);
+    }
+    return 0;
+}
+
+static int
+cmd_ps(int argc, char **argv)
+{
+    struct ps ps = {0};
+    const char **reg = calloc((size_t)argc + 1, sizeof *reg);
+    if (!reg)
+        return 1;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--registry") == 0) {
+            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
+                reg[ps.nregistry++] = argv[++i];
+        } else if (strcmp(argv[i], "--json") == 0) {
+            ps.json = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            free(reg);
+            return 0;
+        } else {
+            fprintf(stderr, "actr ps: unexpected argument \"%s\"\n", argv[i]);
+            usage(stderr);
+            free(reg);
+            return 2;
+        }
+    }
+    /* The default list, as text for the messages. */
+    char **dflt = NULL;
+    size_t ndflt = 0;
+    if (ps.nregistry == 0) {
+        actr_addr *v;
+        size_t n;
+        if (actr_registry_default(&v, &n) < 0) {
+            fprintf(stderr, "actr ps: %s\n", actr_last_error()->message);
+            free(reg);
+            return 2;
+        }
+        dflt = calloc(n + 1, sizeof *dflt);
+        for (size_t i = 0; dflt && i < n; i++) {
+            char u[ACTR_ADDR_URL_MAX];
+            if (actr_addr_format(&v[i], u, sizeof u) >= 0 && (dflt[ndflt] = strdup(u)))
+                reg[ps.nregistry++] = dflt[ndflt++];
+        }
+        free(v);
+    }
+    if (ps.nregistry == 0) {
+        fprintf(stderr, "actr ps: no registrar address (%s=none)\n", ACTR_REGISTRY_ENV);
+        free(reg);
+        free(dflt);
+        return 1;
+    }
+    ps.registry = reg;
+    int level = ACTR_LOG_ERROR;
+    if (getenv("ACTR_LOGLEVEL"))
+        level = 0;
+    actr_actor_opts o = {.name = "actr-ps", .registry = reg, .nregistry = ps.nregistry,
+                         .loglevel = level};
+    char *args[] = {"actr", NULL};
+    int rc = actr_main_role(1, args, &o, ACTR_ROLE_CLIENT, ps_main, &ps);
+    int status = 0;
+    if (rc < 0) {
+        fprintf(stderr, "actr ps: %s\n", actr_strerror(rc));
+        status = 1;
+    } else if (ps.answered == 0) {
+        fprintf(stderr, "actr ps: no registrar answered at");
+        for (size_t i = 0; i < ps.nregistry; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", reg[i]);
+        fprintf(stderr, "\n");
+        status = 1;
+    } else if (ps.json) {
+        print_json(&ps);
+    } else {
+        print_table(&ps);
+    }
+    actr_registry_entries_free(ps.all, ps.nall);
+    for (size_t i = 0; i < ndflt; i++)
+        free(dflt[i]);
+    free(dflt);
+    free(reg);
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fprintf(argc < 2 ? stderr : stdout, "usage: actr COMMAND ...\ncommands:\n"
+                "  ps [--registry URL...] [--json]   list registered actors\n");
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "ps") == 0)
+        return cmd_ps(argc - 2, argv + 2);
+    fprintf(stderr, "actr: unknown command \"%s\" (try: actr --help)\n", argv[1]);
+    return 2;
+}
