@@ -144,7 +144,7 @@ IDL_SRCS := $(wildcard idl/*.actor)
 LIB_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/obj/%.o) \
             $(RUNTIME_ASM:%.S=$(BUILD)/obj/%.o) \
             $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(IDL_SRCS)))
-LIB_CFLAGS := -fPIC -fvisibility=hidden -DACTR_BUILDING_LIB
+LIB_CFLAGS := -fPIC -fvisibility=hidden
 SONAME := libactr.so.0
 LIBA := $(BUILD)/libactr.a
 LIBSO := $(BUILD)/libactr.so.0.1.0

@@ -537,10 +537,7 @@ emit_stub_header(strbuf *b, module *m, arena *a)
                   any++ ? "" : "\n", pre, pre, pre, pre);
     }
 
-    sb_puts(b, "\n/* ------------------------------------------------------------ caller side\n"
-               " * (not seen by libactr's own sources, which serve `self` and never call\n"
-               " * through these: the runtime's internal names stay free) */\n"
-               "\n#ifndef ACTR_BUILDING_LIB\n");
+    sb_puts(b, "\n/* ------------------------------------------------------------ caller side */\n");
     int idx = 0;
     for (decl *d = m->decls; d != NULL; d = d->next) {
         if (d->kind < D_FN)
@@ -559,7 +556,6 @@ emit_stub_header(strbuf *b, module *m, arena *a)
             emit_caller_ctx(&s);
         b->ptr[--b->len] = '\0';       /* each ends with a blank line */
     }
-    sb_puts(b, "\n#endif /* !ACTR_BUILDING_LIB */\n");
 
     sb_puts(b, "\n/* ------------------------------------------------------------ callee side */\n");
     for (decl *d = m->decls; d != NULL; d = d->next) {

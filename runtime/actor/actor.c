@@ -497,6 +497,5 @@ actri_actor_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_
     } else if (b.opts->loglevel > 0) {
         actr_log_set_level(b.opts->loglevel);
     }
-    actri_self_ns_init();
     return actr_run(actor_main_task, &b);
 }

@@ -301,10 +301,6 @@ int actri_error_code_of(const char *boxed, const char *src);
 /* "name.uuid" of a uid (malloc'd) */
 char *actri_uid_text(const char *name, const char *uuid);
 
-/* The `self` namespace served by every actor (cancel requests). */
-extern actr_module actri_self_ns;
-void actri_self_ns_init(void);
-
 /* ------------------------------------------------------------ misc */
 
 void actri_uuid4(char out[UUID_LEN + 1]);

@@ -380,10 +380,10 @@ requester(struct actr_call *call, struct uidbuf *out)
     actri_uid_set(out, u->name.ptr, u->name.len, u->uuid.ptr, u->uuid.len);
 }
 
-static int
-self_cancel(actr_call *call, const void *args, void *result)
+/* `self:cancel` (gen/self.actor.h declares it; its trampoline calls it). */
+int
+self_cancel_impl(actr_call *call, bool *out)
 {
-    (void)args;
     actr_actor *a = call->c->link->a;
     struct uidbuf req = {0};
     requester(call, &req);
@@ -404,24 +404,24 @@ self_cancel(actr_call *call, const void *args, void *result)
     }
     free(v);
     actri_uid_clear(&req);
-    *(bool *)result = true;
+    *out = true;
     call->cancel_actor_after = 1;
     return 0;
 }
 
-static int
-self_cancel_task(actr_call *call, const void *args, void *result)
+/* `self:_cancel_task` (gen/self.actor.h declares it). */
+int
+self_cancel_task_impl(actr_call *call, actr_str cid, bool *out)
 {
-    const self_cancel_task_args *ca = args;
     struct link *l = call->c->link;
-    struct actr_ctx *t = actri_link_find(l, ca->cid.ptr, ca->cid.len);
-    *(bool *)result = true;      /* unknown or finished: still acked, as tractor */
+    struct actr_ctx *t = actri_link_find(l, cid.ptr, cid.len);
+    *out = true;      /* unknown or finished: still acked, as tractor */
     if (!t || !t->callee || t->cancel_rpc || !t->scope) {
         /* S13: only the channel that started a task may cancel it; an
          * unknown or finished one is acked anyway (tractor). */
         CANCEL_LOG(l->a, call->c->cid, "_cancel_task from %s.%s: no task of this channel"
-                   " runs dialog %.*s", l->peer.name, l->peer.uuid, (int)ca->cid.len,
-                   ca->cid.ptr ? ca->cid.ptr : "");
+                   " runs dialog %.*s", l->peer.name, l->peer.uuid, (int)cid.len,
+                   cid.ptr ? cid.ptr : "");
         return 0;
     }
     if (!t->canceller.name)
@@ -435,25 +435,6 @@ self_cancel_task(actr_call *call, const void *args, void *result)
                    t->wire_name, CANCEL_WAIT_TASKS_MS);
     actri_ctx_unref(t);
     return 0;
-}
-
-static actr_endpoint self_eps[16];
-actr_module actri_self_ns;
-
-void
-actri_self_ns_init(void)
-{
-    size_t n = self_module.nendpoints < 16 ? self_module.nendpoints : 16;
-    for (size_t i = 0; i < n; i++) {
-        self_eps[i] = self_module.endpoints[i];
-        if (strcmp(self_eps[i].func, "cancel") == 0)
-            self_eps[i].invoke = self_cancel;
-        else if (strcmp(self_eps[i].func, "_cancel_task") == 0)
-            self_eps[i].invoke = self_cancel_task;
-    }
-    actri_self_ns = self_module;
-    actri_self_ns.endpoints = self_eps;
-    actri_self_ns.nendpoints = n;
 }
 
 /* ------------------------------------------------------------ actr_call_* */

@@ -524,11 +524,7 @@ typedef struct market_feed_call market_feed_call;
 typedef struct market_watch market_watch;
 typedef struct market_watch_call market_watch_call;
 
-/* ------------------------------------------------------------ caller side
- * (not seen by libactr's own sources, which serve `self` and never call
- * through these: the runtime's internal names stay free) */
-
-#ifndef ACTR_BUILDING_LIB
+/* ------------------------------------------------------------ caller side */
 
 /* ---- fn add(a: i64, b: i64) -> i64, called as "examples.market:add" */
 /** Adds two numbers. */
@@ -765,8 +761,6 @@ market_private_call(actr_portal *p, shapes_side x, shapes_side *out)
     args.x = x;
     return actr_portal_call(p, &market_module.endpoints[5], &args, out);
 }
-
-#endif /* !ACTR_BUILDING_LIB */
 
 /* ------------------------------------------------------------ callee side */
 

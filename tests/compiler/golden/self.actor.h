@@ -616,11 +616,7 @@ self_addr_list_map_free(self_addr_list_map *v)
  * actr_codec_free). Handles are opaque (an actr_ctx for the caller, an
  * actr_call for the callee); _base gives the generic one. */
 
-/* ------------------------------------------------------------ caller side
- * (not seen by libactr's own sources, which serve `self` and never call
- * through these: the runtime's internal names stay free) */
-
-#ifndef ACTR_BUILDING_LIB
+/* ------------------------------------------------------------ caller side */
 
 /* ---- fn cancel() -> bool, called as "self:cancel" */
 /** Cancel the whole actor (Portal.cancel_actor). Answered with CancelAck. */
@@ -752,8 +748,6 @@ self_delete_addr(actr_portal *p, const self_addr *addr, self_uid * *out)
     args.addr = *addr;
     return actr_portal_call(p, &self_module.endpoints[7], &args, out);
 }
-
-#endif /* !ACTR_BUILDING_LIB */
 
 /* ------------------------------------------------------------ callee side */
 
