@@ -75,6 +75,8 @@ struct msgq {
 struct actr_ctx {
     struct link *link;            /* holds a reference */
     struct actr_ctx *hnext;       /* chain in the link's table */
+    uint32_t cid_hash;            /* set by actri_link_register */
+    uint32_t cid_len;
     int registered;
     int refs;
     char cid[UUID_LEN + 1];
@@ -139,7 +141,9 @@ struct actr_ctx {
 
 /* ------------------------------------------------------------ channels */
 
-#define LINK_BUCKETS 64
+/* The cid table starts with this many buckets and doubles whenever it
+ * holds more dialogs than buckets (load factor <= 1). */
+#define LINK_BUCKETS_MIN 16
 
 struct link {
     actr_actor *a;
@@ -149,7 +153,8 @@ struct link {
     int end;                      /* 0 while alive, else its end code */
     int loop_running;
     size_t drops;                 /* messages dropped at the high-water mark */
-    struct actr_ctx *tab[LINK_BUCKETS];
+    struct actr_ctx **tab;        /* nbuckets chains (NULL before the first) */
+    size_t nbuckets;              /* a power of two, or 0 */
     size_t nctx;
     struct link *next;
     struct link *prev;

@@ -333,7 +333,7 @@ cancel_tasks(actr_actor *a, struct link *only, const struct uidbuf *canceller,
     for (struct link *l = a->links; l; l = l->next) {
         if (only && l != only)
             continue;
-        for (size_t b = 0; b < LINK_BUCKETS; b++)
+        for (size_t b = 0; b < l->nbuckets; b++)
             for (struct actr_ctx *c = l->tab[b]; c; c = c->hnext) {
                 if (!c->callee || c->cancel_rpc || !c->scope)
                     continue;

@@ -11,14 +11,129 @@
 /* Messages a loop dispatches before it lets a whole loop iteration run. */
 #define LOOP_YIELD_EVERY 128
 
-static size_t
-bucket_of(const char *cid, size_t len)
+/* ------------------------------------------------------------ cid table
+ * Chained buckets, a power of two of them, doubled when the table holds
+ * more dialogs than buckets; each entry keeps its cid's hash and length,
+ * so a lookup compares one word per entry before touching the cid. */
+
+static uint64_t hash_seed;
+
+/* Seeded, 8 bytes per step: cids are chosen by the peer, so the seed
+ * (from addresses ASLR randomises and the clock) keeps a peer from
+ * aiming many cids at one chain. */
+static uint32_t
+cid_hash(const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;            /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)cid[i]) * 16777619u;
-    return h % LINK_BUCKETS;
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
+    uint64_t h = hash_seed ^ (len * k);
+    uint64_t w;
+    for (; len >= 8; s += 8, len -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    if (len) {
+        w = 0;
+        memcpy(&w, s, len);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return (uint32_t)h;
 }
+
+static void
+seed_hash(const void *p)
+{
+    if (hash_seed)
+        return;
+    uint64_t x = (uint64_t)(uintptr_t)p ^ ((uint64_t)(uintptr_t)&x << 17)
+               ^ (uint64_t)actr_now() * 0x9e3779b97f4a7c15ull;
+    x ^= x >> 31;
+    hash_seed = x | 1;
+}
+
+/* Doubles the table (first call: LINK_BUCKETS_MIN buckets). */
+static int
+grow(struct link *l)
+{
+    size_t n = l->nbuckets ? l->nbuckets * 2 : LINK_BUCKETS_MIN;
+    struct actr_ctx **t = calloc(n, sizeof *t);
+    if (!t)
+        return ACTR_ENOMEM;
+    for (size_t b = 0; b < l->nbuckets; b++) {
+        struct actr_ctx *c = l->tab[b];
+        while (c) {
+            struct actr_ctx *next = c->hnext;
+            size_t nb = c->cid_hash & (n - 1);
+            c->hnext = t[nb];
+            t[nb] = c;
+            c = next;
+        }
+    }
+    free(l->tab);
+    l->tab = t;
+    l->nbuckets = n;
+    return 0;
+}
+
+static struct actr_ctx *
+find_hashed(struct link *l, const char *cid, size_t len, uint32_t h)
+{
+    if (!l->nbuckets)
+        return NULL;
+    for (struct actr_ctx *c = l->tab[h & (l->nbuckets - 1)]; c; c = c->hnext)
+        if (c->cid_hash == h && c->cid_len == len && memcmp(c->cid, cid, len) == 0)
+            return c;
+    return NULL;
+}
+
+struct actr_ctx *
+actri_link_find(struct link *l, const char *cid, size_t len)
+{
+    if (len > UUID_LEN)
+        return NULL;                    /* no dialog holds a longer cid */
+    return find_hashed(l, cid, len, cid_hash(cid, len));
+}
+
+int
+actri_link_register(struct link *l, struct actr_ctx *c)
+{
+    size_t len = strlen(c->cid);
+    uint32_t h = cid_hash(c->cid, len);
+    if (find_hashed(l, c->cid, len, h))
+        return actr_error_set(ACTR_EPROTO, "cid %s is already in use on this channel",
+                              c->cid);
+    /* Growing may fail later on: the chains just get longer. */
+    if (l->nctx + 1 > l->nbuckets && grow(l) < 0 && !l->nbuckets)
+        return actr_error_set(ACTR_ENOMEM, "out of memory for the cid table");
+    c->cid_hash = h;
+    c->cid_len = (uint32_t)len;
+    size_t b = h & (l->nbuckets - 1);
+    c->hnext = l->tab[b];
+    l->tab[b] = c;
+    c->registered = 1;
+    l->nctx++;
+    return 0;
+}
+
+void
+actri_link_unregister(struct link *l, struct actr_ctx *c)
+{
+    if (!c->registered)
+        return;
+    struct actr_ctx **pp = &l->tab[c->cid_hash & (l->nbuckets - 1)];
+    while (*pp && *pp != c)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = c->hnext;
+    c->hnext = NULL;
+    c->registered = 0;
+    l->nctx--;
+}
+
+/* ------------------------------------------------------------ channels */
 
 int
 actri_link_new(actr_actor *a, actr_ipc *ipc, struct link **out)
@@ -31,6 +146,7 @@ actri_link_new(actr_actor *a, actr_ipc *ipc, struct link **out)
         actr_ipc_close(ipc, 0);
         return actr_error_set(ACTR_ENOMEM, "out of memory for a channel");
     }
+    seed_hash(l);
     l->a = a;
     l->ipc = ipc;
     l->refs = 1;
@@ -64,45 +180,8 @@ actri_link_unref(struct link *l)
     if (l->a->parent == l)
         l->a->parent = NULL;
     actri_uid_clear(&l->peer);
+    free(l->tab);
     free(l);
-}
-
-struct actr_ctx *
-actri_link_find(struct link *l, const char *cid, size_t len)
-{
-    for (struct actr_ctx *c = l->tab[bucket_of(cid, len)]; c; c = c->hnext)
-        if (strlen(c->cid) == len && memcmp(c->cid, cid, len) == 0)
-            return c;
-    return NULL;
-}
-
-int
-actri_link_register(struct link *l, struct actr_ctx *c)
-{
-    size_t len = strlen(c->cid);
-    if (actri_link_find(l, c->cid, len))
-        return actr_error_set(ACTR_EPROTO, "cid %s is already in use on this channel",
-                              c->cid);
-    size_t b = bucket_of(c->cid, len);
-    c->hnext = l->tab[b];
-    l->tab[b] = c;
-    c->registered = 1;
-    l->nctx++;
-    return 0;
-}
-
-void
-actri_link_unregister(struct link *l, struct actr_ctx *c)
-{
-    if (!c->registered)
-        return;
-    struct actr_ctx **pp = &l->tab[bucket_of(c->cid, strlen(c->cid))];
-    while (*pp && *pp != c)
-        pp = &(*pp)->hnext;
-    if (*pp)
-        *pp = c->hnext;
-    c->registered = 0;
-    l->nctx--;
 }
 
 int
@@ -293,7 +372,7 @@ actri_link_shutdown(struct link *l, int code)
     if (!ipc)
         return;
     l->ipc = NULL;
-    for (size_t b = 0; b < LINK_BUCKETS; b++)
+    for (size_t b = 0; b < l->nbuckets; b++)
         for (struct actr_ctx *c = l->tab[b]; c; c = c->hnext)
             actri_ctx_fail(c, l->end);
     /* Flush what was queued (a CancelAck, a last Error) even when the
