@@ -343,6 +343,6 @@ uninstall:
 
 clean:
 	$(Q)rm -rf build build-san build-fuzz
-	$(Q)find gen -mindepth 1 ! -name README.md -delete
+	$(Q)find gen -mindepth 1 ! -name .gitignore -delete
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

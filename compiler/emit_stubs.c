@@ -625,7 +625,7 @@ emit_stub_source(strbuf *b, module *m, arena *a)
             sb_puts(b, "    (void)result;\n");
         sb_putc(b, '\n');
         sb_printf(b, "    if (%s_impl == NULL)\n        return actr_call_fail(call, "
-                  "\"AttributeError\", \"%%s is not implemented by this actor\",\n"
+                  "\"AttributeError\", \"%%s has no implementation in this actor\",\n"
                   "                              ", s.pre);
         emit_cstring(b, arena_printf(a, "%s:%s", m->ns, d->wire));
         sb_printf(b, ");\n    return %s_impl(", s.pre);

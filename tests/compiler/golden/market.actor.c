@@ -187,7 +187,7 @@ market_add_invoke(actr_call *call, const void *args, void *result)
     const market_add_args *a = args;
 
     if (market_add_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "examples.market:add");
     return market_add_impl(call, a->a, a->b, result);
 }
@@ -201,7 +201,7 @@ market_ping_invoke(actr_call *call, const void *args, void *result)
     (void)result;
 
     if (market_ping_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "examples.market:ping");
     return market_ping_impl(call);
 }
@@ -215,7 +215,7 @@ market_quotes_invoke(actr_call *call, const void *args, void *result)
     (void)result;
 
     if (market_quotes_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "examples.market:quotes");
     return market_quotes_impl((market_quotes_call *)call, a->sym, a->count);
 }
@@ -229,7 +229,7 @@ market_feed_invoke(actr_call *call, const void *args, void *result)
     const market_feed_args *a = args;
 
     if (market_feed_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "examples.market:feed");
     return market_feed_impl((market_feed_call *)call, &a->syms, a->sub, result);
 }
@@ -243,7 +243,7 @@ market_watch_invoke(actr_call *call, const void *args, void *result)
     const market_watch_args *a = args;
 
     if (market_watch_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "examples.market:watch");
     return market_watch_impl((market_watch_call *)call, a->limit, result);
 }
@@ -256,7 +256,7 @@ market_private_call_invoke(actr_call *call, const void *args, void *result)
     const market_private_call_args *a = args;
 
     if (market_private_call_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "examples.market:_private");
     return market_private_call_impl(call, a->x, result);
 }

@@ -200,7 +200,7 @@ self_cancel_invoke(actr_call *call, const void *args, void *result)
     (void)args;
 
     if (self_cancel_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "self:cancel");
     return self_cancel_impl(call, result);
 }
@@ -213,7 +213,7 @@ self_cancel_task_invoke(actr_call *call, const void *args, void *result)
     const self_cancel_task_args *a = args;
 
     if (self_cancel_task_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "self:_cancel_task");
     return self_cancel_task_impl(call, a->cid, result);
 }
@@ -228,7 +228,7 @@ self_register_actor_invoke(actr_call *call, const void *args, void *result)
     (void)result;
 
     if (self_register_actor_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "self:register_actor");
     return self_register_actor_impl(call, &a->uid, &a->addr);
 }
@@ -242,7 +242,7 @@ self_unregister_actor_invoke(actr_call *call, const void *args, void *result)
     (void)result;
 
     if (self_unregister_actor_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "self:unregister_actor");
     return self_unregister_actor_impl(call, &a->uid);
 }
@@ -255,7 +255,7 @@ self_find_actor_invoke(actr_call *call, const void *args, void *result)
     const self_find_actor_args *a = args;
 
     if (self_find_actor_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "self:find_actor");
     return self_find_actor_impl(call, a->name, result);
 }
@@ -268,7 +268,7 @@ self_wait_for_actor_invoke(actr_call *call, const void *args, void *result)
     const self_wait_for_actor_args *a = args;
 
     if (self_wait_for_actor_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "self:wait_for_actor");
     return self_wait_for_actor_impl(call, a->name, result);
 }
@@ -281,7 +281,7 @@ self_get_registry_invoke(actr_call *call, const void *args, void *result)
     (void)args;
 
     if (self_get_registry_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "self:get_registry");
     return self_get_registry_impl(call, result);
 }
@@ -294,7 +294,7 @@ self_delete_addr_invoke(actr_call *call, const void *args, void *result)
     const self_delete_addr_args *a = args;
 
     if (self_delete_addr_impl == NULL)
-        return actr_call_fail(call, "AttributeError", "%s is not implemented by this actor",
+        return actr_call_fail(call, "AttributeError", "%s has no implementation in this actor",
                               "self:delete_addr");
     return self_delete_addr_impl(call, &a->addr, result);
 }
