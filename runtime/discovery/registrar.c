@@ -328,17 +328,23 @@ ep_register(actr_call *call, const void *args, void *result)
         return actr_call_fail(call, "ValueError", "register_actor: not an address");
     if (ra->uid.uuid.len == 0 || ra->uid.name.len == 0)
         return actr_call_fail(call, "ValueError", "register_actor: empty uid");
-    /* An address belongs to one actor (tractor: reuse moves it). */
+    /* An address belongs to one actor (tractor: reuse moves it), except
+     * the registrar's own: it is alive (it answers this call), so another
+     * uid claiming it is refused rather than hiding the registrar. */
     for (struct entry *e = R.head, *nx; e; e = nx) {
         nx = e->next;
         if (strlen(e->uuid) == ra->uid.uuid.len &&
             memcmp(e->uuid, ra->uid.uuid.ptr, ra->uid.uuid.len) == 0)
             continue;
-        for (size_t i = 0; i < e->naddrs; i++)
-                if (strcmp(e->addrs[i].url, url) == 0) {
-                    addr_drop(e, url, "address reused");
-                    break;
-                }
+        for (size_t i = 0; i < e->naddrs; i++) {
+            if (strcmp(e->addrs[i].url, url) != 0)
+                continue;
+            if (e->self)
+                return actr_call_fail(call, "ValueError", "register_actor: %s is the"
+                                      " registrar's own address", url);
+            addr_drop(e, url, "address reused");
+            break;
+        }
     }
     struct entry *e = by_uuid(ra->uid.uuid.ptr, ra->uid.uuid.len);
     if (!e && !(e = entry_new(ra->uid.name.ptr, ra->uid.name.len, ra->uid.uuid.ptr,
