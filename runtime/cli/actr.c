@@ -219,6 +219,16 @@ cmd_ps(int argc, char **argv)
         free(dflt);
         return 1;
     }
+    for (size_t i = 0; i < ps.nregistry; i++) {
+        actr_addr a;
+        if (actr_addr_parse(reg[i], &a) < 0) {
+            fprintf(stderr, "actr ps: bad registry address \"%s\" (expected "
+                    "tcp://HOST:PORT or unix:///PATH)\n", reg[i]);
+            free(reg);
+            free(dflt);
+            return 1;
+        }
+    }
     ps.registry = reg;
     int level = ACTR_LOG_ERROR;
     if (getenv("ACTR_LOGLEVEL"))

@@ -68,6 +68,14 @@ ps_body(actr_actor *self, void *arg)
     free(out);
     free(err);
 
+    /* A malformed address: one clear line naming it, exit status 1. */
+    char *bargv[] = {(char *)disc_prog("actr"), "ps", "--registry", "garbage", NULL};
+    ck_assert_int_eq(disc_run(bargv, &out, &err, 10000), 1);
+    ck_assert_msg(strstr(err, "bad registry address \"garbage\"") && !strstr(err, "ERROR"),
+                  "%s", err);
+    free(out);
+    free(err);
+
     ck_assert_actr_ok(actr_actor_nursery_close(an));
     return 0;
 }
