@@ -143,6 +143,24 @@ wake_waiters(const struct entry *e)
 
 /* ------------------------------------------------------------ liveness */
 
+/* 1 when a failed probe shows that nothing (or another actor) serves the
+ * address; a local failure (out of fds or memory, say) proves nothing and
+ * must not drop a live actor. */
+static int
+proves_gone(int rc)
+{
+    switch (rc) {
+    case ACTR_ECONNREFUSED:     /* nobody listens */
+    case ACTR_ETIMEDOUT:        /* nobody answers within the probe's bound */
+    case ACTR_ENOTFOUND:        /* another actor answers there, or no such socket */
+    case ACTR_EPROTO:           /* not an actor */
+    case ACTR_ECLOSED:          /* closed during the handshake */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Probes every address of the entry with this uuid and drops the dead
  * ones. Returns 1 when the entry is still there, 0 when it is gone, and
  * ACTR_ECANCELED when the task was cancelled (nothing is dropped then). */
@@ -170,8 +188,8 @@ verify(const char *uuid)
             cancelled = 1;
             break;
         }
-        if (rc == 0 || rc == ACTR_ENOMEM)
-            continue;
+        if (!proves_gone(rc))
+            continue;               /* alive, or we could not tell (local trouble) */
         /* The table may have changed while we probed. */
         if ((e = by_uuid(id, strlen(id))) != NULL) {
             char why[96];
