@@ -64,9 +64,15 @@ struct actr_actor {
 
 /* ------------------------------------------------------------ dialogs */
 
-/* A ring of owned (dup'ed) messages. */
+/* A FIFO of Yield payloads (the cid and type are the dialog's): their
+ * bytes sit back to back in one growable arena, their lengths in a ring,
+ * so queueing a message allocates nothing once the queue has grown. */
 struct msgq {
-    actr_msg *items;
+    unsigned char *buf;           /* live bytes are buf[bhead, btail) */
+    size_t bcap;
+    size_t bhead;
+    size_t btail;
+    size_t *lens;                 /* ring of payload lengths */
     size_t cap;
     size_t head;
     size_t len;
@@ -204,8 +210,10 @@ void actri_ctx_fail(struct actr_ctx *c, int code);
 /* Turns the Error received on c into the task's error detail and its
  * ACTR_E* code. */
 int actri_ctx_raise(struct actr_ctx *c);
-/* Takes the oldest queued Yield into *out (owned): 1, or 0 when empty. */
-int actri_ctx_pop(struct actr_ctx *c, actr_msg *out);
+/* Takes the oldest queued Yield payload: 1 with *pld borrowed from the
+ * queue (valid until the queue is next pushed to, i.e. until the task
+ * next switches out), or 0 when empty. */
+int actri_ctx_pop(struct actr_ctx *c, actr_any *pld);
 /* 1 while stream values are still on their way to the reader (queue or
  * overflow): the end of the stream is not reached yet. */
 int actri_ctx_pending(const struct actr_ctx *c);
@@ -234,7 +242,11 @@ int actri_split_name(const char *fn, char *ns, size_t nscap, const char **func);
 /* ------------------------------------------------------------ overflow */
 
 /* Ring helpers shared by dialog.c and overflow.c. */
-int actri_msgq_push(struct msgq *q, size_t max, const actr_msg *m);
+/* Appends a copy of pld; ACTR_EOVERRUN past max entries, ACTR_ENOMEM. */
+int actri_msgq_push(struct msgq *q, size_t max, const actr_any *pld);
+/* Takes the oldest payload: 1 with *pld borrowed (valid until the next
+ * push or clear), 0 when empty. */
+int actri_msgq_pop(struct msgq *q, actr_any *pld);
 void actri_msgq_clear(struct msgq *q);
 
 /* S18: keeps m (borrowed) in c's overflow, dropping the oldest past the

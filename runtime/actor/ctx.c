@@ -239,12 +239,9 @@ actr_ctx_recv(actr_ctx *c, void *v)
             return ACTR_ECANCELED;
         if (c->has_error)
             return raise_error(c);
-        actr_msg m;
-        if (actri_ctx_pop(c, &m)) {
-            int rc = actri_pld_decode(c, c->t_recv, &m.u.yield.pld, v, "stream value");
-            actr_msg_free(&m);
-            return rc;
-        }
+        actr_any pld;
+        if (actri_ctx_pop(c, &pld))
+            return actri_pld_decode(c, c->t_recv, &pld, v, "stream value");
         if ((c->peer_stopped || c->has_return) && !actri_ctx_pending(c))
             return c->overruns && !c->allow_overruns ? overrun_error(c) : ACTR_EPIPE;
         if (c->dead || !c->link->ipc)
@@ -277,9 +274,9 @@ actri_ctx_result(struct actr_ctx *c, void *result)
 {
     for (;;) {
         /* S7: stream values still in flight are not the result. */
-        actr_msg m;
-        while (actri_ctx_pop(c, &m))
-            actr_msg_free(&m);
+        actr_any pld;
+        while (actri_ctx_pop(c, &pld))
+            ;
         actri_ovf_discard(c);
         if (c->has_return && c->overruns && !c->allow_overruns && !c->cancel_called)
             return overrun_error(c);

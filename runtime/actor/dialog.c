@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "actor/actor.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +44,8 @@ actri_ctx_ref(struct actr_ctx *c)
 void
 actri_msgq_clear(struct msgq *q)
 {
-    while (q->len > 0) {
-        actr_msg_free(&q->items[q->head]);
-        q->head = (q->head + 1) % q->cap;
-        q->len--;
-    }
-    free(q->items);
+    free(q->buf);
+    free(q->lens);
     memset(q, 0, sizeof *q);
 }
 
@@ -95,8 +93,48 @@ actri_ctx_fail(struct actr_ctx *c, int code)
     actri_ctx_wake(c);
 }
 
+/* Past this the arena of an emptied queue is given back (a burst of big
+ * payloads must not pin its peak for the dialog's life). */
+#define MSGQ_KEEP_BYTES (256u * 1024u)
+
+/* Room for n more bytes at the arena's tail: slide the live bytes to the
+ * front when that makes room, else grow. */
+static int
+arena_room(struct msgq *q, size_t n)
+{
+    if (q->len == 0 && q->bcap > MSGQ_KEEP_BYTES && n <= MSGQ_KEEP_BYTES) {
+        free(q->buf);
+        q->buf = NULL;
+        q->bcap = q->bhead = q->btail = 0;
+    }
+    if (q->bcap - q->btail >= n)
+        return 0;
+    size_t live = q->btail - q->bhead;
+    if (n > SIZE_MAX / 4 - live)
+        return ACTR_ENOMEM;
+    if (live + n <= q->bcap / 2) {
+        /* Amortised: at least bcap / 2 bytes get pushed before the next. */
+        memmove(q->buf, q->buf + q->bhead, live);
+    } else {
+        size_t cap = q->bcap ? q->bcap : 512;
+        while (cap < 2 * (live + n))
+            cap *= 2;
+        unsigned char *b = malloc(cap);
+        if (!b)
+            return ACTR_ENOMEM;
+        if (live)
+            memcpy(b, q->buf + q->bhead, live);
+        free(q->buf);
+        q->buf = b;
+        q->bcap = cap;
+    }
+    q->bhead = 0;
+    q->btail = live;
+    return 0;
+}
+
 int
-actri_msgq_push(struct msgq *q, size_t max, const actr_msg *m)
+actri_msgq_push(struct msgq *q, size_t max, const actr_any *pld)
 {
     if (q->len == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 8;
@@ -104,21 +142,39 @@ actri_msgq_push(struct msgq *q, size_t max, const actr_msg *m)
             cap = max;
         if (cap <= q->cap)
             return ACTR_EOVERRUN;
-        actr_msg *items = malloc(cap * sizeof *items);
-        if (!items)
+        size_t *lens = malloc(cap * sizeof *lens);
+        if (!lens)
             return ACTR_ENOMEM;
         for (size_t i = 0; i < q->len; i++)
-            items[i] = q->items[(q->head + i) % q->cap];
-        free(q->items);
-        q->items = items;
+            lens[i] = q->lens[(q->head + i) % q->cap];
+        free(q->lens);
+        q->lens = lens;
         q->cap = cap;
         q->head = 0;
     }
-    actr_msg *slot = &q->items[(q->head + q->len) % q->cap];
-    if (actr_msg_dup(m, slot) < 0)
+    if (arena_room(q, pld->len) < 0)
         return ACTR_ENOMEM;
+    if (pld->len)
+        memcpy(q->buf + q->btail, pld->ptr, pld->len);
+    q->btail += pld->len;
+    q->lens[(q->head + q->len) % q->cap] = pld->len;
     q->len++;
     return 0;
+}
+
+int
+actri_msgq_pop(struct msgq *q, actr_any *pld)
+{
+    if (q->len == 0)
+        return 0;
+    size_t n = q->lens[q->head];
+    pld->ptr = n ? q->buf + q->bhead : q->buf;
+    pld->len = n;
+    q->bhead += n;
+    q->head = q->head + 1 == q->cap ? 0 : q->head + 1;
+    if (--q->len == 0)
+        q->bhead = q->btail = 0;   /* the bytes stay readable until a push */
+    return 1;
 }
 
 /* S17: tell the sender it overran us, naming it. */
@@ -170,7 +226,7 @@ deliver_yield(struct actr_ctx *c, const actr_msg *m)
         send_overrun(c);
         return;
     }
-    if (actri_msgq_push(&c->q, max, m) < 0)
+    if (actri_msgq_push(&c->q, max, &m->u.yield.pld) < 0)
         actr_log_error(ACTOR_TAG, "dialog %s: out of memory, stream message dropped", c->cid);
 }
 
@@ -478,13 +534,10 @@ actri_ctx_cancel_remote(struct actr_ctx *c, int64_t timeout_ms)
 /* ------------------------------------------------------------ payloads */
 
 int
-actri_ctx_pop(struct actr_ctx *c, actr_msg *out)
+actri_ctx_pop(struct actr_ctx *c, actr_any *pld)
 {
-    if (c->q.len == 0)
+    if (!actri_msgq_pop(&c->q, pld))
         return 0;
-    *out = c->q.items[c->q.head];
-    c->q.head = (c->q.head + 1) % c->q.cap;
-    c->q.len--;
     if (c->ovf.len > 0)
         actri_ovf_space(c);
     return 1;
@@ -502,18 +555,28 @@ actri_pld_decode(struct actr_ctx *c, const actr_type *t, const actr_any *pld, vo
 {
     if (!t || !out)
         return 0;
-    /* Out parameters are written only on success. */
-    void *tmp = calloc(1, t->size ? t->size : 1);
-    if (!tmp)
-        return actr_error_set(ACTR_ENOMEM, "out of memory decoding %s", what);
+    /* Out parameters are written only on success: decode into a zeroed
+     * scratch value (on the stack when it is small: once per message). */
+    union {
+        max_align_t align;
+        unsigned char b[256];
+    } small;
+    void *tmp = &small;
+    if (t->size > sizeof small) {
+        tmp = calloc(1, t->size);
+        if (!tmp)
+            return actr_error_set(ACTR_ENOMEM, "out of memory decoding %s", what);
+    } else {
+        memset(tmp, 0, t->size);
+    }
     actr_codec_err err;
     int rc = actr_codec_decode_buf(pld->ptr, pld->len, t, tmp, NULL, &err);
-    if (rc < 0) {
+    if (rc == 0)
+        memcpy(out, tmp, t->size);
+    if (tmp != (void *)&small)
         free(tmp);
+    if (rc < 0)
         return actr_error_set(ACTR_ETYPE, "%s of %s (cid %s): %s", what,
                               c->wire_name ? c->wire_name : "?", c->cid, err.msg);
-    }
-    memcpy(out, tmp, t->size);
-    free(tmp);
     return 0;
 }

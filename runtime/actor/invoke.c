@@ -495,12 +495,9 @@ actr_call_recv(actr_call *call, void *v)
             return ACTR_ECANCELED;
         if (c->has_error)
             return actri_ctx_raise(c);
-        actr_msg m;
-        if (actri_ctx_pop(c, &m)) {
-            int rc = actri_pld_decode(c, c->t_recv, &m.u.yield.pld, v, "stream value");
-            actr_msg_free(&m);
-            return rc;
-        }
+        actr_any pld;
+        if (actri_ctx_pop(c, &pld))
+            return actri_pld_decode(c, c->t_recv, &pld, v, "stream value");
         if (c->peer_stopped)
             return ACTR_EPIPE;
         if (c->dead || !c->link->ipc)

@@ -11,31 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Moves the head of from to the tail of to (no copy). to has room. */
+/* Moves the head of from to the tail of to (copying its bytes). */
 static int
 move_head(struct msgq *from, struct msgq *to, size_t max)
 {
-    if (to->len == to->cap) {
-        size_t cap = to->cap ? to->cap * 2 : 8;
-        if (cap > max)
-            cap = max;
-        if (cap <= to->cap)
-            return ACTR_EOVERRUN;
-        actr_msg *items = malloc(cap * sizeof *items);
-        if (!items)
-            return ACTR_ENOMEM;
-        for (size_t i = 0; i < to->len; i++)
-            items[i] = to->items[(to->head + i) % to->cap];
-        free(to->items);
-        to->items = items;
-        to->cap = cap;
-        to->head = 0;
-    }
-    to->items[(to->head + to->len) % to->cap] = from->items[from->head];
-    to->len++;
-    from->head = (from->head + 1) % from->cap;
-    from->len--;
-    return 0;
+    actr_any pld;
+    if (!actri_msgq_pop(from, &pld))
+        return 0;
+    /* pld stays readable: from is not pushed to before the copy. */
+    return actri_msgq_push(to, max, &pld);
 }
 
 static void
@@ -52,8 +36,10 @@ drainer_task(void *arg)
     while (!c->drainer_stop) {
         int moved = 0;
         while (c->ovf.len > 0 && c->q.len < c->qmax) {
-            if (move_head(&c->ovf, &c->q, c->qmax) < 0)
+            if (move_head(&c->ovf, &c->q, c->qmax) < 0) {
+                c->ovf_lost++;           /* out of memory: that one is gone */
                 break;
+            }
             moved = 1;
         }
         if (moved)
@@ -97,15 +83,14 @@ actri_ovf_keep(struct actr_ctx *c, const actr_msg *m)
     size_t max = c->ovf_max ? c->ovf_max : ACTR_CTX_OVERFLOW_MAX;
     if (c->ovf.len >= max) {
         /* Bounded memory: the oldest overflow goes first. */
-        actr_msg_free(&c->ovf.items[c->ovf.head]);
-        c->ovf.head = (c->ovf.head + 1) % c->ovf.cap;
-        c->ovf.len--;
+        actr_any oldest;
+        (void)actri_msgq_pop(&c->ovf, &oldest);
         c->ovf_lost++;
         if (c->ovf_lost == 1)
             actr_log_runtime(ACTOR_TAG, "dialog %s (%s): overflow past its bound of %zu:"
                              " dropping the oldest", c->cid, c->wire_name, max);
     }
-    if (actri_msgq_push(&c->ovf, max, m) < 0) {
+    if (actri_msgq_push(&c->ovf, max, &m->u.yield.pld) < 0) {
         c->ovf_lost++;
         actr_log_error(ACTOR_TAG, "dialog %s: out of memory, stream message dropped", c->cid);
         return;

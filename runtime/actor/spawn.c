@@ -269,6 +269,11 @@ teardown(struct child *ch)
         }
     }
     actr_event_wait(&ch->exit_ev, ACTR_FOREVER);
+    /* The child is gone, but our end of its channel closes only when that
+     * link's message loop sees the EOF and ends: wait for it (bounded), so
+     * the nursery's close returns with no fd of the child left open. */
+    if (ch->link && ch->link->ipc)
+        actr_event_wait(&ch->link->loop_done, actr_deadline_in(LINK_FLUSH_MS));
     CANCEL_LOG(a, NULL, "child %s.%s (pid %d) reaped (%s %d)", ch->name, ch->uuid, ch->pid,
                WIFSIGNALED(ch->status) ? "signal" : "exit status",
                WIFSIGNALED(ch->status) ? WTERMSIG(ch->status) : WEXITSTATUS(ch->status));

@@ -44,6 +44,9 @@ void actri_scope_leave(struct scope *s);
 void actri_scope_cancel(struct scope *s, int expired);
 /* 1 when a task whose innermost scope is s is cancelled. */
 int actri_scope_chain_cancelled(const struct scope *s);
+/* actri_scope_chain_cancelled(t->scope), cached per task (see
+ * actri_sched.cancel_gen); defined below. */
+static inline int actri_task_chain_cancelled(struct actri_task *t);
 
 /* ------------------------------------------------------------ errors */
 
@@ -88,6 +91,8 @@ struct actri_task {
     uint64_t id;
     struct scope root;           /* child of its nursery's scope */
     struct scope *scope;         /* innermost entered scope */
+    uint64_t cc_gen;             /* cancel_gen cc_val was computed at (0: none) */
+    int cc_val;                  /* cached chain answer */
     actr_nursery *nursery;       /* NULL for the main task */
     actr_task_fn fn;
     actr_start_fn sfn;
@@ -134,6 +139,10 @@ struct sched {
     struct actri_task *zombie;   /* ended task whose stack awaits release */
     unsigned budget;             /* task runs left in this drain */
     struct actri_task *main_task;
+    /* Bumped whenever a scope becomes cancelled (cancel, deadline): any
+     * task's chain answer may have changed. Entering or leaving a scope
+     * changes only its owner's answer and resets that task's cache. */
+    uint64_t cancel_gen;
     int main_done;
     int main_rc;
     size_t tasks_live;
@@ -158,6 +167,16 @@ void actri_reap(void);
 void actri_task_release(struct actri_task *t);
 void actri_child_cleanup(void);
 void actri_child_cb(struct ev_loop *loop, ev_child *w, int revents);
+
+static inline int
+actri_task_chain_cancelled(struct actri_task *t)
+{
+    if (t->cc_gen != actri_sched.cancel_gen) {
+        t->cc_val = actri_scope_chain_cancelled(t->scope);
+        t->cc_gen = actri_sched.cancel_gen;
+    }
+    return t->cc_val;
+}
 
 /* ------------------------------------------------------------ wait queues */
 

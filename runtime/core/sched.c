@@ -125,7 +125,7 @@ actri_park(int64_t deadline)
     struct actri_task *t = S.current;
     if (!t)
         return ACTR_ESTATE;
-    if (actri_scope_chain_cancelled(t->scope))
+    if (actri_task_chain_cancelled(t))
         return ACTR_ECANCELED;
     int timed = 0;
     if (deadline >= 0) {
@@ -160,7 +160,7 @@ int
 actri_cancelled(void)
 {
     struct actri_task *t = S.current;
-    return t ? actri_scope_chain_cancelled(t->scope) : 0;
+    return t ? actri_task_chain_cancelled(t) : 0;
 }
 
 int
@@ -169,7 +169,7 @@ actri_enter_blocking(struct actri_task **out)
     struct actri_task *t = S.current;
     if (!t)
         return actri_error_code(ACTR_ESTATE, "blocking call outside a task");
-    if (actri_scope_chain_cancelled(t->scope))
+    if (actri_task_chain_cancelled(t))
         return actri_error_code(ACTR_ECANCELED, "task cancelled");
     *out = t;
     return 0;
@@ -308,6 +308,7 @@ actr_run(actr_task_fn main_fn, void *arg)
     }
     memset(&S, 0, sizeof S);
     S.next_id = 1;
+    S.cancel_gen = 1;
     S.loop = loop;
     S.running = 1;
 

@@ -67,6 +67,7 @@ actri_scope_enter_task(struct actri_task *t, struct scope *s, int64_t deadline,
         p->first_child->prev = s;
     p->first_child = s;
     t->scope = s;
+    t->cc_gen = 0;
     ev_init(&s->timer, deadline_cb);
     s->timer.data = s;
     if (s->deadline >= 0)
@@ -90,6 +91,7 @@ actri_scope_leave(struct scope *s)
     s->next = s->prev = NULL;
     s->state &= ~SCOPE_ENTERED;
     s->task->scope = p;
+    s->task->cc_gen = 0;
 }
 
 static void
@@ -106,6 +108,7 @@ actri_scope_cancel(struct scope *s, int expired)
     if (!(s->state & SCOPE_ENTERED) || (s->state & SCOPE_CANCELLED))
         return;
     s->state |= SCOPE_CANCELLED | (expired ? SCOPE_EXPIRED : 0);
+    S.cancel_gen++;
     if (ev_is_active(&s->timer))
         ev_timer_stop(S.loop, &s->timer);
     /* Wake every task parked with its innermost scope in the subtree of s,

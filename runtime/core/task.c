@@ -62,6 +62,7 @@ actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *arg,
         S.main_task = t;
     }
     t->scope = &t->root;
+    t->cc_gen = 0;
     actri_fiber_init(&t->fiber, info.lo, info.hi, task_entry, t);
     t->state = T_READY;
     actri_rq_push(t);

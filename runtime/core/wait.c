@@ -17,7 +17,7 @@ actr_checkpoint(void)
     t->state = T_READY;
     actri_rq_push(t);
     actri_switch_out(t);
-    if (actri_scope_chain_cancelled(t->scope))
+    if (actri_task_chain_cancelled(t))
         return actri_error_code(ACTR_ECANCELED, "task cancelled");
     return 0;
 }

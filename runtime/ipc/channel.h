@@ -37,6 +37,7 @@ struct actr_ipc {
     actr_frame_reader rd;
     ev_io rio;                   /* readable: wakes the receiving task */
     struct actri_task *reader;   /* parked in recv, or NULL */
+    int drained;                 /* the last read took less than it asked for */
 
     actr_wbuf out;               /* framed output; out.ptr[out_off..len) pending */
     size_t out_off;

@@ -158,6 +158,17 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
                 return actr_error_set(ACTR_ECLOSED, "ipc %s: channel closed", ipc->name);
             continue;
         }
+        if (ipc->drained && deadline < 0) {
+            /* A short read emptied the socket: a second read would only
+             * say EAGAIN, so wait for readiness first. The watcher is
+             * level-triggered, so what arrived meanwhile wakes us at once.
+             * (With a deadline we read first: 0 means "do not block".) */
+            ipc->drained = 0;
+            reads = 0;
+            if ((rc = wait_readable(ipc, deadline)) < 0)
+                return rc;
+            continue;
+        }
         uint8_t *dst;
         size_t avail;
         if (actr_frame_reader_space(&ipc->rd, &dst, &avail) < 0)
@@ -168,6 +179,7 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
         if (n > 0) {
             actr_frame_reader_commit(&ipc->rd, (size_t)n);
             ipc->st.bytes_recv += (uint64_t)n;
+            ipc->drained = (size_t)n < avail;
             reads++;
             continue;
         }

@@ -578,6 +578,60 @@ START_TEST(test_ipc_recv_deadline_and_cancel)
 }
 END_TEST
 
+/* A read that returned less than it asked for emptied the socket: the
+ * next blocking recv waits for readiness instead of reading again for an
+ * EAGAIN (one read per message in a ping-pong, not two), while a recv
+ * with deadline 0 still reads what arrived meanwhile. */
+static int
+short_read_main(void *arg)
+{
+    int kind = *(int *)arg;
+    actr_listener *l = listen_kind(kind, NULL);
+    actr_ipc *cli, *srv;
+    ck_assert_actr_ok(actr_ipc_connect(actr_listener_addr(l, 0), NULL, &cli,
+                                       actr_deadline_in(5 * SEC)));
+    ck_assert_actr_ok(actr_listener_accept(l, &srv, actr_deadline_in(5 * SEC)));
+    actr_ipc_stats st0, st1;
+    actr_ipc_stats_get(srv, &st0);
+    enum { N = 20 };
+    actr_msg m, y;
+    uint8_t scratch[9];
+    for (int i = 0; i < N; i++) {
+        ipc_test_yield(&y, "ping", (uint64_t)i, scratch);
+        ck_assert_actr_ok(actr_ipc_send(cli, &y, ACTR_FOREVER));
+        ck_assert_actr_ok(actr_ipc_recv(srv, &m, ACTR_FOREVER));
+        ck_assert_int_eq(ipc_test_uint(&m.u.yield.pld), i);
+    }
+    actr_ipc_stats_get(srv, &st1);
+    ck_assert_msg(st1.read_calls - st0.read_calls <= N + 1,
+                  "%llu reads for %d messages one at a time",
+                  (unsigned long long)(st1.read_calls - st0.read_calls), N);
+    /* The last read was short; a message that arrives now is still
+     * found by a recv that must not block. */
+    ipc_test_yield(&y, "ping", 77, scratch);
+    ck_assert_actr_ok(actr_ipc_send(cli, &y, ACTR_FOREVER));
+    ck_assert_actr_ok(actr_ipc_flush(cli, actr_deadline_in(5 * SEC)));
+    ck_assert_actr_ok(actr_sleep(20));
+    ck_assert_actr_ok(actr_ipc_recv(srv, &m, 0));
+    ck_assert_int_eq(ipc_test_uint(&m.u.yield.pld), 77);
+    ck_assert_actr_err(actr_ipc_recv(srv, &m, 0), ACTR_ETIMEDOUT);
+    /* And the end of the stream after a short read is seen. */
+    actr_ipc_close(cli, 0);
+    ck_assert_actr_err(actr_ipc_recv(srv, &m, actr_deadline_in(5 * SEC)), ACTR_ECLOSED);
+    actr_ipc_close(srv, 0);
+    actr_listener_close(l);
+    return 0;
+}
+
+START_TEST(test_ipc_short_read_waits_instead_of_reading_again)
+{
+    int fds = ipc_test_fd_count();
+    int kind = _i;
+    run_main(short_read_main, &kind);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
 /* A handshake the peer never answers ends at its deadline. */
 static int
 handshake_timeout_main(void *arg)
@@ -850,6 +904,7 @@ ipc_suite(void)
     tcase_add_loop_test(tc, test_ipc_clean_close_delivers_then_eclosed, 0, 2);
     tcase_add_loop_test(tc, test_ipc_recv_deadline_and_cancel, 0, 2);
     tcase_add_loop_test(tc, test_ipc_handshake_timeout, 0, 2);
+    tcase_add_loop_test(tc, test_ipc_short_read_waits_instead_of_reading_again, 0, 2);
     tcase_add_test(tc, test_ipc_connect_deadline);
     tcase_add_test(tc, test_ipc_connect_refused);
     tcase_add_loop_test(tc, test_ipc_send_too_big_refused, 0, 2);

@@ -517,6 +517,99 @@ START_TEST(test_S15_checkpoint_in_cpu_loop)
 }
 END_TEST
 
+/* The cancelled answer of a task is cached between changes of the scope
+ * tree (issue 8): every change that can flip it must be seen at once,
+ * with the cache primed just before. */
+struct spinner {
+    actr_scope scope;
+    int entered;
+    int rc;
+    int after_exit;              /* cancelled answer after leaving scope */
+    uint64_t checks;
+};
+
+static int
+spin_until_cancelled(void *arg)
+{
+    struct spinner *sp = arg;
+    ck_assert_actr_ok(actr_scope_enter(&sp->scope, ACTR_FOREVER, 0));
+    sp->entered = 1;
+    int64_t end = actr_now() + 10000;
+    while ((sp->rc = actr_checkpoint()) == 0 && actr_now() < end)
+        sp->checks++;
+    ck_assert_int_eq(actr_task_cancelled(), 1);
+    ck_assert_actr_ok(actr_scope_exit(&sp->scope));
+    sp->after_exit = actr_task_cancelled();
+    return 0;
+}
+
+static int
+cached_answer_body(void *arg)
+{
+    (void)arg;
+    actr_scope a, sh, d;
+    ck_assert_int_eq(actr_task_cancelled(), 0);
+    /* Own scope cancelled: seen by the very next question. */
+    ck_assert_actr_ok(actr_scope_enter(&a, ACTR_FOREVER, 0));
+    ck_assert_int_eq(actr_task_cancelled(), 0);
+    actr_scope_cancel(&a);
+    ck_assert_int_eq(actr_task_cancelled(), 1);
+    ck_assert_actr_err(actr_checkpoint(), ACTR_ECANCELED);
+    /* Entering a shield hides it, leaving the shield shows it again. */
+    ck_assert_actr_ok(actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD));
+    ck_assert_int_eq(actr_task_cancelled(), 0);
+    ck_assert_actr_ok(actr_checkpoint());
+    ck_assert_actr_ok(actr_scope_exit(&sh));
+    ck_assert_int_eq(actr_task_cancelled(), 1);
+    ck_assert_actr_err(actr_checkpoint(), ACTR_ECANCELED);
+    /* Leaving the cancelled scope ends it. */
+    ck_assert_actr_ok(actr_scope_exit(&a));
+    ck_assert_int_eq(actr_task_cancelled(), 0);
+    ck_assert_actr_ok(actr_checkpoint());
+    /* A deadline firing while the task only checkpoints (never parks). */
+    ck_assert_actr_ok(actr_move_on_after(&d, 10));
+    int64_t end = actr_now() + 10000;
+    int rc;
+    while ((rc = actr_checkpoint()) == 0 && actr_now() < end)
+        ck_assert_int_eq(actr_task_cancelled(), 0);
+    ck_assert_actr_err(rc, ACTR_ECANCELED);
+    ck_assert_int_eq(actr_task_cancelled(), 1);
+    ck_assert_actr_ok(actr_scope_exit(&d));
+    ck_assert_int_eq(actr_task_cancelled(), 0);
+    /* A deadline moved into the past. */
+    ck_assert_actr_ok(actr_scope_enter(&d, ACTR_FOREVER, 0));
+    ck_assert_int_eq(actr_task_cancelled(), 0);
+    actr_scope_set_deadline(&d, actr_now() - 1);
+    ck_assert_int_eq(actr_task_cancelled(), 1);
+    ck_assert_actr_ok(actr_scope_exit(&d));
+    ck_assert_int_eq(actr_task_cancelled(), 0);
+    /* Another task cancels a spinning task's scope, then its nursery. */
+    struct spinner s1 = {0}, s2 = {0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, spin_until_cancelled, &s1));
+    ck_assert_actr_ok(actr_nursery_spawn(n, spin_until_cancelled, &s2));
+    while (!s1.entered || !s2.entered || s1.checks == 0 || s2.checks == 0)
+        ck_assert_actr_ok(actr_checkpoint());
+    actr_scope_cancel(&s1.scope);
+    ck_assert_actr_ok(actr_sleep(5));
+    ck_assert_actr_err(s1.rc, ACTR_ECANCELED);
+    ck_assert_int_eq(s2.rc, 0);
+    ck_assert_int_eq(s1.after_exit, 0);      /* only its own scope was */
+    actr_nursery_cancel(n);
+    ck_assert_actr_ok(actr_nursery_close(n, ACTR_FOREVER));
+    ck_assert_actr_err(s2.rc, ACTR_ECANCELED);
+    ck_assert_int_eq(s2.after_exit, 1);      /* its nursery still is */
+    ck_assert_int_eq(actr_task_cancelled(), 0);
+    return 0;
+}
+
+START_TEST(test_S15_cached_cancel_answer_follows_every_change)
+{
+    run_main(cached_answer_body, NULL);
+}
+END_TEST
+
 /* Cancelling from a libev callback, as the transport layer will. */
 struct cb_cancel {
     ev_timer timer;
@@ -596,6 +689,7 @@ main(void)
     tcase_add_test(tc, test_S15_shield_keeps_cleanup_running);
     tcase_add_test(tc, test_S15_shield_holds_against_nursery_cancel);
     tcase_add_test(tc, test_S15_checkpoint_in_cpu_loop);
+    tcase_add_test(tc, test_S15_cached_cancel_answer_follows_every_change);
     tcase_add_test(tc, test_cancel_from_callback);
     tcase_add_test(tc, test_scope_exit_out_of_order_refused);
     suite_add_tcase(s, tc);
