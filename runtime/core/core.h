@@ -7,7 +7,14 @@
 #include <ev.h>
 #include <stdint.h>
 
-#include <actr/actr.h>
+#include <actr/chan.h>
+#include <actr/err.h>
+#include <actr/error.h>
+#include <actr/log.h>
+#include <actr/scope.h>
+#include <actr/sync.h>
+#include <actr/task.h>
+#include <actr/time.h>
 
 #include "core/fiber.h"
 #include "core/sched.h"

@@ -6,8 +6,15 @@
 #include <ev.h>
 #include <sys/socket.h>
 
-#include <actr/actr.h>
+#include <actr/err.h>
+#include <actr/error.h>
 #include <actr/ipc.h>
+#include <actr/log.h>
+#include <actr/scope.h>
+#include <actr/sync.h>
+#include <actr/task.h>
+#include <actr/time.h>
+#include <actr/wire.h>
 
 #include "core/sched.h"
 
