@@ -112,6 +112,8 @@ struct actr_ctx {
     actr_msg err;
     int has_cancelack;
     int cancelack;
+    size_t yields_refused;        /* Yields with no inbound stream (both sides) */
+    int yield_mte_sent;           /* their one MsgTypeError was sent */
     int dead;                     /* the channel ended: its code */
 
     /* what this side did */
@@ -232,7 +234,9 @@ int actri_ctx_cancelled_remote(const struct actr_ctx *c);
 int actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
                     const actr_type *args_t, const void *args,
                     const actr_any *raw_kwargs);
-/* Caller side: waits for the StartAck and checks the kind (S6). */
+/* Caller side: waits for the StartAck and checks the kind (S6). A Return
+ * without StartAck ends the wait: 0 for FN (the Return is the result),
+ * ACTR_EPROTO otherwise; a CancelAck without StartAck is ACTR_EPROTO. */
 int actri_ctx_wait_ack(struct actr_ctx *c);
 /* Caller side: bounded, shielded `self:_cancel_task` for c. */
 int actri_ctx_cancel_remote(struct actr_ctx *c, int64_t timeout_ms);

@@ -177,6 +177,8 @@ actri_msgq_pop(struct msgq *q, actr_any *pld)
     return 1;
 }
 
+static const char *kind_name(actr_endpoint_kind k);
+
 /* S17: tell the sender it overran us, naming it. */
 static void
 send_overrun(struct actr_ctx *c)
@@ -191,9 +193,62 @@ send_overrun(struct actr_ctx *c)
     actri_send_error(l, c->cid, &b, 1);
 }
 
+/* 1 when this side of c receives a stream: the caller of a generator,
+ * either side of a context. */
+static int
+has_inbound_stream(const struct actr_ctx *c)
+{
+    return c->kind == ACTR_ENDPOINT_CONTEXT || (c->kind == ACTR_ENDPOINT_GEN && !c->callee);
+}
+
+/* A Yield on a dialog with no inbound stream: nobody would ever read it.
+ * Answer MsgTypeError on its cid once per dialog, built as the ipc layer
+ * answers a refused message (a flood gets one error, not a flood), and
+ * drop it. */
+static void
+refuse_yield(struct actr_ctx *c, const actr_msg *m)
+{
+    c->yields_refused++;
+    const char *side = c->callee ? "served" : "called";
+    if (c->yield_mte_sent) {
+        actr_log_runtime(ACTOR_TAG, "dialog %s (%s): Yield from %s dropped (%zu so far)",
+                         c->cid, c->wire_name ? c->wire_name : "?", c->link->peer.name,
+                         c->yields_refused);
+        return;
+    }
+    actr_wire_err werr = {.fault = ACTR_WIRE_MSGTYPE, .type = ACTR_MSG_YIELD, .has_cid = 1};
+    werr.cid.ptr = c->cid;
+    werr.cid.len = strlen(c->cid);
+    snprintf(werr.what, sizeof werr.what, "Yield on dialog %s: the %s %s %s receives no"
+             " stream", c->cid, kind_name(c->kind), c->wire_name ? c->wire_name : "?", side);
+    actr_log_warning(ACTOR_TAG, "dialog %s (%s): Yield from %s refused (MsgTypeError): the"
+                     " %s %s receives no stream", c->cid, c->wire_name ? c->wire_name : "?",
+                     c->link->peer.name, side, kind_name(c->kind));
+    /* _bad_msg_as_dict: the offending message, re-encoded (the frame
+     * without its 4-byte length prefix). */
+    actr_wbuf wb = ACTR_WBUF_INIT;
+    if (actr_msg_encode(m, &wb) > 4) {
+        werr.body.ptr = wb.ptr + 4;
+        werr.body.len = wb.len - 4;
+    }
+    actr_uid self = actri_self_uid(c->link->a);
+    actr_msg mte;
+    if (actr_msg_mte(&mte, &self, &werr) == 0) {
+        if (actri_link_send(c->link, &mte, 1) == 0)
+            c->yield_mte_sent = 1;        /* else the next Yield tries again */
+    } else {
+        actr_log_error(ACTOR_TAG, "dialog %s: cannot build the MsgTypeError reply", c->cid);
+    }
+    actr_wbuf_destroy(&wb);
+}
+
 static void
 deliver_yield(struct actr_ctx *c, const actr_msg *m)
 {
+    if (!has_inbound_stream(c)) {
+        refuse_yield(c, m);
+        return;
+    }
     size_t max = c->qmax;
     if (c->allow_overruns && (c->q.len >= max || c->ovf.len > 0)) {
         actri_ovf_keep(c, m);             /* S18, in order behind the overflow */
@@ -459,6 +514,22 @@ actri_ctx_wait_ack(struct actr_ctx *c)
             break;                        /* a kind mismatch wins over what follows */
         if (c->has_error)
             return actri_ctx_raise(c);
+        if (c->has_return) {
+            /* No StartAck, but a Return: a function's result is taken
+             * as it is (the callee did run); any other kind cannot end
+             * with a bare Return, so the peer broke the protocol. */
+            if (c->kind == ACTR_ENDPOINT_FN) {
+                actr_log_warning(ACTOR_TAG, "dialog %s (%s): Return from %s without a"
+                                 " StartAck; taken as the result", c->cid, c->wire_name,
+                                 c->link->peer.name);
+                return 0;
+            }
+            return actr_error_set(ACTR_EPROTO, "%s (cid %s): %s sent a Return without a"
+                                  " StartAck", c->wire_name, c->cid, c->link->peer.name);
+        }
+        if (c->has_cancelack)
+            return actr_error_set(ACTR_EPROTO, "%s (cid %s): %s sent a CancelAck without a"
+                                  " StartAck", c->wire_name, c->cid, c->link->peer.name);
         if (c->dead)
             return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s answered",
                                   c->link->peer.name, c->wire_name);

@@ -310,14 +310,67 @@ wrong_dialog_messages(void *arg)
     return 0;
 }
 
+/* Reads messages on cid until one of type end; returns how many
+ * MsgTypeError Errors came on cid (other Errors fail the test) and, in
+ * *yields, how many Yields. */
+static int
+count_until(const char *cid, actr_msg_type end, int *yields)
+{
+    int mte = 0;
+    *yields = 0;
+    for (;;) {
+        actr_msg m;
+        ck_assert_actr_ok(actr_ipc_recv(chan, &m, actr_deadline_in(5000)));
+        actr_str c;
+        ck_assert(actr_msg_cid(&m, &c) && str_eq(&c, cid));
+        if (m.type == ACTR_MSG_ERROR) {
+            ck_assert_msg(str_eq(&m.u.error.boxed_type_str, "MsgTypeError"), "error %.*s",
+                          (int)m.u.error.boxed_type_str.len, m.u.error.boxed_type_str.ptr);
+            ck_assert_msg(m.u.error.has_cid, "MsgTypeError without cid");
+            mte++;
+        }
+        *yields += m.type == ACTR_MSG_YIELD;
+        if (m.type == end)
+            return mte;
+    }
+}
+
+static int
+yields_without_stream(void *arg)
+{
+    (void)arg;
+    start_child();
+    /* A function has no stream: 200 Yields get one MsgTypeError, and the
+     * function still returns. */
+    static const char sl_kw[] = "\x81\xa2ms\xcc\xc8";   /* 200 ms */
+    send_start("c-fn", "testmod", "sleep_ms", sl_kw, sizeof sl_kw - 1);
+    for (int i = 0; i < 200; i++)
+        send_pld(ACTR_MSG_YIELD, "c-fn", "\x01", 1);
+    int yields;
+    ck_assert_int_eq(count_until("c-fn", ACTR_MSG_RETURN, &yields), 1);
+    ck_assert_int_eq(yields, 0);
+    /* The callee of a generator receives no stream either: one
+     * MsgTypeError, and the generator still yields its 3 values. */
+    static const char tick_kw[] = "\x82\xa1n\x03\xa8pause_ms\x64";   /* n 3, 100 ms */
+    send_start("c-gen", "testmod", "tick", tick_kw, sizeof tick_kw - 1);
+    for (int i = 0; i < 200; i++)
+        send_pld(ACTR_MSG_YIELD, "c-gen", "\x01", 1);
+    ck_assert_int_eq(count_until("c-gen", ACTR_MSG_STOP, &yields), 1);
+    ck_assert_int_eq(yields, 3);
+    check_serving("c-ok");
+    stop_child();
+    return 0;
+}
+
 /* ------------------------------------------------------------ caller side
  * A hand-played callee answers our root's calls wrongly. Every call must
  * return (an error or a value) instead of hanging. */
 
 enum fake_mode {
-    RETURN_NO_ACK,          /* Return without StartAck (hangs today: see review report) */
-    CANCELACK_NO_ACK,       /* CancelAck without StartAck (hangs today: see review report) */
+    RETURN_NO_ACK,          /* Return without StartAck */
+    CANCELACK_NO_ACK,       /* CancelAck without StartAck */
     DOUBLE_RETURN,          /* StartAck, Return, Return */
+    YIELD_ON_FN,            /* StartAck, 100 Yields, Return */
     WRONG_RESULT_TYPE,      /* StartAck, Return "str" for an i64 */
     CIDLESS_ERROR,          /* an Error without cid */
     CTX_RETURN_NO_STARTED,  /* context: StartAck, Return */
@@ -327,6 +380,7 @@ enum fake_mode {
 struct fake {
     actr_listener *l;
     enum fake_mode mode;
+    int mte;                /* MsgTypeError Errors the caller sent back */
 };
 
 static int
@@ -375,6 +429,17 @@ fake_callee(void *arg)
         if ((rc = actr_ipc_send(ipc, &ack, dl)) == 0 && (rc = actr_ipc_send(ipc, &ret, dl)) == 0)
             rc = actr_ipc_send(ipc, &ret, dl);
         break;
+    case YIELD_ON_FN: {
+        actr_msg y = {.type = ACTR_MSG_YIELD};
+        y.u.yield.cid = S(cid);
+        y.u.yield.pld = (actr_any){(uint8_t *)"\x01", 1};
+        rc = actr_ipc_send(ipc, &ack, dl);
+        for (int i = 0; rc == 0 && i < 100; i++)
+            rc = actr_ipc_send(ipc, &y, dl);
+        if (rc == 0)
+            rc = actr_ipc_send(ipc, &ret, dl);
+        break;
+    }
     case WRONG_RESULT_TYPE:
         ret.u.ret.pld = (actr_any){(uint8_t *)"\xa3str", 4};
         if ((rc = actr_ipc_send(ipc, &ack, dl)) == 0)
@@ -405,8 +470,12 @@ fake_callee(void *arg)
     (void)rc;
     /* Read (and ignore) whatever comes until the caller hangs up. */
     actr_msg m;
-    while (actr_ipc_recv(ipc, &m, actr_deadline_in(5000)) == 0)
-        ;
+    while (actr_ipc_recv(ipc, &m, actr_deadline_in(5000)) == 0) {
+        actr_str c;
+        if (m.type == ACTR_MSG_ERROR && actr_msg_cid(&m, &c) && str_eq(&c, cid) &&
+            str_eq(&m.u.error.boxed_type_str, "MsgTypeError"))
+            f->mte++;
+    }
     actr_ipc_close(ipc, 0);
     return 0;
 }
@@ -421,6 +490,7 @@ struct outcome {
     int rc;
     int64_t ms;
     int64_t value;
+    int mte;                /* MsgTypeError Errors the fake callee got */
 };
 
 static int
@@ -466,6 +536,7 @@ caller_side(actr_actor *self, void *arg)
     actr_portal_close(p);
     ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(10000)));
     actr_listener_close(f.l);
+    o->mte = f.mte;
     return 0;
 }
 
@@ -552,6 +623,48 @@ START_TEST(test_S7_ctx_started_twice_first_counts)
 }
 END_TEST
 
+START_TEST(test_S14_return_without_startack_does_not_hang)
+{
+    itest_begin();
+    struct outcome o = run_caller(RETURN_NO_ACK);
+    ck_assert_msg(o.rc != ACTR_ETIMEDOUT, "the call hung until the deadline");
+    /* A function's Return without StartAck is taken as its result. */
+    ck_assert_actr_ok(o.rc);
+    ck_assert_int_eq(o.value, 7);
+    itest_end();
+}
+END_TEST
+
+START_TEST(test_S14_cancelack_without_startack_does_not_hang)
+{
+    itest_begin();
+    struct outcome o = run_caller(CANCELACK_NO_ACK);
+    ck_assert_msg(o.rc != ACTR_ETIMEDOUT, "the call hung until the deadline");
+    ck_assert_int_eq(o.rc, ACTR_EPROTO);
+    ck_assert_int_eq(o.value, 0);
+    itest_end();
+}
+END_TEST
+
+START_TEST(test_S6_yields_without_stream_get_one_MsgTypeError)
+{
+    itest_begin();
+    ck_assert_actr_ok(actr_run(yields_without_stream, NULL));
+    itest_end();
+}
+END_TEST
+
+START_TEST(test_S6_yields_to_a_function_caller_get_one_MsgTypeError)
+{
+    itest_begin();
+    struct outcome o = run_caller(YIELD_ON_FN);
+    ck_assert_actr_ok(o.rc);
+    ck_assert_int_eq(o.value, 7);
+    ck_assert_int_eq(o.mte, 1);
+    itest_end();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -566,6 +679,10 @@ main(void)
     ITEST_ADD(tc, test_S14_cidless_error_fails_the_call);
     ITEST_ADD(tc, test_S7_ctx_return_before_started_is_EPROTO);
     ITEST_ADD(tc, test_S7_ctx_started_twice_first_counts);
+    ITEST_ADD(tc, test_S14_return_without_startack_does_not_hang);
+    ITEST_ADD(tc, test_S14_cancelack_without_startack_does_not_hang);
+    ITEST_ADD(tc, test_S6_yields_without_stream_get_one_MsgTypeError);
+    ITEST_ADD(tc, test_S6_yields_to_a_function_caller_get_one_MsgTypeError);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -22,7 +22,12 @@
  * context (S10: an error is never hidden behind queued payload). Each
  * side's receive queue is bounded (S16, ACTR_CTX_QUEUE_DEFAULT): a value
  * arriving for a full queue is dropped and answered with a StreamOverrun
- * error to its sender (S17), unless the context allows overruns. */
+ * error to its sender (S17), unless the context allows overruns. A side
+ * that receives no stream (a generator's callee) answers the first value
+ * sent to it with a MsgTypeError error and drops every one; it goes on.
+ * A peer that breaks the opening (no StartAck before a CancelAck, or
+ * before a generator's or context's Return) fails the open with
+ * ACTR_EPROTO instead of waiting. */
 #ifndef ACTR_CTX_H
 #define ACTR_CTX_H
 

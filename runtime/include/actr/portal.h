@@ -17,6 +17,13 @@
  *   side); for all four, actr_last_error() holds the remote type name,
  *   message, traceback text, source uid and canceller uid (S3);
  * - ACTR_ECLOSED: the channel is known dead (S14): nothing waits on it;
+ * - ACTR_EPROTO: the peer broke the dialog's protocol: a CancelAck before
+ *   any StartAck, a Return before StartAck on a generator or context, a
+ *   context's Return before its Started. (A function's Return before its
+ *   StartAck is taken as its result: the callee did run.) A Yield on a
+ *   dialog of ours that receives no stream (a function call) is dropped
+ *   and answered once per dialog with a MsgTypeError Error; the call
+ *   goes on;
  * - ACTR_ECANCELED: the calling task is being cancelled; a remote task the
  *   call started is asked to cancel before the call returns.
  * Results go to out parameters only on success and are owned by the

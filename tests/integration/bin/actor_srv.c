@@ -147,6 +147,21 @@ srv_count(actr_call *call, const void *args, void *result)
 }
 
 static int
+srv_tick(actr_call *call, const void *args, void *result)
+{
+    (void)result;
+    const testmod_tick_args *a = args;
+    for (int64_t i = 0; i < a->n; i++) {
+        int rc = actr_sleep(a->pause_ms);
+        if (rc == 0)
+            rc = actr_call_send(call, &i);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int
 srv_echo(actr_call *call, const void *args, void *result)
 {
     const testmod_echo_args *a = args;
@@ -432,6 +447,7 @@ static const struct {
     {"add", srv_add},           {"nothing", srv_nothing},   {"fail", srv_fail},         {"fail_after", srv_fail_after},
     {"sleep_ms", srv_sleep_ms}, {"crash", srv_crash},       {"whoami", srv_whoami},   {"pid", srv_pid},
     {"relay_fail", srv_relay_fail}, {"count", srv_count},   {"echo", srv_echo},
+    {"tick", srv_tick},
     {"sleeper", srv_sleeper},   {"flood", srv_flood},
     {"tasks", srv_tasks},       {"url", srv_url},           {"cancel_actor_at", srv_cancel_actor_at},
     {"stubborn", srv_stubborn}, {"steer", srv_steer},       {"peer_into", srv_peer_into},
