@@ -39,23 +39,6 @@ srv_fail(actr_call *call, const void *args, void *result)
 }
 
 static int
-srv_fail_after(actr_call *call, const void *args, void *result)
-{
-    (void)result;
-    const testmod_fail_after_args *a = args;
-    /* Shielded: the failure happens even if a sibling's failure makes the
-     * parent cancel this actor meanwhile, so that tests of "several errors
-     * reported together" (S3) do not depend on how fast children spawn. */
-    actr_scope shield;
-    int rc = actr_scope_enter(&shield, actr_deadline_in(a->ms), ACTR_SCOPE_SHIELD);
-    if (rc < 0)
-        return rc;
-    actr_sleep_until(ACTR_FOREVER);
-    actr_scope_exit(&shield);
-    return actr_call_fail(call, a->type_name.ptr, "%s", a->message.ptr);
-}
-
-static int
 srv_fail_after_shielded(actr_call *call, const void *args, void *result)
 {
     (void)result;
@@ -444,7 +427,7 @@ static const struct {
     const char *name;
     actr_invoke_fn fn;
 } impls[] = {
-    {"add", srv_add},           {"nothing", srv_nothing},   {"fail", srv_fail},         {"fail_after", srv_fail_after},
+    {"add", srv_add},           {"nothing", srv_nothing},   {"fail", srv_fail},         
     {"sleep_ms", srv_sleep_ms}, {"crash", srv_crash},       {"whoami", srv_whoami},   {"pid", srv_pid},
     {"relay_fail", srv_relay_fail}, {"count", srv_count},   {"echo", srv_echo},
     {"tick", srv_tick},
