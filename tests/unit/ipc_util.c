@@ -1,6 +1,8 @@
 /* Helpers of the ipc suites (see ipc_util.h). */
 #include "ipc_util.h"
 
+#include "core_util.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -275,4 +277,40 @@ raw_spawn(void *(*fn)(void *), void *arg)
     if (pthread_create(&t, NULL, fn, arg) != 0)
         abort();
     return t;
+}
+
+/* ------------------------------------------------------------ channels */
+
+actr_listener *
+ipc_test_listen_kind(int i, const actr_ipc_opts *opts)
+{
+    actr_addr a;
+    char path[128], url[160];
+    if (i == 0) {
+        ck_assert_actr_ok(actr_addr_parse("tcp://127.0.0.1:0", &a));
+    } else {
+        ipc_test_unix_path(path, sizeof path, url, sizeof url);
+        ck_assert_actr_ok(actr_addr_parse(url, &a));
+    }
+    actr_listener *l;
+    ck_assert_actr_ok(actr_listener_open(&a, 1, opts, &l));
+    return l;
+}
+
+void
+ipc_test_handshake_as(actr_ipc *ch, const char *name, const char *uuid)
+{
+    actr_msg aid;
+    ipc_test_aid(&aid, name, uuid);
+    ck_assert_actr_ok(actr_ipc_handshake(ch, &aid.u.aid, actr_deadline_in(5000)));
+}
+
+actr_ipc *
+ipc_test_dial(const actr_listener *l, size_t i, const actr_ipc_opts *opts)
+{
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_ipc_connect(actr_listener_addr(l, i), opts, &ch,
+                                       actr_deadline_in(5000)));
+    ipc_test_handshake_as(ch, "client", "22222222-2222-4222-8222-222222222222");
+    return ch;
 }

@@ -65,4 +65,16 @@ uint8_t *raw_map_of_strings(size_t *len, size_t npairs, ...);
 /* Runs fn(arg) in a new thread; join it with pthread_join. */
 pthread_t raw_spawn(void *(*fn)(void *), void *arg);
 
+/* ------------------------------------------------------------ channels
+ * (from a task; each fails the Check test on error) */
+
+/* Listens on one address of the transport kind i (0 tcp, 1 unix). */
+actr_listener *ipc_test_listen_kind(int i, const actr_ipc_opts *opts);
+
+/* Handshakes ch as the actor (name, uuid). */
+void ipc_test_handshake_as(actr_ipc *ch, const char *name, const char *uuid);
+
+/* Connects to address i of l and handshakes as "client". */
+actr_ipc *ipc_test_dial(const actr_listener *l, size_t i, const actr_ipc_opts *opts);
+
 #endif
