@@ -7,18 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A drain runs in rounds: a round runs the tasks that were runnable when
- * it began; tasks made runnable meanwhile (woken, spawned, or yielding
- * again at a checkpoint) wait for the next round. The iteration hooks run
- * after every round, so a task that keeps checkpointing cannot hold back
- * the flush of channel output. The loop polls io and timers again once a
- * drain has run DRAIN_SLICE seconds (or DRAIN_BUDGET switches), looked at
- * between rounds: with busy tasks (a read flood) that is after every
- * round; with cheap ones (a yield in a loop) a poll per round would cost
- * far more than the rounds themselves. */
+/* A drain (one loop iteration's worth of tasks) runs in rounds: a round
+ * runs the tasks that were runnable when it began; tasks made runnable
+ * meanwhile (woken, spawned, or yielding again at a checkpoint) wait for
+ * the next round. Between rounds the drain may end, so that the iteration
+ * hooks (channel output flushes), io and timers get their turn: once it
+ * has run DRAIN_SLICE seconds or DRAIN_BUDGET switches. Under busy tasks
+ * (a read flood) that is after every round, so a task that keeps
+ * checkpointing cannot hold back StreamOverrun errors or cancel requests;
+ * under cheap ones (a yield in a loop, a stream sender) a poll per round
+ * would cost far more than the rounds themselves, and many writes share
+ * one flush. */
 #define DRAIN_BUDGET 1024
 #ifndef DRAIN_SLICE
-#define DRAIN_SLICE 50e-6
+#define DRAIN_SLICE 1e-3
 #endif
 /* The clock is read every check_every rounds: doubled up to this while
  * rounds are short, back to 1 when they are long. */
@@ -86,15 +88,14 @@ actri_reap(void)
 }
 
 /* Picks what runs after self: the next runnable task of this round (a
- * direct fiber-to-fiber switch), or the next round's first task while
- * round ends need nothing (no hooks, no clock read due); otherwise the
- * loop's fiber, whose drain does what the round end needs. */
+ * direct fiber-to-fiber switch), or the next round's first task while no
+ * clock read is due; otherwise the loop's fiber, whose drain decides. */
 static struct actri_task *
 pick_next(void)
 {
     struct actri_task *next = NULL;
     if (S.round_left == 0) {
-        if (S.hooks || S.fast_rounds == 0 || !S.rq_head)
+        if (S.fast_rounds == 0 || !S.rq_head)
             goto out;
         S.fast_rounds--;
         S.round_left = S.rq_len;
@@ -300,11 +301,19 @@ drain(void)
             actri_reap();
         }
         S.current = NULL;
+        if (S.main_done)
+            break;
+        int spent = actri_fiber_switches - sw0 >= DRAIN_BUDGET
+                    || (S.rq_head && S.fast_rounds == 0 && slice_spent());
+        if (S.rq_head && !spent) {
+            S.round_left = S.rq_len;      /* a round end with nothing to do */
+            continue;
+        }
+        /* The queue ran dry or the slice is spent: the hooks' turn. What
+         * they wake runs in this drain while the slice lasts. */
         if (S.hooks)
             run_hooks();
-        if (!S.rq_head || S.main_done || actri_fiber_switches - sw0 >= DRAIN_BUDGET)
-            break;
-        if (S.fast_rounds == 0 && slice_spent())
+        if (!S.rq_head || spent || S.main_done)
             break;
         S.round_left = S.rq_len;
     }
