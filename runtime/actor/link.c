@@ -177,6 +177,7 @@ actri_link_unref(struct link *l)
         l->a->parent = NULL;
     actri_uid_clear(&l->peer);
     free(l->tab);
+    free(l->pld_data);
     free(l);
 }
 
@@ -197,35 +198,54 @@ actri_link_send(struct link *l, const actr_msg *m, int nowait)
     return rc;
 }
 
+/* A kept payload buffer larger than this is freed after its send. */
+#define PLD_KEEP_MAX (64 * 1024)
+
 int
 actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
                     const actr_type *t, const void *v)
 {
     static const uint8_t nil = 0xc0;
+    /* Encode into the link's kept buffer, unless another task's send is
+     * parked at the high-water mark holding it: then into a fresh one. */
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
+    int borrowed = !l->pld_busy;
+    if (borrowed) {
+        sb.data = l->pld_data;
+        sb.alloc = l->pld_alloc;
+        l->pld_data = NULL;
+        l->pld_alloc = 0;
+        l->pld_busy = 1;
+    }
     actr_msg m = {.type = type};
     actr_msg_pld *p = type == ACTR_MSG_STARTED ? &m.u.started
                     : type == ACTR_MSG_YIELD ? &m.u.yield : &m.u.ret;
     p->cid.ptr = (char *)cid;
     p->cid.len = strlen(cid);
     int rc = 0;
-    if (t && v) {
-        actr_codec_err err;
-        rc = actr_codec_encode_buf(&sb, t, v, &err);
-        if (rc < 0) {
-            msgpack_sbuffer_destroy(&sb);
-            return actr_error_set(rc, "cannot encode %s payload: %s",
-                                  actr_msg_type_name(type), err.msg);
-        }
-        p->pld.ptr = (uint8_t *)sb.data;
-        p->pld.len = sb.size;
+    actr_codec_err err;
+    if (t && v && (rc = actr_codec_encode_buf(&sb, t, v, &err)) < 0) {
+        rc = actr_error_set(rc, "cannot encode %s payload: %s", actr_msg_type_name(type),
+                            err.msg);
     } else {
-        p->pld.ptr = (uint8_t *)&nil;
-        p->pld.len = 1;
+        if (t && v) {
+            p->pld.ptr = (uint8_t *)sb.data;
+            p->pld.len = sb.size;
+        } else {
+            p->pld.ptr = (uint8_t *)&nil;
+            p->pld.len = 1;
+        }
+        rc = actri_link_send(l, &m, 0);
     }
-    rc = actri_link_send(l, &m, 0);
-    msgpack_sbuffer_destroy(&sb);
+    if (borrowed && sb.alloc <= PLD_KEEP_MAX) {
+        l->pld_data = sb.data;
+        l->pld_alloc = sb.alloc;
+    } else {
+        msgpack_sbuffer_destroy(&sb);
+    }
+    if (borrowed)
+        l->pld_busy = 0;
     return rc;
 }
 
