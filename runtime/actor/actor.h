@@ -169,6 +169,11 @@ struct link {
     struct child *child;          /* the child process on the other end */
     actr_event loop_done;
     int cancel_req;               /* we asked the peer actor to cancel (S12) */
+    /* Payload encoding buffer kept between sends (actri_link_send_pld);
+     * pld_busy while a send that may park holds it. */
+    char *pld_data;
+    size_t pld_alloc;
+    int pld_busy;
 };
 
 /* Wraps a handshaken channel (owned from now on) in a link with one
@@ -188,7 +193,8 @@ void actri_link_shutdown(struct link *l, int code);
 /* Sends m on l without blocking on the high-water mark when nowait. */
 int actri_link_send(struct link *l, const actr_msg *m, int nowait);
 /* Sends a message with one payload: type STARTED/YIELD/RETURN, value v
- * encoded with t (NULL t: nil). */
+ * encoded with t (NULL t: nil). Parks at the high-water mark. The caller
+ * keeps l alive meanwhile (it holds a context of l, which refs it). */
 int actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
                         const actr_type *t, const void *v);
 struct actr_ctx *actri_link_find(struct link *l, const char *cid, size_t len);

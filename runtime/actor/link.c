@@ -3,13 +3,10 @@
 #define _GNU_SOURCE
 #include "actor/actor.h"
 #include "actor/hooks.h"
+#include "ipc/channel.h"
 
-#include <ev.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Messages a loop dispatches before it lets a whole loop iteration run. */
-#define LOOP_YIELD_EVERY 128
 
 /* ------------------------------------------------------------ cid table
  * Chained buckets, a power of two of them, doubled when the table holds
@@ -181,16 +178,20 @@ actri_link_unref(struct link *l)
         l->a->parent = NULL;
     actri_uid_clear(&l->peer);
     free(l->tab);
+    free(l->pld_data);
     free(l);
 }
 
-int
-actri_link_send(struct link *l, const actr_msg *m, int nowait)
+/* trusted: m's payload was encoded by our codec (actri_link_send_pld). */
+static int
+link_send(struct link *l, const actr_msg *m, int nowait, int trusted)
 {
     if (!l->ipc)
         return actr_error_set(l->end ? l->end : ACTR_ECLOSED,
                               "channel to %s is closed", l->peer.name);
-    int rc = actr_ipc_send(l->ipc, m, nowait ? 0 : ACTR_FOREVER);
+    int64_t deadline = nowait ? 0 : ACTR_FOREVER;
+    int rc = trusted ? actri_ipc_send_trusted(l->ipc, m, deadline)
+                     : actr_ipc_send(l->ipc, m, deadline);
     if (rc == ACTR_ETIMEDOUT && nowait) {
         /* The message loop never blocks (S16): drop, and say so once. */
         l->drops++;
@@ -202,34 +203,59 @@ actri_link_send(struct link *l, const actr_msg *m, int nowait)
 }
 
 int
+actri_link_send(struct link *l, const actr_msg *m, int nowait)
+{
+    return link_send(l, m, nowait, 0);
+}
+
+/* A kept payload buffer larger than this is freed after its send. */
+#define PLD_KEEP_MAX (64 * 1024)
+
+int
 actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
                     const actr_type *t, const void *v)
 {
     static const uint8_t nil = 0xc0;
+    /* Encode into the link's kept buffer, unless another task's send is
+     * parked at the high-water mark holding it: then into a fresh one. */
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
+    int borrowed = !l->pld_busy;
+    if (borrowed) {
+        sb.data = l->pld_data;
+        sb.alloc = l->pld_alloc;
+        l->pld_data = NULL;
+        l->pld_alloc = 0;
+        l->pld_busy = 1;
+    }
     actr_msg m = {.type = type};
     actr_msg_pld *p = type == ACTR_MSG_STARTED ? &m.u.started
                     : type == ACTR_MSG_YIELD ? &m.u.yield : &m.u.ret;
     p->cid.ptr = (char *)cid;
     p->cid.len = strlen(cid);
     int rc = 0;
-    if (t && v) {
-        actr_codec_err err;
-        rc = actr_codec_encode_buf(&sb, t, v, &err);
-        if (rc < 0) {
-            msgpack_sbuffer_destroy(&sb);
-            return actr_error_set(rc, "cannot encode %s payload: %s",
-                                  actr_msg_type_name(type), err.msg);
-        }
-        p->pld.ptr = (uint8_t *)sb.data;
-        p->pld.len = sb.size;
+    actr_codec_err err;
+    if (t && v && (rc = actr_codec_encode_buf(&sb, t, v, &err)) < 0) {
+        rc = actr_error_set(rc, "cannot encode %s payload: %s", actr_msg_type_name(type),
+                            err.msg);
     } else {
-        p->pld.ptr = (uint8_t *)&nil;
-        p->pld.len = 1;
+        if (t && v) {
+            p->pld.ptr = (uint8_t *)sb.data;
+            p->pld.len = sb.size;
+        } else {
+            p->pld.ptr = (uint8_t *)&nil;
+            p->pld.len = 1;
+        }
+        rc = link_send(l, &m, 0, 1);
     }
-    rc = actri_link_send(l, &m, 0);
-    msgpack_sbuffer_destroy(&sb);
+    if (borrowed && sb.alloc <= PLD_KEEP_MAX) {
+        l->pld_data = sb.data;
+        l->pld_alloc = sb.alloc;
+    } else {
+        msgpack_sbuffer_destroy(&sb);
+    }
+    if (borrowed)
+        l->pld_busy = 0;
     return rc;
 }
 
@@ -270,47 +296,17 @@ dispatch(struct link *l, const actr_msg *m)
     actri_ctx_deliver(c, m);
 }
 
-struct loop_yield {
-    ev_timer t;
-    struct actri_task *task;
-};
-
-static void
-loop_yield_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    struct loop_yield *y = w->data;
-    actri_wake(y->task, 0);
-}
-
-/* Parks until the next loop iteration. A checkpoint is not enough: under
- * a flood the read buffer never runs dry, the loop task stays runnable
- * and the iteration hooks that flush every channel's output (our
- * StreamOverrun errors, cancel requests, acks) would wait until the flood
- * ends (S16: control messages must not be held up by payload). */
-static void
-yield_to_loop(void)
-{
-    struct loop_yield y = {.task = actri_task_self()};
-    ev_timer_init(&y.t, loop_yield_cb, 0., 0.);
-    y.t.data = &y;
-    ev_timer_start(actri_loop(), &y.t);
-    actri_park(ACTR_FOREVER);
-    ev_timer_stop(actri_loop(), &y.t);
-}
-
 void
 actri_link_serve(struct link *l)
 {
     actri_link_ref(l);
     l->loop_running = 1;
-    for (unsigned n = 1;; n++) {
+    /* No yield to the loop needed here under a flood: the core ends a
+     * loop iteration between rounds once it has run 1 ms (core/README). */
+    for (;;) {
         actr_ipc *ipc = l->ipc;
         if (!ipc)
             break;
-        if (n % LOOP_YIELD_EVERY == 0)
-            yield_to_loop();              /* a cancel shows at the recv below */
         actr_msg m;
         int rc = actr_ipc_recv(ipc, &m, ACTR_FOREVER);
         if (rc < 0) {

@@ -140,11 +140,15 @@ struct sched {
     struct fiber main_fiber;     /* the thread's own stack: the loop */
     struct actri_task *current;
     struct actri_task *rq_head, *rq_tail;
+    size_t rq_len;
+    size_t round_left;           /* tasks of the current round not yet run */
+    unsigned fast_rounds;        /* rounds that may start before a clock read */
+    unsigned check_every;        /* rounds between two clock reads */
+    double last_check;           /* ev_time() of the last clock read */
     struct actri_hook *hooks;    /* requested iteration hooks, FIFO */
     struct actri_hook *hooks_last;
     struct actri_hook *hooks_run;   /* rest of the round being run */
     struct actri_task *zombie;   /* ended task whose stack awaits release */
-    unsigned budget;             /* task runs left in this drain */
     struct actri_task *main_task;
     /* Bumped whenever a scope becomes cancelled (cancel, deadline): any
      * task's chain answer may have changed. Entering or leaving a scope

@@ -7,9 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Task runs per drain before the loop gets to poll again, so that a few
- * busy tasks (yielding in a loop) cannot starve io and timers. */
+/* A drain (one loop iteration's worth of tasks) runs in rounds: a round
+ * runs the tasks that were runnable when it began; tasks made runnable
+ * meanwhile (woken, spawned, or yielding again at a checkpoint) wait for
+ * the next round. Between rounds the drain may end, so that the iteration
+ * hooks (channel output flushes), io and timers get their turn: once it
+ * has run DRAIN_SLICE seconds or DRAIN_BUDGET switches. Under busy tasks
+ * (a read flood) that is after every round, so a task that keeps
+ * checkpointing cannot hold back StreamOverrun errors or cancel requests;
+ * under cheap ones (a yield in a loop, a stream sender) a poll per round
+ * would cost far more than the rounds themselves, and many writes share
+ * one flush. */
 #define DRAIN_BUDGET 1024
+#ifndef DRAIN_SLICE
+#define DRAIN_SLICE 1e-3
+#endif
+/* The clock is read every check_every rounds: doubled up to this while
+ * rounds are short, back to 1 when they are long. */
+#define CHECK_EVERY_MAX 64
 
 struct sched actri_sched;
 #define S actri_sched
@@ -46,6 +61,7 @@ actri_rq_push(struct actri_task *t)
     else
         S.rq_head = t;
     S.rq_tail = t;
+    S.rq_len++;
 }
 
 static struct actri_task *
@@ -56,6 +72,7 @@ rq_pop(void)
         S.rq_head = t->rq_next;
         if (!S.rq_head)
             S.rq_tail = NULL;
+        S.rq_len--;
     }
     return t;
 }
@@ -70,18 +87,23 @@ actri_reap(void)
     }
 }
 
-/* Picks what runs after self: the next runnable task while the drain has
- * budget (a direct fiber-to-fiber switch), otherwise the loop. */
+/* Picks what runs after self: the next runnable task of this round (a
+ * direct fiber-to-fiber switch), or the next round's first task while no
+ * clock read is due; otherwise the loop's fiber, whose drain decides. */
 static struct actri_task *
 pick_next(void)
 {
-    if (S.budget == 0 || S.main_done)
-        return NULL;
-    struct actri_task *next = rq_pop();
-    if (next) {
-        S.budget--;
-        next->state = T_RUNNING;
+    struct actri_task *next = NULL;
+    if (S.round_left == 0) {
+        if (S.fast_rounds == 0 || !S.rq_head)
+            goto out;
+        S.fast_rounds--;
+        S.round_left = S.rq_len;
     }
+    next = rq_pop();
+    S.round_left--;
+    next->state = T_RUNNING;
+out:
     S.current = next;
     return next;
 }
@@ -245,10 +267,32 @@ run_hooks(void)
 
 /* ------------------------------------------------------------ the loop */
 
+/* Reads the clock at a round end: 1 when the drain has had its slice.
+ * Sets how many rounds may start before the next read. */
+static int
+slice_spent(void)
+{
+    double now = ev_time();
+    double since = now - S.last_check;
+    S.last_check = now;
+    /* Aim at a read every DRAIN_SLICE/8 to DRAIN_SLICE/2. */
+    if (since < DRAIN_SLICE / 8) {
+        if (S.check_every < CHECK_EVERY_MAX)
+            S.check_every *= 2;
+    } else if (since > DRAIN_SLICE / 2) {
+        S.check_every = 1;
+    }
+    S.fast_rounds = S.check_every - 1;
+    /* ev_now: the loop's time when this iteration began. */
+    return now - ev_now(S.loop) >= DRAIN_SLICE;
+}
+
 static void
 drain(void)
 {
-    S.budget = DRAIN_BUDGET;
+    unsigned long long sw0 = actri_fiber_switches;
+    S.fast_rounds = S.check_every - 1;
+    S.round_left = S.rq_len;
     for (;;) {
         struct actri_task *t;
         while ((t = pick_next()) != NULL) {
@@ -257,11 +301,23 @@ drain(void)
             actri_reap();
         }
         S.current = NULL;
+        if (S.main_done)
+            break;
+        int spent = actri_fiber_switches - sw0 >= DRAIN_BUDGET
+                    || (S.rq_head && S.fast_rounds == 0 && slice_spent());
+        if (S.rq_head && !spent) {
+            S.round_left = S.rq_len;      /* a round end with nothing to do */
+            continue;
+        }
+        /* The queue ran dry or the slice is spent: the hooks' turn. What
+         * they wake runs in this drain while the slice lasts. */
         if (S.hooks)
             run_hooks();
-        if (!S.rq_head || S.budget == 0 || S.main_done)
+        if (!S.rq_head || spent || S.main_done)
             break;
+        S.round_left = S.rq_len;
     }
+    S.round_left = 0;
 }
 
 static void
@@ -309,6 +365,7 @@ actr_run(actr_task_fn main_fn, void *arg)
     memset(&S, 0, sizeof S);
     S.next_id = 1;
     S.cancel_gen = 1;
+    S.check_every = 1;
     S.loop = loop;
     S.running = 1;
 

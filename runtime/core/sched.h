@@ -3,7 +3,8 @@
  *
  * Model: one libev loop per process (actr_run). Runnable tasks sit in a
  * run queue that is drained from an ev_prepare watcher, i.e. once per
- * loop iteration just before the loop would block; after the drain the
+ * loop iteration just before the loop would block (a drain is bounded
+ * in time, so a busy task cannot hold the loop); after the drain the
  * iteration hooks run (actri_hook_request), so a transport can flush the
  * writes that its tasks buffered during the iteration with one writev. */
 #ifndef ACTR_CORE_SCHED_H
@@ -36,8 +37,8 @@ void actri_wake(struct actri_task *t, int rc);
 /* 1 when the current task is being cancelled (see actr_task_cancelled). */
 int actri_cancelled(void);
 
-/* A request to run fn once, after the runnable tasks of this loop
- * iteration have run and before the loop blocks. The struct lives in the
+/* A request to run fn once, at the end of this loop iteration's drain
+ * of runnable tasks (see core/README.md) and before the loop polls. The struct lives in the
  * caller's storage; initialise it with actri_hook_init. */
 struct actri_hook {
     struct actri_hook *next_;

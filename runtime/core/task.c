@@ -180,6 +180,8 @@ task_finish(struct actri_task *t, int rc)
             actri_wake(n->closer, 0);
     } else {
         S.main_done = 1;
+        S.round_left = 0;                 /* back to the loop, which ends */
+        S.fast_rounds = 0;
         S.main_rc = rc;
         actri_errslot_to_loop(&t->err);
     }

@@ -5,6 +5,7 @@
  * when the peer does not read. */
 #define _GNU_SOURCE
 #include "ipc/channel.h"
+#include "wire/msg_trusted.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -201,11 +202,11 @@ wio_cb(struct ev_loop *loop, ev_io *w, int revents)
     flush_now(ipc);
 }
 
-int
-actri_ipc_queue(actr_ipc *ipc, const actr_msg *m)
+static int
+queue(actr_ipc *ipc, const actr_msg *m, int trusted)
 {
     size_t len0 = ipc->out.len;
-    int n = actr_msg_encode(m, &ipc->out);
+    int n = trusted ? actri_msg_encode_trusted(m, &ipc->out) : actr_msg_encode(m, &ipc->out);
     if (n < 0)
         return actr_error_set(n, "ipc %s: cannot encode a %s message: %s", ipc->name,
                               actr_msg_type_name(m->type) ? actr_msg_type_name(m->type)
@@ -224,7 +225,13 @@ actri_ipc_queue(actr_ipc *ipc, const actr_msg *m)
 }
 
 int
-actr_ipc_send(actr_ipc *ipc, const actr_msg *m, int64_t deadline)
+actri_ipc_queue(actr_ipc *ipc, const actr_msg *m)
+{
+    return queue(ipc, m, 0);
+}
+
+static int
+send_msg(actr_ipc *ipc, const actr_msg *m, int64_t deadline, int trusted)
 {
     if (!ipc || !m)
         return actr_error_set(ACTR_EINVAL, "ipc: send without a channel or message");
@@ -239,7 +246,7 @@ actr_ipc_send(actr_ipc *ipc, const actr_msg *m, int64_t deadline)
             break;
         }
         if (ipc_pending(ipc) < ipc->hiwat) {
-            rc = actri_ipc_queue(ipc, m);
+            rc = queue(ipc, m, trusted);
             break;
         }
         ipc->st.send_blocked++;
@@ -248,6 +255,18 @@ actr_ipc_send(actr_ipc *ipc, const actr_msg *m, int64_t deadline)
     }
     actri_ipc_unref(ipc);
     return rc;
+}
+
+int
+actr_ipc_send(actr_ipc *ipc, const actr_msg *m, int64_t deadline)
+{
+    return send_msg(ipc, m, deadline, 0);
+}
+
+int
+actri_ipc_send_trusted(actr_ipc *ipc, const actr_msg *m, int64_t deadline)
+{
+    return send_msg(ipc, m, deadline, 1);
 }
 
 int

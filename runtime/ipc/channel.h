@@ -77,6 +77,10 @@ void actri_ipc_set_end(actr_ipc *ipc, int code);
  * the flush. Returns 0 or an encoding error (recorded as detail). */
 int actri_ipc_queue(actr_ipc *ipc, const actr_msg *m);
 
+/* actr_ipc_send for a message whose payload our own codec encoded (see
+ * wire/msg_trusted.h): the payload is not scanned again. */
+int actri_ipc_send_trusted(actr_ipc *ipc, const actr_msg *m, int64_t deadline);
+
 /* Common entry checks of a blocking call: the calling task, the closing
  * state and cancellation. */
 int actri_ipc_enter(actr_ipc *ipc);

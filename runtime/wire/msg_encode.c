@@ -5,6 +5,7 @@
 
 #include "wire/mp.h"
 #include "wire/msg_table.h"
+#include "wire/msg_trusted.h"
 
 static int
 put_str(actr_wbuf *b, const actr_str *s)
@@ -31,7 +32,7 @@ put_uid(actr_wbuf *b, const actr_uid *u)
  * so we never send what our own decoder (or tractor's) would refuse. An
  * empty value is nil. */
 static int
-put_raw(actr_wbuf *b, enum fkind k, const actr_any *raw)
+put_raw(actr_wbuf *b, enum fkind k, const actr_any *raw, int trusted)
 {
     char what[8];
 
@@ -43,7 +44,9 @@ put_raw(actr_wbuf *b, enum fkind k, const actr_any *raw)
     }
     if (!raw->ptr)
         return ACTR_EINVAL;
-    if (k == FK_PLDMSG_OPT) {
+    if (trusted && k == FK_ANY) {
+        /* Our codec wrote it and checked every value in it. */
+    } else if (k == FK_PLDMSG_OPT) {
         actr_msg sub;
         if (actr_msg_decode(raw->ptr, raw->len, &sub, NULL) < 0 ||
             (sub.type != ACTR_MSG_STARTED && sub.type != ACTR_MSG_YIELD &&
@@ -83,7 +86,7 @@ put_uidlist(actr_wbuf *b, const actr_uidlist *l)
 }
 
 static int
-put_field(actr_wbuf *b, const actr_msg *m, const struct fdesc *f)
+put_field(actr_wbuf *b, const actr_msg *m, const struct fdesc *f, int trusted)
 {
     switch ((enum fkind)f->kind) {
     case FK_STR:
@@ -124,13 +127,13 @@ put_field(actr_wbuf *b, const actr_msg *m, const struct fdesc *f)
     case FK_ADDRS_OPT:
     case FK_MAP_OPT:
     case FK_PLDMSG_OPT:
-        return put_raw(b, (enum fkind)f->kind, CFIELD(m, f, actr_any));
+        return put_raw(b, (enum fkind)f->kind, CFIELD(m, f, actr_any), trusted);
     }
     return ACTR_EINVAL;
 }
 
-int
-actr_msg_encode(const actr_msg *m, actr_wbuf *out)
+static int
+encode(const actr_msg *m, actr_wbuf *out, int trusted)
 {
     if (!m || !out || m->type <= ACTR_MSG_NONE || m->type >= ACTR_MSG_TYPE_COUNT)
         return ACTR_EINVAL;
@@ -150,7 +153,7 @@ actr_msg_encode(const actr_msg *m, actr_wbuf *out)
         const struct fdesc *f = &md->fields[i];
         rc = mp_put_str(out, f->name, f->namelen);
         if (rc == 0)
-            rc = put_field(out, m, f);
+            rc = put_field(out, m, f, trusted);
     }
     size_t body = out->len - start - 4;
     if (rc == 0 && (body > UINT32_MAX || body > INT32_MAX - 4))
@@ -165,4 +168,16 @@ actr_msg_encode(const actr_msg *m, actr_wbuf *out)
     p[2] = (uint8_t)(body >> 16);
     p[3] = (uint8_t)(body >> 24);
     return (int)(body + 4);
+}
+
+int
+actr_msg_encode(const actr_msg *m, actr_wbuf *out)
+{
+    return encode(m, out, 0);
+}
+
+int
+actri_msg_encode_trusted(const actr_msg *m, actr_wbuf *out)
+{
+    return encode(m, out, 1);
 }

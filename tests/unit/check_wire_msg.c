@@ -9,6 +9,7 @@
 #include <actr/err.h>
 #include <actr/wire.h>
 
+#include "wire/msg_trusted.h"
 #include "wire_json.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -536,6 +537,42 @@ START_TEST(test_encode_refuses_invalid_values)
 }
 END_TEST
 
+/* The trusted encoder (payloads our codec wrote, link.c -> ipc) writes
+ * the same bytes, and skips the scan of the payload only: the public
+ * encoder still refuses bad raw values, the trusted one still checks the
+ * other fields. */
+START_TEST(test_trusted_encode_same_bytes_checks_other_fields)
+{
+    uint8_t pld[] = {0x92, 0x01, 0xa1, 'x'};        /* [1, "x"] */
+    actr_msg m = {.type = ACTR_MSG_YIELD};
+    m.u.yield.cid = S("c1");
+    m.u.yield.pld.ptr = pld;
+    m.u.yield.pld.len = sizeof pld;
+    actr_wbuf a = ACTR_WBUF_INIT, b = ACTR_WBUF_INIT;
+    int na = actr_msg_encode(&m, &a);
+    ck_assert_int_gt(na, 0);
+    ck_assert_int_eq(actri_msg_encode_trusted(&m, &b), na);
+    ck_assert(memcmp(a.ptr, b.ptr, (size_t)na) == 0);
+
+    m.u.yield.pld.len = 0;                          /* empty: nil, both ways */
+    ck_assert_int_gt(actri_msg_encode_trusted(&m, &b), 0);
+    ck_assert_uint_eq(b.ptr[b.len - 1], 0xc0);
+    b.len = 0;
+    m.u.yield.pld.len = sizeof pld;
+    m.u.yield.cid = S("\xff\xfe");                  /* not UTF-8 */
+    ck_assert_int_eq(actri_msg_encode_trusted(&m, &b), ACTR_EINVAL);
+    uint8_t notmap[] = {0xa1, 'x'};
+    actr_msg st = {.type = ACTR_MSG_START};
+    st.u.start.cid = S("c");
+    st.u.start.kwargs.ptr = notmap;
+    st.u.start.kwargs.len = sizeof notmap;
+    ck_assert_int_eq(actri_msg_encode_trusted(&st, &b), ACTR_EINVAL);
+    ck_assert_uint_eq(b.len, 0);
+    actr_wbuf_destroy(&a);
+    actr_wbuf_destroy(&b);
+}
+END_TEST
+
 /* ------------------------------------------------------------ bad input */
 
 static int
@@ -847,6 +884,7 @@ main(void)
     tcase_add_test(tc, test_encode_int_and_str_forms);
     tcase_add_test(tc, test_encode_error_with_built_relay_path);
     tcase_add_test(tc, test_encode_refuses_invalid_values);
+    tcase_add_test(tc, test_trusted_encode_same_bytes_checks_other_fields);
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_protocol_md_examples_roundtrip);
     suite_add_tcase(s, tc);
