@@ -429,3 +429,35 @@ wire_capture_free(wire_capture *cap)
     free(cap->lines);
     memset(cap, 0, sizeof *cap);
 }
+
+/* ------------------------------------------------------------ test helpers */
+
+void
+wire_test_hex2bin(const char *hex, uint8_t *out, size_t *len)
+{
+    size_t n = 0;
+    for (const char *p = hex; *p;) {
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        unsigned v;
+        ck_assert(sscanf(p, "%2x", &v) == 1);
+        out[n++] = (uint8_t)v;
+        p += 2;
+    }
+    *len = n;
+}
+
+bool
+wire_test_str_is(actr_str s, const char *c)
+{
+    return s.len == strlen(c) && memcmp(s.ptr, c, s.len) == 0;
+}
+
+actr_str
+wire_test_str(const char *c)
+{
+    actr_str s = {(char *)c, strlen(c)};
+    return s;
+}

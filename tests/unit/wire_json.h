@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <actr/types.h>
+
 enum wire_jtype { WJ_NULL, WJ_BOOL, WJ_NUM, WJ_STR, WJ_ARR, WJ_OBJ };
 
 typedef struct wire_json {
@@ -54,5 +56,11 @@ extern const size_t wire_capture_nfiles;
  * current test (ck_abort) with a clear message when it cannot. */
 void wire_capture_load(const char *file, wire_capture *cap);
 void wire_capture_free(wire_capture *cap);
+
+/* Test helpers: hex text (spaces allowed) to bytes; string equality; a
+ * borrowed actr_str of a C string. */
+void wire_test_hex2bin(const char *hex, uint8_t *out, size_t *len);
+bool wire_test_str_is(actr_str s, const char *c);
+actr_str wire_test_str(const char *c);
 
 #endif
