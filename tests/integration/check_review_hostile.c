@@ -22,36 +22,10 @@ extern char **environ;
 static actr_ipc *chan;
 static pid_t child_pid;
 
-static actr_str
-S(const char *z)
-{
-    actr_str s = {(char *)z, strlen(z)};
-    return s;
-}
-
-static int
-str_eq(const actr_str *s, const char *z)
-{
-    return s->len == strlen(z) && memcmp(s->ptr, z, s->len) == 0;
-}
-
 static void
 send_msg(const actr_msg *m)
 {
     ck_assert_actr_ok(actr_ipc_send(chan, m, actr_deadline_in(2000)));
-}
-
-static void
-send_start(const char *cid, const char *ns, const char *func, const void *kw, size_t kwlen)
-{
-    actr_msg m = {.type = ACTR_MSG_START};
-    m.u.start.cid = S(cid);
-    m.u.start.ns = S(ns);
-    m.u.start.func = S(func);
-    m.u.start.kwargs = (actr_any){(uint8_t *)kw, kwlen};
-    m.u.start.uid.name = S("root");
-    m.u.start.uid.uuid = S(ROOT_UUID);
-    send_msg(&m);
 }
 
 static void
@@ -60,30 +34,16 @@ send_pld(actr_msg_type t, const char *cid, const char *pld, size_t len)
     actr_msg m = {.type = t};
     actr_msg_pld *p = t == ACTR_MSG_STARTED ? &m.u.started
                     : t == ACTR_MSG_YIELD ? &m.u.yield : &m.u.ret;
-    p->cid = S(cid);
+    p->cid = itest_str(cid);
     p->pld = (actr_any){(uint8_t *)pld, len};
     send_msg(&m);
-}
-
-/* Receives the next message, which must be of type t on cid. */
-static actr_msg
-expect(actr_msg_type t, const char *cid)
-{
-    actr_msg m;
-    ck_assert_actr_ok(actr_ipc_recv(chan, &m, actr_deadline_in(5000)));
-    actr_str c = {0};
-    actr_msg_cid(&m, &c);
-    ck_assert_msg(m.type == t, "got %s on %.*s, expected %s on %s", actr_msg_type_name(m.type),
-                  (int)c.len, c.ptr, actr_msg_type_name(t), cid);
-    ck_assert_msg(str_eq(&c, cid), "cid %.*s, expected %s", (int)c.len, c.ptr, cid);
-    return m;
 }
 
 static void
 expect_error(const char *cid, const char *type)
 {
-    actr_msg m = expect(ACTR_MSG_ERROR, cid);
-    ck_assert_msg(str_eq(&m.u.error.boxed_type_str, type), "error %.*s, expected %s",
+    actr_msg m = itest_expect(chan, ACTR_MSG_ERROR, cid);
+    ck_assert_msg(itest_str_eq(&m.u.error.boxed_type_str, type), "error %.*s, expected %s",
                   (int)m.u.error.boxed_type_str.len, m.u.error.boxed_type_str.ptr, type);
 }
 
@@ -92,9 +52,9 @@ static void
 check_serving(const char *cid)
 {
     static const uint8_t add_kw[] = {0x82, 0xa1, 'a', 0x02, 0xa1, 'b', 0x03};
-    send_start(cid, "testmod", "add", add_kw, sizeof add_kw);
-    expect(ACTR_MSG_STARTACK, cid);
-    actr_msg m = expect(ACTR_MSG_RETURN, cid);
+    itest_send_start(chan, ROOT_UUID, cid, "testmod", "add", add_kw, sizeof add_kw);
+    itest_expect(chan, ACTR_MSG_STARTACK, cid);
+    actr_msg m = itest_expect(chan, ACTR_MSG_RETURN, cid);
     ck_assert_int_eq(m.u.ret.pld.len, 1);
     ck_assert_int_eq(m.u.ret.pld.ptr[0], 5);
 }
@@ -117,7 +77,7 @@ start_child(void)
     ck_assert_int_eq(posix_spawn(&child_pid, argv[0], NULL, NULL, argv, environ), 0);
     ck_assert_actr_ok(actr_listener_accept(l, &chan, actr_deadline_in(10000)));
     actr_listener_close(l);
-    actr_msg_aid me = {S("root"), S(ROOT_UUID), true, getpid(), true, true, false};
+    actr_msg_aid me = {itest_str("root"), itest_str(ROOT_UUID), true, getpid(), true, true, false};
     ck_assert_actr_ok(actr_ipc_handshake(chan, &me, actr_deadline_in(5000)));
     static const uint8_t main_data[] = "\x81\xb3init_main_from_name\xa8itest.py";
     static const uint8_t vars[] = "\x81\xab_debug_mode\xc2";
@@ -134,9 +94,9 @@ start_child(void)
 static void
 stop_child(void)
 {
-    send_start("c-bye", "self", "cancel", "\x80", 1);
-    expect(ACTR_MSG_STARTACK, "c-bye");
-    expect(ACTR_MSG_CANCELACK, "c-bye");
+    itest_send_start(chan, ROOT_UUID, "c-bye", "self", "cancel", "\x80", 1);
+    itest_expect(chan, ACTR_MSG_STARTACK, "c-bye");
+    itest_expect(chan, ACTR_MSG_CANCELACK, "c-bye");
     actr_msg m;
     ck_assert_actr_err(actr_ipc_recv(chan, &m, actr_deadline_in(5000)), ACTR_ECLOSED);
     actr_ipc_close(chan, 0);
@@ -157,28 +117,28 @@ stray_messages(void *arg)
     send_pld(ACTR_MSG_STARTED, "no-such-cid", "\x01", 1);
     send_pld(ACTR_MSG_RETURN, "no-such-cid", "\x01", 1);
     actr_msg m = {.type = ACTR_MSG_STOP};
-    m.u.stop.cid = S("no-such-cid");
+    m.u.stop.cid = itest_str("no-such-cid");
     send_msg(&m);
     m = (actr_msg){.type = ACTR_MSG_STARTACK};
-    m.u.startack.cid = S("no-such-cid");
+    m.u.startack.cid = itest_str("no-such-cid");
     m.u.startack.functype = ACTR_FUNCTYPE_CONTEXT;
     send_msg(&m);
     m = (actr_msg){.type = ACTR_MSG_CANCELACK};
-    m.u.cancelack.cid = S("no-such-cid");
+    m.u.cancelack.cid = itest_str("no-such-cid");
     m.u.cancelack.pld = true;
     send_msg(&m);
     /* Aid and SpawnSpec again after the handshake: dropped. */
     actr_msg aid = {.type = ACTR_MSG_AID};
-    aid.u.aid = (actr_msg_aid){S("evil"), S(ROOT_UUID), true, 1, true, true, false};
+    aid.u.aid = (actr_msg_aid){itest_str("evil"), itest_str(ROOT_UUID), true, 1, true, true, false};
     send_msg(&aid);
     check_serving("c-ok1");
     /* A cid that is not a uuid-sized string. */
-    send_start("", "testmod", "add", "\x80", 1);
+    itest_send_start(chan, ROOT_UUID, "", "testmod", "add", "\x80", 1);
     expect_error("", "MsgTypeError");
     char longcid[200];
     memset(longcid, 'x', sizeof longcid - 1);
     longcid[sizeof longcid - 1] = 0;
-    send_start(longcid, "testmod", "add", "\x80", 1);
+    itest_send_start(chan, ROOT_UUID, longcid, "testmod", "add", "\x80", 1);
     actr_msg e;
     ck_assert_actr_ok(actr_ipc_recv(chan, &e, actr_deadline_in(5000)));
     ck_assert_int_eq(e.type, ACTR_MSG_ERROR);
@@ -194,12 +154,12 @@ bad_kwargs(void *arg)
     start_child();
     /* Wrong types for an endpoint's parameters: MsgTypeError, keep serving. */
     static const char wrong[] = "\x82\xa1" "a\xa1x\xa1" "b\x03";
-    send_start("c-w1", "testmod", "add", wrong, sizeof wrong - 1);
-    expect(ACTR_MSG_STARTACK, "c-w1");
+    itest_send_start(chan, ROOT_UUID, "c-w1", "testmod", "add", wrong, sizeof wrong - 1);
+    itest_expect(chan, ACTR_MSG_STARTACK, "c-w1");
     expect_error("c-w1", "MsgTypeError");
     /* Missing parameter. */
-    send_start("c-w3", "testmod", "add", "\x81\xa1" "a\x01", 4);
-    expect(ACTR_MSG_STARTACK, "c-w3");
+    itest_send_start(chan, ROOT_UUID, "c-w3", "testmod", "add", "\x81\xa1" "a\x01", 4);
+    itest_expect(chan, ACTR_MSG_STARTACK, "c-w3");
     expect_error("c-w3", "MsgTypeError");
     /* Huge kwargs: a 3 MiB string where an i64 goes, and 100000 keys. */
     size_t n = 3u << 20;
@@ -219,8 +179,8 @@ bad_kwargs(void *arg)
     big[k++] = 0xa1;
     big[k++] = 'b';
     big[k++] = 0x03;
-    send_start("c-w4", "testmod", "add", big, k);
-    expect(ACTR_MSG_STARTACK, "c-w4");
+    itest_send_start(chan, ROOT_UUID, "c-w4", "testmod", "add", big, k);
+    itest_expect(chan, ACTR_MSG_STARTACK, "c-w4");
     expect_error("c-w4", "MsgTypeError");
     k = 0;
     big[k++] = 0xdf;
@@ -232,8 +192,8 @@ bad_kwargs(void *arg)
         k += (size_t)sprintf((char *)big + k, "%c%05u", 0xa5, i);
         big[k++] = 0x01;
     }
-    send_start("c-w5", "testmod", "add", big, k);
-    expect(ACTR_MSG_STARTACK, "c-w5");
+    itest_send_start(chan, ROOT_UUID, "c-w5", "testmod", "add", big, k);
+    itest_expect(chan, ACTR_MSG_STARTACK, "c-w5");
     expect_error("c-w5", "MsgTypeError");
     free(big);
     check_serving("c-ok");
@@ -248,10 +208,10 @@ wrong_dialog_messages(void *arg)
     start_child();
     /* A Start on a cid already in use: RuntimeError on that cid; the
      * running dialog is not disturbed. */
-    send_start("c-sl", "testmod", "sleeper", "\x80", 1);
-    expect(ACTR_MSG_STARTACK, "c-sl");
-    expect(ACTR_MSG_STARTED, "c-sl");
-    send_start("c-sl", "testmod", "add", "\x80", 1);
+    itest_send_start(chan, ROOT_UUID, "c-sl", "testmod", "sleeper", "\x80", 1);
+    itest_expect(chan, ACTR_MSG_STARTACK, "c-sl");
+    itest_expect(chan, ACTR_MSG_STARTED, "c-sl");
+    itest_send_start(chan, ROOT_UUID, "c-sl", "testmod", "add", "\x80", 1);
     expect_error("c-sl", "RuntimeError");
     /* Caller-side messages sent to a dialog the child serves: ignored. */
     send_pld(ACTR_MSG_STARTED, "c-sl", "\x01", 1);
@@ -259,26 +219,26 @@ wrong_dialog_messages(void *arg)
     send_pld(ACTR_MSG_RETURN, "c-sl", "\x01", 1);
     check_serving("c-ok1");
     static const char ct_kw[] = "\x81\xa3" "cid\xa4" "c-sl";
-    send_start("c-ct", "self", "_cancel_task", ct_kw, sizeof ct_kw - 1);
-    expect(ACTR_MSG_STARTACK, "c-ct");
+    itest_send_start(chan, ROOT_UUID, "c-ct", "self", "_cancel_task", ct_kw, sizeof ct_kw - 1);
+    itest_expect(chan, ACTR_MSG_STARTACK, "c-ct");
     expect_error("c-sl", "ContextCancelled");
-    expect(ACTR_MSG_CANCELACK, "c-ct");
+    itest_expect(chan, ACTR_MSG_CANCELACK, "c-ct");
 
     /* Yield and Stop on a function dialog: the function still returns,
      * whatever the child answers about the stray payload. */
     static const char sl_kw[] = "\x81\xa2ms\xcc\xc8";   /* 200 ms */
-    send_start("c-fn", "testmod", "sleep_ms", sl_kw, sizeof sl_kw - 1);
+    itest_send_start(chan, ROOT_UUID, "c-fn", "testmod", "sleep_ms", sl_kw, sizeof sl_kw - 1);
     for (int i = 0; i < 200; i++)
         send_pld(ACTR_MSG_YIELD, "c-fn", "\x01", 1);
     actr_msg st = {.type = ACTR_MSG_STOP};
-    st.u.stop.cid = S("c-fn");
+    st.u.stop.cid = itest_str("c-fn");
     send_msg(&st);
     int got_return = 0, errors = 0;
     while (!got_return) {
         actr_msg m;
         ck_assert_actr_ok(actr_ipc_recv(chan, &m, actr_deadline_in(5000)));
         actr_str c;
-        ck_assert(actr_msg_cid(&m, &c) && str_eq(&c, "c-fn"));
+        ck_assert(actr_msg_cid(&m, &c) && itest_str_eq(&c, "c-fn"));
         if (m.type == ACTR_MSG_ERROR)
             errors++;
         got_return = m.type == ACTR_MSG_RETURN;
@@ -289,17 +249,17 @@ wrong_dialog_messages(void *arg)
     /* An Error from the caller into a context the child serves ends the
      * dialog; the child keeps serving. */
     static const uint8_t echo_kw[] = "\x81\xa6prefix\xa1>";
-    send_start("c-echo", "testmod", "echo", echo_kw, sizeof echo_kw - 1);
-    expect(ACTR_MSG_STARTACK, "c-echo");
-    expect(ACTR_MSG_STARTED, "c-echo");
+    itest_send_start(chan, ROOT_UUID, "c-echo", "testmod", "echo", echo_kw, sizeof echo_kw - 1);
+    itest_expect(chan, ACTR_MSG_STARTACK, "c-echo");
+    itest_expect(chan, ACTR_MSG_STARTED, "c-echo");
     actr_msg er = {.type = ACTR_MSG_ERROR};
-    er.u.error.cid = S("c-echo");
+    er.u.error.cid = itest_str("c-echo");
     er.u.error.has_cid = true;
-    er.u.error.src_uid.name = S("root");
-    er.u.error.src_uid.uuid = S(ROOT_UUID);
-    er.u.error.src_type_str = S("ValueError");
-    er.u.error.boxed_type_str = S("ValueError");
-    er.u.error.tb_str = S("boom");
+    er.u.error.src_uid.name = itest_str("root");
+    er.u.error.src_uid.uuid = itest_str(ROOT_UUID);
+    er.u.error.src_type_str = itest_str("ValueError");
+    er.u.error.boxed_type_str = itest_str("ValueError");
+    er.u.error.tb_str = itest_str("boom");
     send_msg(&er);
     actr_msg m;
     ck_assert_actr_ok(actr_ipc_recv(chan, &m, actr_deadline_in(5000)));
@@ -322,9 +282,9 @@ count_until(const char *cid, actr_msg_type end, int *yields)
         actr_msg m;
         ck_assert_actr_ok(actr_ipc_recv(chan, &m, actr_deadline_in(5000)));
         actr_str c;
-        ck_assert(actr_msg_cid(&m, &c) && str_eq(&c, cid));
+        ck_assert(actr_msg_cid(&m, &c) && itest_str_eq(&c, cid));
         if (m.type == ACTR_MSG_ERROR) {
-            ck_assert_msg(str_eq(&m.u.error.boxed_type_str, "MsgTypeError"), "error %.*s",
+            ck_assert_msg(itest_str_eq(&m.u.error.boxed_type_str, "MsgTypeError"), "error %.*s",
                           (int)m.u.error.boxed_type_str.len, m.u.error.boxed_type_str.ptr);
             ck_assert_msg(m.u.error.has_cid, "MsgTypeError without cid");
             mte++;
@@ -343,7 +303,7 @@ yields_without_stream(void *arg)
     /* A function has no stream: 200 Yields get one MsgTypeError, and the
      * function still returns. */
     static const char sl_kw[] = "\x81\xa2ms\xcc\xc8";   /* 200 ms */
-    send_start("c-fn", "testmod", "sleep_ms", sl_kw, sizeof sl_kw - 1);
+    itest_send_start(chan, ROOT_UUID, "c-fn", "testmod", "sleep_ms", sl_kw, sizeof sl_kw - 1);
     for (int i = 0; i < 200; i++)
         send_pld(ACTR_MSG_YIELD, "c-fn", "\x01", 1);
     int yields;
@@ -352,7 +312,7 @@ yields_without_stream(void *arg)
     /* The callee of a generator receives no stream either: one
      * MsgTypeError, and the generator still yields its 3 values. */
     static const char tick_kw[] = "\x82\xa1n\x03\xa8pause_ms\x64";   /* n 3, 100 ms */
-    send_start("c-gen", "testmod", "tick", tick_kw, sizeof tick_kw - 1);
+    itest_send_start(chan, ROOT_UUID, "c-gen", "testmod", "tick", tick_kw, sizeof tick_kw - 1);
     for (int i = 0; i < 200; i++)
         send_pld(ACTR_MSG_YIELD, "c-gen", "\x01", 1);
     ck_assert_int_eq(count_until("c-gen", ACTR_MSG_STOP, &yields), 1);
@@ -390,7 +350,7 @@ fake_callee(void *arg)
     actr_ipc *ipc;
     if (actr_listener_accept(f->l, &ipc, actr_deadline_in(5000)) < 0)
         return 0;
-    actr_msg_aid me = {S("fake"), S(CHILD_UUID), true, getpid(), true, true, false};
+    actr_msg_aid me = {itest_str("fake"), itest_str(CHILD_UUID), true, getpid(), true, true, false};
     if (actr_ipc_handshake(ipc, &me, actr_deadline_in(5000)) < 0) {
         actr_ipc_close(ipc, 0);
         return 0;
@@ -403,14 +363,14 @@ fake_callee(void *arg)
     char cid[64];
     snprintf(cid, sizeof cid, "%.*s", (int)st.u.start.cid.len, st.u.start.cid.ptr);
     actr_msg ack = {.type = ACTR_MSG_STARTACK};
-    ack.u.startack.cid = S(cid);
+    ack.u.startack.cid = itest_str(cid);
     ack.u.startack.functype = f->mode >= CTX_RETURN_NO_STARTED ? ACTR_FUNCTYPE_CONTEXT
                                                                : ACTR_FUNCTYPE_ASYNCFUNC;
     actr_msg ret = {.type = ACTR_MSG_RETURN};
-    ret.u.ret.cid = S(cid);
+    ret.u.ret.cid = itest_str(cid);
     ret.u.ret.pld = (actr_any){(uint8_t *)"\x07", 1};
     actr_msg started = {.type = ACTR_MSG_STARTED};
-    started.u.started.cid = S(cid);
+    started.u.started.cid = itest_str(cid);
     started.u.started.pld = (actr_any){(uint8_t *)"\x01", 1};
     int64_t dl = actr_deadline_in(2000);
     int rc = 0;
@@ -420,7 +380,7 @@ fake_callee(void *arg)
         break;
     case CANCELACK_NO_ACK: {
         actr_msg ca = {.type = ACTR_MSG_CANCELACK};
-        ca.u.cancelack.cid = S(cid);
+        ca.u.cancelack.cid = itest_str(cid);
         ca.u.cancelack.pld = true;
         rc = actr_ipc_send(ipc, &ca, dl);
         break;
@@ -431,7 +391,7 @@ fake_callee(void *arg)
         break;
     case YIELD_ON_FN: {
         actr_msg y = {.type = ACTR_MSG_YIELD};
-        y.u.yield.cid = S(cid);
+        y.u.yield.cid = itest_str(cid);
         y.u.yield.pld = (actr_any){(uint8_t *)"\x01", 1};
         rc = actr_ipc_send(ipc, &ack, dl);
         for (int i = 0; rc == 0 && i < 100; i++)
@@ -447,11 +407,11 @@ fake_callee(void *arg)
         break;
     case CIDLESS_ERROR: {
         actr_msg er = {.type = ACTR_MSG_ERROR};
-        er.u.error.src_uid.name = S("fake");
-        er.u.error.src_uid.uuid = S(CHILD_UUID);
-        er.u.error.src_type_str = S("RuntimeError");
-        er.u.error.boxed_type_str = S("RuntimeError");
-        er.u.error.tb_str = S("runtime failed");
+        er.u.error.src_uid.name = itest_str("fake");
+        er.u.error.src_uid.uuid = itest_str(CHILD_UUID);
+        er.u.error.src_type_str = itest_str("RuntimeError");
+        er.u.error.boxed_type_str = itest_str("RuntimeError");
+        er.u.error.tb_str = itest_str("runtime failed");
         if ((rc = actr_ipc_send(ipc, &ack, dl)) == 0)
             rc = actr_ipc_send(ipc, &er, dl);
         break;
@@ -472,8 +432,8 @@ fake_callee(void *arg)
     actr_msg m;
     while (actr_ipc_recv(ipc, &m, actr_deadline_in(5000)) == 0) {
         actr_str c;
-        if (m.type == ACTR_MSG_ERROR && actr_msg_cid(&m, &c) && str_eq(&c, cid) &&
-            str_eq(&m.u.error.boxed_type_str, "MsgTypeError"))
+        if (m.type == ACTR_MSG_ERROR && actr_msg_cid(&m, &c) && itest_str_eq(&c, cid) &&
+            itest_str_eq(&m.u.error.boxed_type_str, "MsgTypeError"))
             f->mte++;
     }
     actr_ipc_close(ipc, 0);
@@ -517,7 +477,7 @@ caller_side(actr_actor *self, void *arg)
     if (mode >= CTX_RETURN_NO_STARTED) {
         actr_ctx *c;
         int64_t started = 0;
-        testmod_echo_args a = {.prefix = S(">")};
+        testmod_echo_args a = {.prefix = itest_str(">")};
         rc = actr_ctx_open(p, ep_named("echo"), &a, NULL, &c, &started);
         if (rc == 0) {
             uint64_t res = 0;

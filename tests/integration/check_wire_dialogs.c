@@ -26,59 +26,17 @@ extern char **environ;
 
 static actr_ipc *chan;
 
-static actr_str
-S(const char *z)
-{
-    actr_str s = {(char *)z, strlen(z)};
-    return s;
-}
-
-static int
-str_eq(const actr_str *s, const char *z)
-{
-    return s->len == strlen(z) && memcmp(s->ptr, z, s->len) == 0;
-}
-
-static void
-send_start(const char *cid, const char *ns, const char *func, const uint8_t *kw, size_t kwlen)
-{
-    actr_msg m = {.type = ACTR_MSG_START};
-    m.u.start.cid = S(cid);
-    m.u.start.ns = S(ns);
-    m.u.start.func = S(func);
-    m.u.start.kwargs = (actr_any){(uint8_t *)kw, kwlen};
-    m.u.start.uid.name = S("root");
-    m.u.start.uid.uuid = S(ROOT_UUID);
-    ck_assert_actr_ok(actr_ipc_send(chan, &m, actr_deadline_in(2000)));
-}
-
-/* Receives the next message, which must be of type t on cid. */
-static actr_msg
-expect(actr_msg_type t, const char *cid)
-{
-    actr_msg m;
-    ck_assert_actr_ok(actr_ipc_recv(chan, &m, actr_deadline_in(5000)));
-    ck_assert_msg(m.type == t, "got %s, expected %s", actr_msg_type_name(m.type),
-                  actr_msg_type_name(t));
-    actr_str c;
-    if (cid) {
-        ck_assert(actr_msg_cid(&m, &c));
-        ck_assert_msg(str_eq(&c, cid), "cid %.*s, expected %s", (int)c.len, c.ptr, cid);
-    }
-    return m;
-}
-
 static void
 check_error_shape(const actr_msg_error *e, const char *type)
 {
-    ck_assert(str_eq(&e->boxed_type_str, type));
-    ck_assert(str_eq(&e->src_type_str, type));
-    ck_assert(str_eq(&e->src_uid.name, "child"));
-    ck_assert(str_eq(&e->src_uid.uuid, CHILD_UUID));
+    ck_assert(itest_str_eq(&e->boxed_type_str, type));
+    ck_assert(itest_str_eq(&e->src_type_str, type));
+    ck_assert(itest_str_eq(&e->src_uid.name, "child"));
+    ck_assert(itest_str_eq(&e->src_uid.uuid, CHILD_UUID));
     ck_assert_int_eq(e->relay_path.count, 1);
     actr_uid u;
     ck_assert_actr_ok(actr_uidlist_get(&e->relay_path, 0, &u));
-    ck_assert(str_eq(&u.uuid, CHILD_UUID));
+    ck_assert(itest_str_eq(&u.uuid, CHILD_UUID));
     ck_assert(!e->has_sender);
     ck_assert_int_eq(e->bad_msg.len, 0);
     ck_assert_int_eq(e->bad_msg_as_dict.len, 0);
@@ -104,11 +62,11 @@ fake_parent(void *arg)
     actr_listener_close(l);
 
     /* Aid both ways: the child's has every field (capture 'spawn' #1). */
-    actr_msg_aid me = {S("root"), S(ROOT_UUID), true, getpid(), true, true, false};
+    actr_msg_aid me = {itest_str("root"), itest_str(ROOT_UUID), true, getpid(), true, true, false};
     ck_assert_actr_ok(actr_ipc_handshake(chan, &me, actr_deadline_in(5000)));
     const actr_msg_aid *peer = actr_ipc_peer(chan);
-    ck_assert(str_eq(&peer->name, "child"));
-    ck_assert(str_eq(&peer->uuid, CHILD_UUID));
+    ck_assert(itest_str_eq(&peer->name, "child"));
+    ck_assert(itest_str_eq(&peer->uuid, CHILD_UUID));
     ck_assert(peer->has_pid && peer->pid == pid);
     ck_assert(peer->has_is_registrar && !peer->is_registrar);
     ck_assert(!peer->is_probe);
@@ -128,16 +86,16 @@ fake_parent(void *arg)
 
     /* func: StartAck{asyncfunc}, Return{5}. */
     static const uint8_t add_kw[] = {0x82, 0xa1, 'a', 0x02, 0xa1, 'b', 0x03};
-    send_start("c-add", "testmod", "add", add_kw, sizeof add_kw);
-    actr_msg m = expect(ACTR_MSG_STARTACK, "c-add");
+    itest_send_start(chan, ROOT_UUID, "c-add", "testmod", "add", add_kw, sizeof add_kw);
+    actr_msg m = itest_expect(chan, ACTR_MSG_STARTACK, "c-add");
     ck_assert_int_eq(m.u.startack.functype, ACTR_FUNCTYPE_ASYNCFUNC);
-    m = expect(ACTR_MSG_RETURN, "c-add");
+    m = itest_expect(chan, ACTR_MSG_RETURN, "c-add");
     ck_assert_int_eq(m.u.ret.pld.len, 1);
     ck_assert_int_eq(m.u.ret.pld.ptr[0], 5);
 
     /* unknown: an Error on the cid, no StartAck first. */
-    send_start("c-unknown", "nonexistent_mod", "f", (const uint8_t *)"\x80", 1);
-    m = expect(ACTR_MSG_ERROR, "c-unknown");
+    itest_send_start(chan, ROOT_UUID, "c-unknown", "nonexistent_mod", "f", (const uint8_t *)"\x80", 1);
+    m = itest_expect(chan, ACTR_MSG_ERROR, "c-unknown");
     check_error_shape(&m.u.error, "ModuleNotExposed");
     ck_assert(m.u.error.has_message && m.u.error.message.len == 0);
     ck_assert(!m.u.error.has_canceller);
@@ -145,9 +103,9 @@ fake_parent(void *arg)
 
     /* error: StartAck, then Error{ValueError}, message "", text in tb. */
     static const uint8_t fail_kw[] = "\x82\xa9type_name\xaaValueError\xa7message\xa9" "bad value";
-    send_start("c-error", "testmod", "fail", fail_kw, sizeof fail_kw - 1);
-    m = expect(ACTR_MSG_STARTACK, "c-error");
-    m = expect(ACTR_MSG_ERROR, "c-error");
+    itest_send_start(chan, ROOT_UUID, "c-error", "testmod", "fail", fail_kw, sizeof fail_kw - 1);
+    m = itest_expect(chan, ACTR_MSG_STARTACK, "c-error");
+    m = itest_expect(chan, ACTR_MSG_ERROR, "c-error");
     check_error_shape(&m.u.error, "ValueError");
     ck_assert(m.u.error.has_message && m.u.error.message.len == 0);
     const actr_str *tb = &m.u.error.tb_str;
@@ -156,46 +114,46 @@ fake_parent(void *arg)
     /* context: StartAck{context}, Started{11}, echo, our Stop, Return; no
      * Stop from the child (capture observation 1). */
     static const uint8_t echo_kw[] = "\x81\xa6prefix\xa5" "echo:";
-    send_start("c-ctx", "testmod", "echo", echo_kw, sizeof echo_kw - 1);
-    m = expect(ACTR_MSG_STARTACK, "c-ctx");
+    itest_send_start(chan, ROOT_UUID, "c-ctx", "testmod", "echo", echo_kw, sizeof echo_kw - 1);
+    m = itest_expect(chan, ACTR_MSG_STARTACK, "c-ctx");
     ck_assert_int_eq(m.u.startack.functype, ACTR_FUNCTYPE_CONTEXT);
-    m = expect(ACTR_MSG_STARTED, "c-ctx");
+    m = itest_expect(chan, ACTR_MSG_STARTED, "c-ctx");
     ck_assert_int_eq(m.u.started.pld.ptr[0], 11);
     actr_msg y = {.type = ACTR_MSG_YIELD};
-    y.u.yield.cid = S("c-ctx");
+    y.u.yield.cid = itest_str("c-ctx");
     y.u.yield.pld = (actr_any){(uint8_t *)"\xa5" "alpha", 6};
     ck_assert_actr_ok(actr_ipc_send(chan, &y, actr_deadline_in(2000)));
-    m = expect(ACTR_MSG_YIELD, "c-ctx");
+    m = itest_expect(chan, ACTR_MSG_YIELD, "c-ctx");
     ck_assert_int_eq(m.u.yield.pld.len, 11);
     ck_assert(memcmp(m.u.yield.pld.ptr, "\xaa" "echo:alpha", 11) == 0);
     actr_msg stop = {.type = ACTR_MSG_STOP};
-    stop.u.stop.cid = S("c-ctx");
+    stop.u.stop.cid = itest_str("c-ctx");
     ck_assert_actr_ok(actr_ipc_send(chan, &stop, actr_deadline_in(2000)));
-    m = expect(ACTR_MSG_RETURN, "c-ctx");
+    m = itest_expect(chan, ACTR_MSG_RETURN, "c-ctx");
     ck_assert_int_eq(m.u.ret.pld.ptr[0], 1);
 
     /* ctx_cancel: _cancel_task -> StartAck, the task's ContextCancelled
      * naming us as canceller, then CancelAck (observation 6). */
-    send_start("c-sleep", "testmod", "sleeper", (const uint8_t *)"\x80", 1);
-    m = expect(ACTR_MSG_STARTACK, "c-sleep");
-    m = expect(ACTR_MSG_STARTED, "c-sleep");
+    itest_send_start(chan, ROOT_UUID, "c-sleep", "testmod", "sleeper", (const uint8_t *)"\x80", 1);
+    m = itest_expect(chan, ACTR_MSG_STARTACK, "c-sleep");
+    m = itest_expect(chan, ACTR_MSG_STARTED, "c-sleep");
     static const uint8_t ct_kw[] = "\x81\xa3" "cid\xa7" "c-sleep";
-    send_start("c-ct", "self", "_cancel_task", ct_kw, sizeof ct_kw - 1);
-    m = expect(ACTR_MSG_STARTACK, "c-ct");
+    itest_send_start(chan, ROOT_UUID, "c-ct", "self", "_cancel_task", ct_kw, sizeof ct_kw - 1);
+    m = itest_expect(chan, ACTR_MSG_STARTACK, "c-ct");
     ck_assert_int_eq(m.u.startack.functype, ACTR_FUNCTYPE_ASYNCFUNC);
-    m = expect(ACTR_MSG_ERROR, "c-sleep");
+    m = itest_expect(chan, ACTR_MSG_ERROR, "c-sleep");
     check_error_shape(&m.u.error, "ContextCancelled");
     ck_assert(m.u.error.has_canceller);
-    ck_assert(str_eq(&m.u.error.canceller.name, "root"));
-    ck_assert(str_eq(&m.u.error.canceller.uuid, ROOT_UUID));
+    ck_assert(itest_str_eq(&m.u.error.canceller.name, "root"));
+    ck_assert(itest_str_eq(&m.u.error.canceller.uuid, ROOT_UUID));
     ck_assert(m.u.error.has_message && m.u.error.message.len > 0);
-    m = expect(ACTR_MSG_CANCELACK, "c-ct");
+    m = itest_expect(chan, ACTR_MSG_CANCELACK, "c-ct");
     ck_assert(m.u.cancelack.pld);
 
     /* spawn: self:cancel -> StartAck, CancelAck{true}, then EOF. */
-    send_start("c-cancel", "self", "cancel", (const uint8_t *)"\x80", 1);
-    m = expect(ACTR_MSG_STARTACK, "c-cancel");
-    m = expect(ACTR_MSG_CANCELACK, "c-cancel");
+    itest_send_start(chan, ROOT_UUID, "c-cancel", "self", "cancel", (const uint8_t *)"\x80", 1);
+    m = itest_expect(chan, ACTR_MSG_STARTACK, "c-cancel");
+    m = itest_expect(chan, ACTR_MSG_CANCELACK, "c-cancel");
     ck_assert(m.u.cancelack.pld);
     ck_assert_actr_err(actr_ipc_recv(chan, &m, actr_deadline_in(5000)), ACTR_ECLOSED);
     actr_ipc_close(chan, 0);

@@ -280,3 +280,48 @@ itest_selected(const char *name)
     const char *only = getenv("ITEST_ONLY");
     return !only || !*only || strstr(name, only) != NULL;
 }
+
+/* ------------------------------------------------------------ raw peers */
+
+actr_str
+itest_str(const char *z)
+{
+    actr_str s = {(char *)z, strlen(z)};
+    return s;
+}
+
+int
+itest_str_eq(const actr_str *s, const char *z)
+{
+    return s->len == strlen(z) && memcmp(s->ptr, z, s->len) == 0;
+}
+
+void
+itest_send_start(actr_ipc *ch, const char *root_uuid, const char *cid, const char *ns,
+                 const char *func, const void *kw, size_t kwlen)
+{
+    actr_msg m = {.type = ACTR_MSG_START};
+    m.u.start.cid = itest_str(cid);
+    m.u.start.ns = itest_str(ns);
+    m.u.start.func = itest_str(func);
+    m.u.start.kwargs = (actr_any){(uint8_t *)kw, kwlen};
+    m.u.start.uid.name = itest_str("root");
+    m.u.start.uid.uuid = itest_str(root_uuid);
+    ck_assert_actr_ok(actr_ipc_send(ch, &m, actr_deadline_in(2000)));
+}
+
+actr_msg
+itest_expect(actr_ipc *ch, actr_msg_type t, const char *cid)
+{
+    actr_msg m;
+    ck_assert_actr_ok(actr_ipc_recv(ch, &m, actr_deadline_in(5000)));
+    actr_str c = {0};
+    int has = actr_msg_cid(&m, &c);
+    ck_assert_msg(m.type == t, "got %s on %.*s, expected %s on %s", actr_msg_type_name(m.type),
+                  (int)c.len, c.ptr ? c.ptr : "", actr_msg_type_name(t), cid ? cid : "-");
+    if (cid) {
+        ck_assert_msg(has && itest_str_eq(&c, cid), "cid %.*s, expected %s", (int)c.len,
+                      c.ptr ? c.ptr : "", cid);
+    }
+    return m;
+}

@@ -45,6 +45,23 @@ int itest_nfds(void);
                       actr_last_error()->message, actr_errname(code));               \
     } while (0)
 
+/* ------------------------------------------------------------ raw peers
+ * (tests that play one side of the protocol by hand on an actr_ipc) */
+
+/* A borrowed actr_str of a C string. */
+actr_str itest_str(const char *z);
+
+/* 1 when s holds exactly the C string z. */
+int itest_str_eq(const actr_str *s, const char *z);
+
+/* Sends Start{cid, ns, func, kwargs} from the uid ("root", root_uuid). */
+void itest_send_start(actr_ipc *ch, const char *root_uuid, const char *cid,
+                      const char *ns, const char *func, const void *kw, size_t kwlen);
+
+/* Receives the next message, which must be of type t (and, unless cid is
+ * NULL, on cid); it is borrowed until the next receive on ch. */
+actr_msg itest_expect(actr_ipc *ch, actr_msg_type t, const char *cid);
+
 #endif
 
 /* ------------------------------------------------------------ cancel suites */
