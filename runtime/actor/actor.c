@@ -2,8 +2,10 @@
  * (listen, or connect back to the parent and apply the SpawnSpec), the
  * accept loop, and its teardown. */
 #define _GNU_SOURCE
-#include "actor/actor.h"
+#include "actor/cancel.h"
 #include "actor/hooks.h"
+#include "actor/link.h"
+#include "actor/spawn.h"
 
 #include <ev.h>
 #include <signal.h>
@@ -110,34 +112,6 @@ actr_actor_cancel(actr_actor *a)
         actr_nursery_cancel(a->svc);
 }
 
-/* ------------------------------------------------------------ modules */
-
-static const actr_module *
-module_by_ns(const actr_actor *a, const char *ns, size_t len)
-{
-    for (size_t i = 0; i < a->nmodules; i++) {
-        const char *m = a->modules[i]->ns;
-        if (strlen(m) == len && memcmp(m, ns, len) == 0)
-            return a->modules[i];
-    }
-    return NULL;
-}
-
-static int
-enable(actr_actor *a, const char *ns, size_t len)
-{
-    const actr_module *m = module_by_ns(a, ns, len);
-    if (!m)
-        return actr_error_set(ACTR_ENOTFOUND, "module '%.*s' is not compiled into this"
-                              " program", (int)len, ns);
-    for (size_t i = 0; i < a->nenabled; i++)
-        if (a->enabled[i] == m)
-            return 0;
-    a->enabled[a->nenabled++] = m;
-    actr_log_runtime(ACTOR_TAG, "module %s enabled", m->ns);
-    return 0;
-}
-
 /* ------------------------------------------------------------ listening */
 
 static int
@@ -216,48 +190,6 @@ accept_task(void *arg)
 /* ------------------------------------------------------------ child */
 
 static int
-apply_spawnspec(actr_actor *a, const actr_msg_spawnspec *ss, actr_addr **bind, size_t *nbind)
-{
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    int rc = 0;
-    if (msgpack_unpack_next(&u, (const char *)ss->enable_modules.ptr, ss->enable_modules.len,
-                            NULL) == MSGPACK_UNPACK_SUCCESS &&
-        u.data.type == MSGPACK_OBJECT_MAP) {
-        const msgpack_object_map *m = &u.data.via.map;
-        for (uint32_t i = 0; i < m->size; i++) {
-            const msgpack_object *k = &m->ptr[i].key;
-            if (k->type != MSGPACK_OBJECT_STR)
-                continue;
-            if (enable(a, k->via.str.ptr, k->via.str.size) < 0)
-                actr_log_warning(ACTOR_TAG, "SpawnSpec enables '%.*s', which this program"
-                               " does not have: its calls will fail",
-                               (int)k->via.str.size, k->via.str.ptr);
-        }
-    }
-    msgpack_unpacked_destroy(&u);
-    msgpack_unpacked_init(&u);
-    if (msgpack_unpack_next(&u, (const char *)ss->runtime_vars.ptr, ss->runtime_vars.len,
-                            NULL) == MSGPACK_UNPACK_SUCCESS &&
-        u.data.type == MSGPACK_OBJECT_MAP) {
-        const msgpack_object_map *m = &u.data.via.map;
-        for (uint32_t i = 0; i < m->size; i++) {
-            const msgpack_object *k = &m->ptr[i].key;
-            if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == 11 &&
-                memcmp(k->via.str.ptr, "_debug_mode", 11) == 0 &&
-                m->ptr[i].val.type == MSGPACK_OBJECT_BOOLEAN)
-                a->debug_mode = m->ptr[i].val.via.boolean;
-        }
-    }
-    msgpack_unpacked_destroy(&u);
-    if ((rc = actr_addr_list_decode(&ss->reg_addrs, &a->reg_addrs, &a->nreg)) < 0)
-        return actr_error_set(rc, "SpawnSpec.reg_addrs is not a list of addresses");
-    if ((rc = actr_addr_list_decode(&ss->bind_addrs, bind, nbind)) < 0)
-        return actr_error_set(rc, "SpawnSpec.bind_addrs is not a list of addresses");
-    return 0;
-}
-
-static int
 child_boot(actr_actor *a, const struct child_args *ca)
 {
     actr_addr paddr;
@@ -281,7 +213,7 @@ child_boot(actr_actor *a, const struct child_args *ca)
     }
     actr_addr *bind = NULL;
     size_t nbind = 0;
-    rc = apply_spawnspec(a, &m.u.spawnspec, &bind, &nbind);
+    rc = actri_spawnspec_apply(a, &m.u.spawnspec, &bind, &nbind);
     if (rc == 0) {
         if (nbind > 0) {
             rc = actr_listener_open(bind, nbind, NULL, &a->listener);
@@ -384,7 +316,7 @@ actor_main_task(void *arg)
     int rc = 0;
     if (!b->child) {
         for (size_t i = 0; i < o->nenable && rc == 0; i++)
-            rc = enable(a, o->enable[i], strlen(o->enable[i]));
+            rc = actri_actor_enable(a, o->enable[i], strlen(o->enable[i]));
         if (rc == 0 && o->nregistry > 0) {
             a->reg_addrs = calloc(o->nregistry, sizeof *a->reg_addrs);
             if (!a->reg_addrs)

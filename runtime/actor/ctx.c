@@ -1,17 +1,26 @@
-/* The caller side of contexts and generator streams (actr/ctx.h):
- * open, send/recv/done on the stream, the cached result, cancel, close. */
+/* Contexts and generator streams, the caller's side (actr/ctx.h): open,
+ * send/recv/done on the stream, the cached result, cancel, close, each
+ * checked against the state of the actr_ctx (actor/caller.h). */
 #define _GNU_SOURCE
-#include "actor/actor.h"
+#include "actor/cancel.h"
+#include "actor/caller.h"
+#include "actor/link.h"
+#include "actor/spawn.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const state_name[] = {"opening", "started", "streaming", "result",
+                                         "closed"};
+
+/* The misuse error of an operation in the wrong state. */
 static int
-finished(const struct actr_ctx *c)
+misuse(const struct actr_ctx *c, const char *op, const char *why)
 {
-    return c->has_return || c->has_error || (c->kind == ACTR_ENDPOINT_GEN && c->peer_stopped);
+    return actr_error_set(ACTR_ESTATE, "%s on %s (cid %s, %s): %s", op,
+                          actri_dialog_name(&c->d), c->d.cid, state_name[c->state], why);
 }
 
 /* A task returned with c still open: cancel and free it (DESIGN.md). */
@@ -21,129 +30,130 @@ exit_hook(struct actri_exit_hook *h)
     struct actr_ctx *c = (struct actr_ctx *)((char *)h - offsetof(struct actr_ctx, exit_hook));
     c->hooked = 0;
     actr_log_warning(ACTOR_TAG, "task %s returned with dialog %s (%s) open: cancelling it",
-                     actr_task_name(), c->cid, c->wire_name);
-    if (!finished(c) && !c->dead)
-        actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
-    CANCEL_LOG(c->link->a, c->cid, "dialog %s left open by its task: freed", c->wire_name);
-    actri_ovf_end(c);
-    actri_link_unregister(c->link, c);
-    actri_ctx_unref(c);
+                     actr_task_name(), c->d.cid, actri_dialog_name(&c->d));
+    CANCEL_LOG(c->d.link->a, c->d.cid, "dialog %s left open by its task: freed",
+               actri_dialog_name(&c->d));
+    c->state = CTX_CLOSED;
+    actri_dialog_wake(&c->d);
+    actri_ctx_abandon(c);
 }
 
+/* Common open: Start, StartAck, then (CONTEXT) Started. */
 static int
-portal_ok(actr_portal *p)
+open_common(struct actr_ctx *c, const char *ns, const char *func, const actr_type *args_t,
+            const void *args, const actr_any *kw, const actr_ctx_opts *opts, void *started)
+{
+    struct dialog *d = &c->d;
+    if (opts) {
+        d->allow_overruns = opts->allow_overruns;
+        if (opts->queue_size)
+            d->qmax = opts->queue_size;
+        d->ovf_max = opts->overflow_max;
+    }
+    int rc = actri_ctx_start(c, ns, func, args_t, args, kw);
+    if (rc == 0)
+        rc = actri_ctx_wait_ack(c);
+    while (rc == 0 && d->kind == ACTR_ENDPOINT_CONTEXT) {
+        if (c->got_started) {
+            /* An error that came after Started is raised at the next
+             * operation, as the stream values before it are delivered. */
+            rc = actri_dialog_decode(d, c->t_started, &c->started.u.started.pld, started,
+                                     "started value");
+            break;
+        } else if (d->has_error) {
+            rc = actri_ctx_raise(c);
+        } else if (c->has_return) {
+            rc = actr_error_set(ACTR_EPROTO, "%s returned before started()",
+                                actri_dialog_name(d));
+        } else if (d->dead) {
+            rc = actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s started",
+                                d->link->peer.name, actri_dialog_name(d));
+        } else {
+            rc = actri_dialog_wait(d);
+        }
+    }
+    if (rc == 0) {
+        c->state = CTX_STARTED;
+        if (actri_task_on_exit(&c->exit_hook, exit_hook) == 0)
+            c->hooked = 1;
+    }
+    return rc;
+}
+
+/* A new context on p for kind/wire_name, or an error. */
+static int
+ctx_for(actr_portal *p, actr_endpoint_kind kind, const char *wire_name, int owned,
+        struct actr_ctx **out)
 {
     if (!p || !p->link)
         return actr_error_set(ACTR_EINVAL, "no portal");
     if (!actri_task_self())
         return actr_error_set(ACTR_ESTATE, "not called from a task");
+    actr_actor *a = p->link->a;
+    if (a && strcmp(p->link->peer.uuid, a->uid.uuid) == 0)
+        return actr_error_set(ACTR_EINVAL, "%s: cannot open a %s into this actor itself"
+                              " (%s): call the function directly", wire_name,
+                              actri_kind_name(kind), a->uid.name);
+    struct actr_ctx *c = actri_ctx_new(p->link, kind, wire_name, owned);
+    if (!c)
+        return actr_error_set(ACTR_ENOMEM, "out of memory for a context");
+    *out = c;
     return 0;
 }
 
-/* Common open: Start, StartAck, then (CONTEXT) Started. */
+/* Finishes an open: c handed out, or abandoned (the remote task, if any,
+ * is cancelled) and the error returned. */
 static int
-open_common(actr_portal *p, struct actr_ctx *c, const char *ns, const char *func,
-            const actr_type *args_t, const void *args, const actr_any *kw,
-            const actr_ctx_opts *opts, void *started)
+open_done(struct actr_ctx *c, int rc, actr_ctx **out)
 {
-    if (opts) {
-        c->allow_overruns = opts->allow_overruns;
-        if (opts->queue_size)
-            c->qmax = opts->queue_size;
-        c->ovf_max = opts->overflow_max;
+    if (rc < 0) {
+        actri_ctx_abandon(c);
+        return rc;
     }
-    int rc = actri_ctx_start(c, ns, func, args_t, args, kw);
-    if (rc == 0)
-        rc = actri_ctx_wait_ack(c);
-    while (rc == 0 && c->kind == ACTR_ENDPOINT_CONTEXT) {
-        if (c->got_started) {
-            /* An error that came after Started is raised at the next
-             * operation, as the stream values before it are delivered. */
-            rc = actri_pld_decode(c, c->t_started, &c->started.u.started.pld, started,
-                                  "started value");
-            break;
-        } else if (c->has_error) {
-            rc = actri_ctx_raise(c);
-        } else if (c->has_return) {
-            rc = actr_error_set(ACTR_EPROTO, "%s returned before started()", c->wire_name);
-        } else if (c->dead) {
-            rc = actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s started",
-                                p->link->peer.name, c->wire_name);
-        } else {
-            rc = actri_ctx_wait(c);
-        }
-    }
-    if (rc == ACTR_ECANCELED && c->registered && !finished(c))
-        actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
-    if (rc == 0 && actri_task_on_exit(&c->exit_hook, exit_hook) == 0)
-        c->hooked = 1;
-    return rc;
+    *out = c;
+    return 0;
 }
 
 static int
 open_ep(actr_portal *p, const actr_endpoint *ep, actr_endpoint_kind kind, const void *args,
         const actr_ctx_opts *opts, actr_ctx **out, void *started)
 {
-    int rc = portal_ok(p);
-    if (rc < 0)
-        return rc;
     if (!ep || !out)
         return actr_error_set(ACTR_EINVAL, "no endpoint or out parameter");
     if (ep->kind != kind)
         return actr_error_set(ACTR_EINVAL, "%s is not a %s endpoint", ep->wire_name,
-                              kind == ACTR_ENDPOINT_GEN ? "generator" : "context");
+                              actri_kind_name(kind));
     char ns[256];
     const char *func;
-    if ((rc = actri_split_name(ep->wire_name, ns, sizeof ns, &func)) < 0)
+    int rc = actri_split_name(ep->wire_name, ns, sizeof ns, &func);
+    struct actr_ctx *c = NULL;
+    if (rc < 0 || (rc = ctx_for(p, kind, ep->wire_name, 0, &c)) < 0)
         return rc;
-    struct actr_ctx *c = actri_ctx_new(p->link, NULL, 0);
-    if (!c)
-        return actr_error_set(ACTR_ENOMEM, "out of memory for a context");
-    c->kind = kind;
-    c->wire_name = ep->wire_name;
-    c->t_send = kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_in : NULL;
-    c->t_recv = kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_out : ep->yield;
+    c->d.t_send = kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_in : NULL;
+    c->d.t_recv = kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_out : ep->yield;
     c->t_started = ep->started;
     c->t_result = ep->result;
-    rc = open_common(p, c, ns, ep->func, ep->args, args, NULL, opts, started);
-    if (rc < 0) {
-        actri_ctx_unref(c);
-        return rc;
-    }
-    *out = c;
-    return 0;
+    rc = open_common(c, ns, ep->func, ep->args, args, NULL, opts, started);
+    return open_done(c, rc, out);
 }
 
 static int
 open_raw(actr_portal *p, const char *fn, actr_endpoint_kind kind, const actr_any *kw,
          const actr_ctx_opts *opts, actr_ctx **out, actr_any *started)
 {
-    int rc = portal_ok(p);
-    if (rc < 0)
-        return rc;
     if (!out)
         return actr_error_set(ACTR_EINVAL, "no out parameter");
     char ns[256];
     const char *func;
-    if ((rc = actri_split_name(fn, ns, sizeof ns, &func)) < 0)
+    int rc = actri_split_name(fn, ns, sizeof ns, &func);
+    struct actr_ctx *c = NULL;
+    if (rc < 0 || (rc = ctx_for(p, kind, fn, 1, &c)) < 0)
         return rc;
-    struct actr_ctx *c = actri_ctx_new(p->link, NULL, 0);
-    if (!c || !(c->wire_name_owned = strdup(fn))) {
-        actri_ctx_unref(c);
-        return actr_error_set(ACTR_ENOMEM, "out of memory for a context");
-    }
     c->raw = 1;
-    c->kind = kind;
-    c->wire_name = c->wire_name_owned;
-    c->t_send = kind == ACTR_ENDPOINT_CONTEXT ? &actr_type_any : NULL;
-    c->t_recv = c->t_started = c->t_result = &actr_type_any;
-    rc = open_common(p, c, ns, func, NULL, NULL, kw, opts, started);
-    if (rc < 0) {
-        actri_ctx_unref(c);
-        return rc;
-    }
-    *out = c;
-    return 0;
+    c->d.t_send = kind == ACTR_ENDPOINT_CONTEXT ? &actr_type_any : NULL;
+    c->d.t_recv = c->t_started = c->t_result = &actr_type_any;
+    rc = open_common(c, ns, func, NULL, NULL, kw, opts, started);
+    return open_done(c, rc, out);
 }
 
 int
@@ -172,36 +182,30 @@ actr_stream_open_raw(actr_portal *p, const char *fn, const actr_any *kwargs, act
     return open_raw(p, fn, ACTR_ENDPOINT_GEN, kwargs, NULL, out, NULL);
 }
 
-/* S17 on the receiving side: the sender finished before our overrun
- * errors reached it, so it cannot raise them; we do, at the end of the
- * stream, rather than let the loss pass silently. */
-static int
-overrun_error(struct actr_ctx *c)
-{
-    char msg[256];
-    snprintf(msg, sizeof msg, "%zu stream messages from %s were dropped: the receive queue"
-             " of %s (%zu) was full", c->overruns, c->link->peer.name, c->wire_name, c->qmax);
-    actr_error e = {.code = ACTR_EOVERRUN, .message = msg, .type_name = "StreamOverrun",
-                    .task_name = c->wire_name};
-    return actr_error_set_detail(&e);
-}
+/* ------------------------------------------------------------ the stream */
 
-/* The Error received on c as this side reports it: a ContextCancelled we
- * asked for (S11, S12) is the quiet ACTR_ECTXCANCEL, logged at level
- * cancel only; anything else is the remote error. */
 static int
-raise_error(struct actr_ctx *c)
+send_locked(actr_ctx *c, const void *v)
 {
-    int rc = actri_ctx_raise(c);
-    if (actri_ctx_self_cancelled(c)) {
-        if (!c->quiet_logged) {
-            c->quiet_logged = 1;
-            CANCEL_LOG(c->link->a, c->cid, "%s cancelled as we asked (ContextCancelled from"
-                       " %s.%s)", c->wire_name, c->link->peer.name, c->link->peer.uuid);
-        }
-        return ACTR_ECTXCANCEL;
-    }
-    return rc;
+    struct dialog *d = &c->d;
+    if (c->state == CTX_CLOSED)
+        return misuse(c, "send", "the context was closed");
+    if (d->kind != ACTR_ENDPOINT_CONTEXT)
+        return misuse(c, "send", "a generator's caller only receives");
+    if (d->we_stopped)
+        return misuse(c, "send", "send after done()");
+    int rc = actr_checkpoint();
+    if (rc < 0)
+        return rc;
+    if (d->has_error)
+        return actri_ctx_raise(c);
+    if (c->has_return)
+        return actr_error_set(ACTR_EPIPE, "%s already returned", actri_dialog_name(d));
+    if ((rc = actri_dialog_check_link(d)) < 0)
+        return rc;
+    if (c->state == CTX_STARTED)
+        c->state = CTX_STREAMING;
+    return actri_dialog_send_value(d, v);
 }
 
 int
@@ -209,24 +213,39 @@ actr_ctx_send(actr_ctx *c, const void *v)
 {
     if (!c)
         return actr_error_set(ACTR_EINVAL, "no context");
-    if (c->kind != ACTR_ENDPOINT_CONTEXT)
-        return actr_error_set(ACTR_ESTATE, "%s is a generator: the caller only receives",
-                              c->wire_name);
-    if (c->we_stopped)
-        return actr_error_set(ACTR_ESTATE, "%s: send after done()", c->wire_name);
-    int rc = actr_checkpoint();
-    if (rc < 0)
-        return rc;
-    if (c->has_error)
-        return raise_error(c);
-    if (c->has_return)
-        return actr_error_set(ACTR_EPIPE, "%s already returned", c->wire_name);
-    if (c->dead || !c->link->ipc)
-        return actr_error_set(ACTR_ECLOSED, "channel to %s is closed", c->link->peer.name);
-    rc = actri_link_send_pld(c->link, ACTR_MSG_YIELD, c->cid, c->t_send, v);
-    if (rc == 0)
-        c->sent_any = 1;
+    actri_dialog_ref(&c->d);
+    int rc = send_locked(c, v);
+    actri_dialog_unref(&c->d);
     return rc;
+}
+
+static int
+recv_locked(actr_ctx *c, void *v)
+{
+    struct dialog *d = &c->d;
+    for (;;) {
+        if (c->state == CTX_CLOSED)
+            return misuse(c, "recv", "the context was closed");
+        if (actr_task_cancelled())
+            return ACTR_ECANCELED;
+        if (d->has_error)
+            return actri_ctx_raise(c);
+        actr_any pld;
+        if (actri_dialog_pop(d, &pld)) {
+            if (c->state == CTX_STARTED)
+                c->state = CTX_STREAMING;
+            return actri_dialog_decode(d, d->t_recv, &pld, v, "stream value");
+        }
+        if ((d->peer_stopped || c->has_return) && !actri_dialog_pending(d))
+            return d->overruns && !d->allow_overruns ? actri_ctx_overrun_error(c)
+                                                     : ACTR_EPIPE;
+        if (d->dead || !d->link->ipc)
+            return actr_error_set(ACTR_ECLOSED, "channel to %s closed during %s",
+                                  d->link->peer.name, actri_dialog_name(d));
+        int rc = actri_dialog_wait(d);
+        if (rc < 0)
+            return rc;
+    }
 }
 
 int
@@ -234,23 +253,10 @@ actr_ctx_recv(actr_ctx *c, void *v)
 {
     if (!c)
         return actr_error_set(ACTR_EINVAL, "no context");
-    for (;;) {
-        if (actr_task_cancelled())
-            return ACTR_ECANCELED;
-        if (c->has_error)
-            return raise_error(c);
-        actr_any pld;
-        if (actri_ctx_pop(c, &pld))
-            return actri_pld_decode(c, c->t_recv, &pld, v, "stream value");
-        if ((c->peer_stopped || c->has_return) && !actri_ctx_pending(c))
-            return c->overruns && !c->allow_overruns ? overrun_error(c) : ACTR_EPIPE;
-        if (c->dead || !c->link->ipc)
-            return actr_error_set(ACTR_ECLOSED, "channel to %s closed during %s",
-                                  c->link->peer.name, c->wire_name);
-        int rc = actri_ctx_wait(c);
-        if (rc < 0)
-            return rc;
-    }
+    actri_dialog_ref(&c->d);
+    int rc = recv_locked(c, v);
+    actri_dialog_unref(&c->d);
+    return rc;
 }
 
 int
@@ -258,49 +264,32 @@ actr_ctx_done(actr_ctx *c)
 {
     if (!c)
         return actr_error_set(ACTR_EINVAL, "no context");
-    if (c->we_stopped || c->peer_stopped || finished(c))
+    if (c->state == CTX_CLOSED)
+        return misuse(c, "done", "the context was closed");
+    struct dialog *d = &c->d;
+    if (d->we_stopped || d->peer_stopped || actri_ctx_finished(c))
         return 0;
-    if (c->dead || !c->link->ipc)
-        return actr_error_set(ACTR_ECLOSED, "channel to %s is closed", c->link->peer.name);
-    actr_msg m = {.type = ACTR_MSG_STOP};
-    m.u.stop.cid.ptr = c->cid;
-    m.u.stop.cid.len = strlen(c->cid);
-    c->we_stopped = 1;
-    return actri_link_send(c->link, &m, 1);
+    int rc = actri_dialog_check_link(d);
+    return rc < 0 ? rc : actri_dialog_send_stop(d, 0);
 }
 
-int
-actri_ctx_result(struct actr_ctx *c, void *result)
-{
-    for (;;) {
-        /* S7: stream values still in flight are not the result. */
-        actr_any pld;
-        while (actri_ctx_pop(c, &pld))
-            ;
-        actri_ovf_discard(c);
-        if (c->has_return && c->overruns && !c->allow_overruns && !c->cancel_called)
-            return overrun_error(c);
-        if (c->has_return)
-            return actri_pld_decode(c, c->t_result, &c->ret.u.ret.pld, result, "result");
-        if (c->has_error)
-            return raise_error(c);
-        if (c->dead || !c->link->ipc)
-            return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s returned",
-                                  c->link->peer.name, c->wire_name);
-        int rc = actri_ctx_wait(c);
-        if (rc < 0)
-            return rc;
-    }
-}
+/* ------------------------------------------------------------ outcome */
 
 int
 actr_ctx_result(actr_ctx *c, void *result)
 {
     if (!c)
         return actr_error_set(ACTR_EINVAL, "no context");
-    if (c->kind == ACTR_ENDPOINT_GEN)
-        return actr_error_set(ACTR_ESTATE, "%s is a generator: it has no result", c->wire_name);
-    return actri_ctx_result(c, result);
+    if (c->state == CTX_CLOSED)
+        return misuse(c, "result", "the context was closed");
+    if (c->d.kind == ACTR_ENDPOINT_GEN)
+        return misuse(c, "result", "a generator has no result");
+    actri_dialog_ref(&c->d);
+    int rc = actri_ctx_result(c, result);
+    if (rc != ACTR_ECANCELED && c->state != CTX_CLOSED)
+        c->state = CTX_RESULT;
+    actri_dialog_unref(&c->d);
+    return rc;
 }
 
 int
@@ -308,17 +297,22 @@ actr_ctx_cancel(actr_ctx *c)
 {
     if (!c)
         return actr_error_set(ACTR_EINVAL, "no context");
-    if (finished(c)) {
+    if (c->state == CTX_CLOSED)
+        return misuse(c, "cancel", "the context was closed");
+    if (actri_ctx_finished(c)) {
         c->cancel_called = 1;
         return 0;
     }
-    return actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
+    actri_dialog_ref(&c->d);
+    int rc = actri_cancel_request(c, CTX_CANCEL_TIMEOUT_MS);
+    actri_dialog_unref(&c->d);
+    return rc;
 }
 
 int
 actr_ctx_cancel_called(const actr_ctx *c)
 {
-    return c && (c->cancel_called || c->link->cancel_req);
+    return c && c->cancel_called;
 }
 
 int
@@ -330,13 +324,29 @@ actr_ctx_cancelled_remote(const actr_ctx *c)
 const char *
 actr_ctx_cid(const actr_ctx *c)
 {
-    return c ? c->cid : NULL;
+    return c ? c->d.cid : NULL;
 }
 
 size_t
 actr_ctx_overruns(const actr_ctx *c)
 {
-    return c ? c->overruns + c->ovf_lost : 0;
+    return c ? c->d.overruns + actri_ovf_lost(&c->d) : 0;
+}
+
+/* The outcome close reports for a context whose result it waited for. */
+static int
+close_outcome(struct actr_ctx *c)
+{
+    struct dialog *d = &c->d;
+    if (d->has_error && !c->has_return && actri_ctx_quiet(c))
+        return 0;                         /* S11: what we asked for */
+    int rc = actri_ctx_result(c, NULL);
+    /* A StreamOverrun comes from the peer's runtime, not from the end of
+     * its task: that task may still run, so stop it (tractor's
+     * open_context cancels the context on any error). */
+    if (rc == ACTR_EOVERRUN && !c->has_return && !d->dead && !c->cancel_called)
+        actri_cancel_request(c, CTX_CANCEL_TIMEOUT_MS);
+    return rc;
 }
 
 int
@@ -344,40 +354,31 @@ actr_ctx_close(actr_ctx *c)
 {
     if (!c)
         return 0;
+    if (c->state == CTX_CLOSED)
+        return misuse(c, "close", "closed twice");
+    struct dialog *d = &c->d;
     if (c->hooked) {
         actri_task_on_exit_cancel(&c->exit_hook);
         c->hooked = 0;
     }
     int rc = 0;
     if (actr_task_cancelled()) {
-        if (!finished(c) && !c->dead)
-            actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
         rc = ACTR_ECANCELED;
-    } else if (c->kind == ACTR_ENDPOINT_GEN) {
-        if (!finished(c) && !c->dead)
-            actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
+    } else if (d->kind == ACTR_ENDPOINT_GEN) {
+        if (!actri_ctx_finished(c) && !d->dead)
+            actri_cancel_request(c, CTX_CANCEL_TIMEOUT_MS);
         /* An overrun of a generator closed early is the consequence of
          * not reading on: recv reports overruns to a reader, close does
          * not. */
-        if (c->has_error && !actri_ctx_self_cancelled(c) &&
-            (rc = actri_ctx_raise(c)) == ACTR_EOVERRUN)
+        if (d->has_error && !actri_ctx_quiet(c) && (rc = actri_ctx_raise(c)) == ACTR_EOVERRUN)
             rc = 0;
     } else {
-        if (!c->we_stopped && !c->peer_stopped && !finished(c) && !c->dead)
-            actr_ctx_done(c);
-        rc = actri_ctx_result(c, NULL);
-        if (rc == ACTR_ECTXCANCEL && actri_ctx_self_cancelled(c))
-            rc = 0;
-        /* A StreamOverrun comes from the peer's runtime, not from the end
-         * of its task: that task may still run, so stop it (tractor's
-         * open_context cancels the context on any error). */
-        if (rc == ACTR_EOVERRUN && !c->has_return && !c->dead && !c->cancel_called)
-            actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
-        if (rc == ACTR_ECANCELED && !finished(c) && !c->dead)
-            actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
+        if (!d->we_stopped && !d->peer_stopped && !actri_ctx_finished(c) && !d->dead)
+            actri_dialog_send_stop(d, 0);
+        rc = close_outcome(c);
     }
-    actri_ovf_end(c);
-    actri_link_unregister(c->link, c);
-    actri_ctx_unref(c);
+    c->state = CTX_CLOSED;
+    actri_dialog_wake(d);                 /* other tasks on it: ESTATE */
+    actri_ctx_abandon(c);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "actor/actor.h"
+#include "actor/link.h"
 
 int
 actri_actor_listen(actr_actor *a, const actr_addr *addrs, size_t n)
@@ -64,7 +65,7 @@ actri_actor_spawn(actr_actor *a, actr_task_fn fn, void *arg, const char *name)
 int
 actri_link_alive(const struct link *l)
 {
-    return l && l->ipc && !l->end;
+    return l && actri_link_up(l);
 }
 
 int64_t

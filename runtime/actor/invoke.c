@@ -1,10 +1,13 @@
-/* The callee side: a Start request becomes a task that runs the
- * endpoint's trampoline and answers StartAck, then Return / Stop / Error
- * (tractor's _invoke); the actr_call_* helpers the trampoline uses; and
- * the runtime's own `self` namespace (cancel requests, S11-S13). */
+/* The callee end (actor/callee.h): a Start request becomes a task that
+ * runs the endpoint's trampoline and answers exactly once (tractor's
+ * _invoke): StartAck, then Return / Stop / CancelAck, or one Error; and
+ * the actr_call_* helpers the trampoline uses. */
 #define _GNU_SOURCE
-#include "actor/actor.h"
+#include "actor/callee.h"
+#include "actor/cancel.h"
 #include "actor/hooks.h"
+#include "actor/link.h"
+#include "wire/errors.h"
 
 #include <execinfo.h>
 #include <stdarg.h>
@@ -12,17 +15,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "self.actor.h"
+static void
+callee_deliver(struct dialog *d, const actr_msg *m)
+{
+    actr_log_warning(ACTOR_TAG, "dialog %s (%s): unexpected %s from %s dropped", d->cid,
+                     actri_dialog_name(d), actr_msg_type_name(m->type), d->link->peer.name);
+}
 
 static void
-call_free(struct actr_call *call)
+callee_destroy(struct dialog *d)
 {
+    struct actr_call *call = (struct actr_call *)d;
     actr_msg_free(&call->start);
+    actri_uid_clear(&call->canceller);
+    free(call->canceller_text);
     free(call->fail_type);
     free(call->fail_msg);
     free(call->fail_bt);
     free(call);
 }
+
+static const struct dialog_ops callee_ops = {callee_deliver, callee_destroy};
 
 /* Sends m even while the task is being cancelled: the final answer of a
  * dialog must go out (bounded, so a peer that does not read cannot hold
@@ -38,186 +51,212 @@ send_final(struct link *l, const actr_msg *m)
     return rc;
 }
 
-static char *
-traceback(const actr_actor *a, const struct actr_ctx *c, const char *bt, const char *type,
-          const char *text)
+char *
+actri_call_traceback(const struct actr_call *call, const char *bt, const char *type,
+                     const char *text)
 {
+    const struct dialog *d = &call->d;
+    const actr_actor *a = d->link->a;
     char *s = NULL;
     if (asprintf(&s, "Traceback (actr, most recent call last):\n"
                      "  actor '%s' uid %s.%s pid %d\n"
                      "  endpoint '%s' cid %s task '%s'\n"
                      "%s%s"
                      "%s: %s",
-                 a->uid.name, a->uid.name, a->uid.uuid, a->pid,
-                 c->wire_name ? c->wire_name : "?", c->cid, actr_task_name(),
-                 bt ? "C backtrace:\n" : "", bt ? bt : "", type, text) < 0)
+                 a->uid.name, a->uid.name, a->uid.uuid, a->pid, actri_dialog_name(d), d->cid,
+                 actr_task_name(), bt ? "C backtrace:\n" : "", bt ? bt : "", type, text) < 0)
         return NULL;
     return s;
 }
 
-/* Splits "name.uuid" (uuid = the last 36 characters). */
-static int
-split_uid_text(const char *t, struct uidbuf *out)
+/* ------------------------------------------------------------ answers */
+
+/* The traceback of one error this task relays or reports: a remote one
+ * keeps its own text, after a line saying who relayed it (so the text
+ * still ends with the source's "Type: message"); a local one gets ours. */
+static char *
+traceback_of(struct actr_call *call, const actr_error *e, const actri_errbox *b)
 {
-    size_t n = t ? strlen(t) : 0;
-    if (n < UUID_LEN + 2 || t[n - UUID_LEN - 1] != '.')
-        return -1;
-    return actri_uid_set(out, t, n - UUID_LEN - 1, t + n - UUID_LEN, UUID_LEN);
+    const actr_actor *a = call->d.link->a;
+    char *tb = NULL;
+    if (b->src_uid) {
+        if (asprintf(&tb, "Relayed by actor '%s' uid %s.%s endpoint '%s' cid %s:\n%s",
+                     a->uid.name, a->uid.name, a->uid.uuid, actri_dialog_name(&call->d),
+                     call->d.cid, e->traceback ? e->traceback : "") < 0)
+            tb = NULL;
+        return tb;
+    }
+    const char *name = actr_errname(e->code);
+    char *text = NULL;
+    if (asprintf(&text, "%s (%s)", e->message ? e->message : actr_strerror(e->code),
+                 name ? name : "?") < 0)
+        text = NULL;
+    tb = actri_call_traceback(call, NULL, b->boxed_type, text ? text : "");
+    free(text);
+    return tb;
+}
+
+/* Sends the Error answering call with errors v[0..n) (one error, or an
+ * error group): each keeps its identity (wire/errors.h). */
+static void
+send_errors(struct actr_call *call, const actr_error *v, size_t n)
+{
+    struct dialog *d = &call->d;
+    actr_actor *a = d->link->a;
+    actri_errbox *boxes = calloc(n, sizeof *boxes);
+    char **tbs = calloc(n, sizeof *tbs);
+    if (!boxes || !tbs) {
+        free(boxes);
+        free(tbs);
+        actr_log_error(ACTOR_TAG, "%s (cid %s): out of memory for its error",
+                       actri_dialog_name(d), d->cid);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        actri_errbox_of(&boxes[i], &v[i], a->uid.uuid);
+        if (!boxes[i].src_uid && !v[i].type_name)
+            boxes[i].boxed_type = boxes[i].src_type = "RemoteActorError";
+        boxes[i].tb = tbs[i] = traceback_of(call, &v[i], &boxes[i]);
+    }
+    actri_errmsg e;
+    actr_uid self = actri_self_uid(a);
+    if (actri_errmsg_build(&e, &self, d->cid, &boxes[0], boxes, n) == 0) {
+        actr_log_runtime(ACTOR_TAG, "%s (cid %s) failed: %s%s", actri_dialog_name(d), d->cid,
+                         n > 1 ? "error group, first " : "", boxes[0].src_type);
+        send_final(d->link, &e.msg);
+    }
+    actri_errmsg_free(&e);
+    for (size_t i = 0; i < n; i++)
+        free(tbs[i]);
+    free(tbs);
+    free(boxes);
 }
 
 /* The Error answering a failed invoke (rc < 0, not a cancellation). */
 static void
-report_failure(struct actr_call *call, int rc)
+answer_failure(struct actr_call *call, int rc)
 {
-    struct actr_ctx *c = call->c;
-    actr_actor *a = c->link->a;
-    const actr_error *d = actr_last_error();
-    struct errbox b = {0};
-    struct uidbuf src = {0};
-    char *tb = NULL, *text = NULL;
     if (call->fail_type) {
-        b.boxed_type = b.src_type = call->fail_type;
-        tb = traceback(a, c, call->fail_bt, call->fail_type, call->fail_msg ? call->fail_msg : "");
-    } else if (d->code == rc && d->src_uid && d->type_name &&
-               split_uid_text(d->src_uid, &src) == 0) {
-        /* A remote error we got: relay it, keeping its source (S3). */
-        b.boxed_type = "RemoteActorError";
-        b.src_type = d->type_name;
-        b.src_name = src.name;
-        b.src_uuid = src.uuid;
-        if (asprintf(&tb, "%s\n  relayed by actor '%s' uid %s.%s endpoint '%s' cid %s",
-                     d->traceback ? d->traceback : "", a->uid.name, a->uid.name, a->uid.uuid,
-                     c->wire_name, c->cid) < 0)
-            tb = NULL;
-    } else {
-        b.boxed_type = b.src_type = "RemoteActorError";
-        if (asprintf(&text, "%s (%s)", d->code == rc && d->message ? d->message : actr_strerror(rc),
-                     actr_errname(rc) ? actr_errname(rc) : "?") < 0)
-            text = NULL;
-        tb = traceback(a, c, NULL, b.boxed_type, text ? text : actr_strerror(rc));
+        /* What the implementation named with actr_call_fail. */
+        char *tb = actri_call_traceback(call, call->fail_bt, call->fail_type,
+                                        call->fail_msg ? call->fail_msg : "");
+        actri_errbox b = {.boxed_type = call->fail_type, .message = "", .tb = tb};
+        actri_errmsg e;
+        actr_uid self = actri_self_uid(call->d.link->a);
+        if (actri_errmsg_build(&e, &self, call->d.cid, &b, NULL, 0) == 0)
+            send_final(call->d.link, &e.msg);
+        actri_errmsg_free(&e);
+        free(tb);
+        return;
     }
-    /* As tractor: message "" for an ordinary exception, text at the end
-     * of tb_str. */
-    b.message = "";
-    b.tb = tb ? tb : "";
-    actr_log_runtime(ACTOR_TAG, "%s (cid %s) failed: %s", c->wire_name, c->cid,
-                     b.src_type);
-    actri_send_error(c->link, c->cid, &b, 0);
-    free(tb);
-    free(text);
-    actri_uid_clear(&src);
-}
-
-static void
-report_cancelled(struct actr_call *call)
-{
-    struct actr_ctx *c = call->c;
-    actr_actor *a = c->link->a;
-    const struct uidbuf *by = c->canceller.name ? &c->canceller
-                            : a->canceller.name ? &a->canceller : &a->uid;
-    const char *how = strcmp(by->uuid, a->uid.uuid) == 0 ? "by itself"
-                    : strcmp(by->uuid, c->link->peer.uuid) == 0 ? "by its 'parent'-side peer"
-                    : "by a remote peer";
-    char msg[512];
-    snprintf(msg, sizeof msg, "Actor %s's 'child'-side task was cancelled %s (%s.%s)\n"
-             "endpoint: %s\ncid: %s", a->uid.name, how, by->name, by->uuid,
-             c->wire_name, c->cid);
-    char *tb = traceback(a, c, NULL, "ContextCancelled", msg);
-    struct errbox b = {.boxed_type = "ContextCancelled", .src_type = "ContextCancelled",
-                       .message = msg, .tb = tb ? tb : "", .canceller = by};
-    int rc = actri_send_error(c->link, c->cid, &b, 0);
-    CANCEL_LOG(a, c->cid, "%s cancelled %s %s.%s: ContextCancelled %s %s.%s", c->wire_name,
-               how, by->name, by->uuid, rc == 0 ? "sent to" : "could not reach",
-               c->link->peer.name, c->link->peer.uuid);
-    free(tb);
+    const actr_error *d = actr_last_error();
+    if (d->code != rc) {
+        /* The detail is not this failure's: a cleanup after it was
+         * cancelled (ACTR_ECANCELED replaced it), or nothing recorded. */
+        const actr_error *m = actri_error_masked();
+        d = m && m->code == rc ? m : NULL;
+    }
+    if (d) {
+        send_errors(call, d->count > 1 ? d->list : d, d->count > 1 ? d->count : 1);
+        return;
+    }
+    actr_error plain = {.code = rc, .message = actr_strerror(rc)};
+    send_errors(call, &plain, 1);
 }
 
 static void
 send_startack(struct actr_call *call)
 {
     actr_msg m = {.type = ACTR_MSG_STARTACK};
-    m.u.startack.cid.ptr = call->c->cid;
-    m.u.startack.cid.len = strlen(call->c->cid);
+    m.u.startack.cid.ptr = call->d.cid;
+    m.u.startack.cid.len = strlen(call->d.cid);
     m.u.startack.functype = call->ep->kind == ACTR_ENDPOINT_FN ? ACTR_FUNCTYPE_ASYNCFUNC
                           : call->ep->kind == ACTR_ENDPOINT_GEN ? ACTR_FUNCTYPE_ASYNCGEN
                           : ACTR_FUNCTYPE_CONTEXT;
-    send_final(call->c->link, &m);
+    send_final(call->d.link, &m);
 }
 
 static void
-send_return(struct actr_call *call, void *result)
+answer_return(struct actr_call *call, void *result)
 {
-    struct actr_ctx *c = call->c;
+    struct dialog *d = &call->d;
     const actr_endpoint *ep = call->ep;
-    if (c->cancel_rpc) {
+    if (call->cancel_rpc) {
         actr_msg m = {.type = ACTR_MSG_CANCELACK};
-        m.u.cancelack.cid.ptr = c->cid;
-        m.u.cancelack.cid.len = strlen(c->cid);
+        m.u.cancelack.cid.ptr = d->cid;
+        m.u.cancelack.cid.len = strlen(d->cid);
         m.u.cancelack.pld = result ? *(bool *)result : true;
-        int rc = send_final(c->link, &m);
-        CANCEL_LOG(c->link->a, c->cid, "CancelAck for %s %s %s.%s", c->wire_name,
-                   rc == 0 ? "sent to" : "could not reach", c->link->peer.name,
-                   c->link->peer.uuid);
+        int rc = send_final(d->link, &m);
+        CANCEL_LOG(d->link->a, d->cid, "CancelAck for %s %s %s.%s", actri_dialog_name(d),
+                   rc == 0 ? "sent to" : "could not reach", d->link->peer.name,
+                   d->link->peer.uuid);
         return;
     }
     if (ep->kind == ACTR_ENDPOINT_GEN) {
-        if (!c->we_stopped) {
-            actr_msg m = {.type = ACTR_MSG_STOP};
-            m.u.stop.cid.ptr = c->cid;
-            m.u.stop.cid.len = strlen(c->cid);
-            c->we_stopped = 1;
-            send_final(c->link, &m);
-        }
+        actri_dialog_send_stop(d, 1);
         return;
     }
     actr_scope sh;
     if (actr_scope_enter(&sh, actr_deadline_in(2000), ACTR_SCOPE_SHIELD) < 0)
         return;
-    int rc = actri_link_send_pld(c->link, ACTR_MSG_RETURN, c->cid, ep->result, result);
+    int rc = actri_link_send_pld(d->link, ACTR_MSG_RETURN, d->cid, ep->result, result);
     actr_scope_exit(&sh);
     if (rc == ACTR_EINVAL || rc == ACTR_ETOOBIG) {
         /* The result could not be encoded: the caller still gets an answer. */
-        report_failure(call, rc);
+        answer_failure(call, rc);
     }
+}
+
+/* ------------------------------------------------------------ the task */
+
+/* Decodes the Start's kwargs into a fresh args value of ep (*out; NULL
+ * when ep takes none). 0, or the failure recorded with actr_call_fail. */
+static int
+decode_args(struct actr_call *call, void **out)
+{
+    const actr_endpoint *ep = call->ep;
+    *out = NULL;
+    if (!ep->args)
+        return 0;
+    void *args = calloc(1, ep->args->size);
+    if (!args)
+        return actr_error_set(ACTR_ENOMEM, "out of memory for the arguments");
+    actr_codec_err err;
+    const actr_any *kw = &call->start.u.start.kwargs;
+    int rc = actr_codec_decode_buf(kw->ptr, kw->len, ep->args, args, NULL, &err);
+    if (rc < 0) {
+        free(args);
+        return actr_call_fail(call, "MsgTypeError", "bad arguments for %s: %s", ep->wire_name,
+                              err.msg);
+    }
+    *out = args;
+    return 0;
 }
 
 static int
 rpc_task(void *arg)
 {
     struct actr_call *call = arg;
-    struct actr_ctx *c = call->c;
-    struct link *l = c->link;
+    struct dialog *d = &call->d;
+    struct link *l = d->link;
     const actr_endpoint *ep = call->ep;
     actr_task_set_name(ep->wire_name);
+    void **slot = actri_task_slot();
+    if (slot)
+        *slot = call;
 
     actr_scope sc;
-    if (actr_scope_enter(&sc, ACTR_FOREVER, c->cancel_rpc ? ACTR_SCOPE_SHIELD : 0) < 0)
+    if (actr_scope_enter(&sc, ACTR_FOREVER, call->cancel_rpc ? ACTR_SCOPE_SHIELD : 0) < 0)
         goto out;
-    c->scope = &sc;
+    call->scope = &sc;
     send_startack(call);
 
     void *args = NULL, *result = NULL;
-    int rc = 0;
-    if (ep->args) {
-        args = calloc(1, ep->args->size);
-        if (!args) {
-            rc = actr_error_set(ACTR_ENOMEM, "out of memory for the arguments");
-        } else {
-            actr_codec_err err;
-            const actr_any *kw = &call->start.u.start.kwargs;
-            rc = actr_codec_decode_buf(kw->ptr, kw->len, ep->args, args, NULL, &err);
-            if (rc < 0) {
-                rc = actr_call_fail(call, "MsgTypeError", "bad arguments for %s: %s",
-                                    ep->wire_name, err.msg);
-                free(args);
-                args = NULL;
-            }
-        }
-    }
+    int rc = decode_args(call, &args);
     if (rc == 0 && ep->result && !(result = calloc(1, ep->result->size)))
         rc = actr_error_set(ACTR_ENOMEM, "out of memory for the result");
     if (rc == 0) {
-        actr_log_runtime(ACTOR_TAG, "serving %s (cid %s) for %s", ep->wire_name, c->cid,
+        actr_log_runtime(ACTOR_TAG, "serving %s (cid %s) for %s", ep->wire_name, d->cid,
                          l->peer.name);
         actr_error_clear();
         rc = ep->invoke(call, args, result);
@@ -226,15 +265,15 @@ rpc_task(void *arg)
                                 " before calling started()", ep->wire_name);
     }
     int cancelled = actr_task_cancelled() || actr_scope_cancel_called(&sc);
-    c->scope = NULL;
+    call->scope = NULL;
     actr_scope_exit(&sc);
 
     if (rc == 0)
-        send_return(call, result);
+        answer_return(call, result);
     else if (rc == ACTR_ECANCELED && cancelled)
-        report_cancelled(call);
+        actri_cancel_answer(call);
     else
-        report_failure(call, rc);
+        answer_failure(call, rc);
 
     if (args)
         actr_codec_free(ep->args, args);
@@ -243,13 +282,13 @@ rpc_task(void *arg)
         actr_codec_free(ep->result, result);
     free(result);
 out:
+    if (slot)
+        *slot = NULL;
     if (call->cancel_actor_after)
         actr_actor_cancel(l->a);
-    actr_event_set(&c->done);
-    actri_link_unregister(l, c);
-    c->call = NULL;
-    call_free(call);
-    actri_ctx_unref(c);
+    actr_event_set(&call->done);
+    actri_link_unregister(l, d);
+    actri_dialog_unref(d);
     return 0;
 }
 
@@ -285,156 +324,40 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
                      a->uid.name, a->uid.name, a->uid.uuid, (int)st->ns.len, st->ns.ptr,
                      (int)st->func.len, st->func.ptr, why, msg) < 0)
             tb = NULL;
-        struct errbox b = {.boxed_type = why, .src_type = why, .message = "",
-                           .tb = tb ? tb : msg};
+        actri_errbox b = {.boxed_type = why, .message = "", .tb = tb ? tb : msg};
+        actri_errmsg e;
+        actr_uid self = actri_self_uid(a);
         actr_log_runtime(ACTOR_TAG, "%s: %s", why, msg);
-        actri_send_error(l, cid, &b, 1);
+        if (actri_errmsg_build(&e, &self, cid, &b, NULL, 0) == 0)
+            actri_link_send(l, &e.msg, 1);
+        actri_errmsg_free(&e);
         free(tb);
         return;
     }
-    struct actr_ctx *c = actri_ctx_new(l, st->cid.ptr, st->cid.len);
     struct actr_call *call = calloc(1, sizeof *call);
     actr_msg tmp = {.type = ACTR_MSG_START, .u.start = *st};
-    if (!c || !call || actr_msg_dup(&tmp, &call->start) < 0) {
+    if (!call || actr_msg_dup(&tmp, &call->start) < 0) {
         actr_log_error(ACTOR_TAG, "out of memory serving %s", cid);
         free(call);
-        actri_ctx_unref(c);
         return;
     }
-    call->c = c;
+    actri_dialog_init(&call->d, &callee_ops, DIALOG_CALLEE, l, st->cid.ptr, st->cid.len);
     call->ep = ep;
-    c->call = call;
-    c->callee = 1;
-    c->kind = ep->kind;
-    c->wire_name = ep->wire_name;
-    c->t_recv = ep->kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_in : NULL;
-    c->t_send = ep->kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_out
+    actr_event_init(&call->done);
+    struct dialog *d = &call->d;
+    d->kind = ep->kind;
+    d->wire_name = ep->wire_name;
+    d->t_recv = ep->kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_in : NULL;
+    d->t_send = ep->kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_out
               : ep->kind == ACTR_ENDPOINT_GEN ? ep->yield : NULL;
-    c->cancel_rpc = str_is(&st->ns, "self") &&
-                    (str_is(&st->func, "cancel") || str_is(&st->func, "_cancel_task"));
+    call->cancel_rpc = str_is(&st->ns, "self") &&
+                       (str_is(&st->func, "cancel") || str_is(&st->func, "_cancel_task"));
     actr_task_opts o = {.name = ep->wire_name};
-    if (actri_link_register(l, c) < 0 || actr_nursery_spawn_opts(a->svc, rpc_task, call, &o) < 0) {
+    if (actri_link_register(l, d) < 0 || actr_nursery_spawn_opts(a->svc, rpc_task, call, &o) < 0) {
         actr_log_error(ACTOR_TAG, "cannot start a task for %s (cid %s)", ep->wire_name, cid);
-        actri_link_unregister(l, c);
-        c->call = NULL;
-        call_free(call);
-        actri_ctx_unref(c);
+        actri_link_unregister(l, d);
+        actri_dialog_unref(d);
     }
-}
-
-/* Cancels the tasks served for l (every link when l is NULL); with refs
- * in *out (caller unrefs) when out is not NULL. */
-static size_t
-cancel_tasks(actr_actor *a, struct link *only, const struct uidbuf *canceller,
-             struct actr_ctx ***out)
-{
-    size_t n = 0, cap = 0;
-    struct actr_ctx **v = NULL;
-    for (struct link *l = a->links; l; l = l->next) {
-        if (only && l != only)
-            continue;
-        for (size_t b = 0; b < l->nbuckets; b++)
-            for (struct actr_ctx *c = l->tab[b]; c; c = c->hnext) {
-                if (!c->callee || c->cancel_rpc || !c->scope)
-                    continue;
-                if (!c->canceller.name && canceller && canceller->name)
-                    actri_uid_set(&c->canceller, canceller->name, strlen(canceller->name),
-                                  canceller->uuid, strlen(canceller->uuid));
-                CANCEL_LOG(a, c->cid, "cancelling %s (served for %s.%s) for %s.%s",
-                           c->wire_name, l->peer.name, l->peer.uuid,
-                           c->canceller.name ? c->canceller.name : "?",
-                           c->canceller.uuid ? c->canceller.uuid : "?");
-                actr_scope_cancel(c->scope);
-                if (out) {
-                    if (n == cap) {
-                        size_t nc = cap ? cap * 2 : 8;
-                        struct actr_ctx **nv = realloc(v, nc * sizeof *nv);
-                        if (!nv)
-                            continue;
-                        v = nv;
-                        cap = nc;
-                    }
-                    actri_ctx_ref(c);
-                    v[n] = c;
-                }
-                n++;
-            }
-    }
-    if (out)
-        *out = v;
-    return n;
-}
-
-size_t
-actri_invoke_cancel_all(actr_actor *a, struct link *l, const struct uidbuf *canceller)
-{
-    return cancel_tasks(a, l, canceller, NULL);
-}
-
-/* ------------------------------------------------------------ self ns */
-
-static void
-requester(struct actr_call *call, struct uidbuf *out)
-{
-    const actr_uid *u = &call->start.u.start.uid;
-    actri_uid_set(out, u->name.ptr, u->name.len, u->uuid.ptr, u->uuid.len);
-}
-
-/* `self:cancel` (gen/self.actor.h declares it; its trampoline calls it). */
-int
-self_cancel_impl(actr_call *call, bool *out)
-{
-    actr_actor *a = call->c->link->a;
-    struct uidbuf req = {0};
-    requester(call, &req);
-    if (!a->canceller.name && req.name)
-        actri_uid_set(&a->canceller, req.name, strlen(req.name), req.uuid, strlen(req.uuid));
-    CANCEL_LOG(a, call->c->cid, "self:cancel requested by %s.%s", req.name ? req.name : "?",
-               req.uuid ? req.uuid : "?");
-    /* Every task first (each answers ContextCancelled naming the
-     * requester), then the CancelAck, then the actor goes (capture 6). */
-    struct actr_ctx **v = NULL;
-    size_t n = cancel_tasks(a, NULL, &req, &v);
-    int64_t until = actr_deadline_in(CANCEL_WAIT_TASKS_MS);
-    for (size_t i = 0; i < n; i++) {
-        if (v && v[i]) {
-            actr_event_wait(&v[i]->done, until);
-            actri_ctx_unref(v[i]);
-        }
-    }
-    free(v);
-    actri_uid_clear(&req);
-    *out = true;
-    call->cancel_actor_after = 1;
-    return 0;
-}
-
-/* `self:_cancel_task` (gen/self.actor.h declares it). */
-int
-self_cancel_task_impl(actr_call *call, actr_str cid, bool *out)
-{
-    struct link *l = call->c->link;
-    struct actr_ctx *t = actri_link_find(l, cid.ptr, cid.len);
-    *out = true;      /* unknown or finished: still acked, as tractor */
-    if (!t || !t->callee || t->cancel_rpc || !t->scope) {
-        /* S13: only the channel that started a task may cancel it; an
-         * unknown or finished one is acked anyway (tractor). */
-        CANCEL_LOG(l->a, call->c->cid, "_cancel_task from %s.%s: no task of this channel"
-                   " runs dialog %.*s", l->peer.name, l->peer.uuid, (int)cid.len,
-                   cid.ptr ? cid.ptr : "");
-        return 0;
-    }
-    if (!t->canceller.name)
-        requester(call, &t->canceller);
-    CANCEL_LOG(l->a, t->cid, "_cancel_task %s requested by %s.%s (request cid %s)",
-               t->wire_name, t->canceller.name, t->canceller.uuid, call->c->cid);
-    actri_ctx_ref(t);
-    actr_scope_cancel(t->scope);
-    if (actr_event_wait(&t->done, actr_deadline_in(CANCEL_WAIT_TASKS_MS)) < 0)
-        CANCEL_LOG(l->a, t->cid, "%s still runs %d ms after its cancel: acking anyway",
-                   t->wire_name, CANCEL_WAIT_TASKS_MS);
-    actri_ctx_unref(t);
-    return 0;
 }
 
 /* ------------------------------------------------------------ actr_call_* */
@@ -442,68 +365,60 @@ self_cancel_task_impl(actr_call *call, actr_str cid, bool *out)
 int
 actr_call_started(actr_call *call, const void *v)
 {
-    struct actr_ctx *c = call->c;
     if (call->ep->kind != ACTR_ENDPOINT_CONTEXT)
         return actr_error_set(ACTR_ESTATE, "%s is not a context endpoint: no started()",
                               call->ep->wire_name);
     if (call->started_sent)
         return actr_error_set(ACTR_ESTATE, "%s: started() called twice", call->ep->wire_name);
-    int rc = actri_link_send_pld(c->link, ACTR_MSG_STARTED, c->cid, call->ep->started, v);
+    int rc = actri_link_send_pld(call->d.link, ACTR_MSG_STARTED, call->d.cid, call->ep->started,
+                                 v);
     if (rc == 0)
         call->started_sent = 1;
     return rc;
 }
 
-static int
-pending_error(struct actr_ctx *c)
-{
-    if (c->has_error)
-        return actri_ctx_raise(c);
-    if (c->dead || !c->link->ipc)
-        return actr_error_set(ACTR_ECLOSED, "channel to %s is closed", c->link->peer.name);
-    return 0;
-}
-
 int
 actr_call_send(actr_call *call, const void *v)
 {
-    struct actr_ctx *c = call->c;
+    struct dialog *d = &call->d;
     if (call->ep->kind == ACTR_ENDPOINT_FN)
         return actr_error_set(ACTR_ESTATE, "%s is a function: it has no stream",
                               call->ep->wire_name);
     if (call->ep->kind == ACTR_ENDPOINT_CONTEXT && !call->started_sent)
         return actr_error_set(ACTR_ESTATE, "%s: send before started()", call->ep->wire_name);
-    if (c->we_stopped)
+    if (d->we_stopped)
         return actr_error_set(ACTR_ESTATE, "%s: send after done()", call->ep->wire_name);
     int rc = actr_checkpoint();
     if (rc < 0)
         return rc;
-    if ((rc = pending_error(c)) < 0)
+    if (d->has_error)
+        return actri_dialog_raise(d);
+    if ((rc = actri_dialog_check_link(d)) < 0)
         return rc;
-    return actri_link_send_pld(c->link, ACTR_MSG_YIELD, c->cid, c->t_send, v);
+    return actri_dialog_send_value(d, v);
 }
 
 int
 actr_call_recv(actr_call *call, void *v)
 {
-    struct actr_ctx *c = call->c;
+    struct dialog *d = &call->d;
     if (call->ep->kind != ACTR_ENDPOINT_CONTEXT || !call->started_sent)
         return actr_error_set(ACTR_ESTATE, "%s: recv needs a context after started()",
                               call->ep->wire_name);
     for (;;) {
         if (actr_task_cancelled())
             return ACTR_ECANCELED;
-        if (c->has_error)
-            return actri_ctx_raise(c);
+        if (d->has_error)
+            return actri_dialog_raise(d);
         actr_any pld;
-        if (actri_ctx_pop(c, &pld))
-            return actri_pld_decode(c, c->t_recv, &pld, v, "stream value");
-        if (c->peer_stopped)
+        if (actri_dialog_pop(d, &pld))
+            return actri_dialog_decode(d, d->t_recv, &pld, v, "stream value");
+        if (d->peer_stopped)
             return ACTR_EPIPE;
-        if (c->dead || !c->link->ipc)
-            return actr_error_set(ACTR_ECLOSED, "channel to %s is closed", c->link->peer.name);
-        int rc = actri_ctx_wait(c);
+        int rc = actri_dialog_check_link(d);
         if (rc < 0)
+            return rc;
+        if ((rc = actri_dialog_wait(d)) < 0)
             return rc;
     }
 }
@@ -511,14 +426,10 @@ actr_call_recv(actr_call *call, void *v)
 int
 actr_call_done(actr_call *call)
 {
-    struct actr_ctx *c = call->c;
-    if (c->we_stopped || c->peer_stopped)
+    struct dialog *d = &call->d;
+    if (d->peer_stopped)
         return 0;
-    actr_msg m = {.type = ACTR_MSG_STOP};
-    m.u.stop.cid.ptr = c->cid;
-    m.u.stop.cid.len = strlen(c->cid);
-    c->we_stopped = 1;
-    return send_final(c->link, &m);
+    return actri_dialog_send_stop(d, 1);
 }
 
 int
@@ -552,8 +463,9 @@ actr_call_fail(actr_call *call, const char *type_name, const char *fmt, ...)
         }
         free(sym);
     }
-    actr_error_set(ACTR_EREMOTE, "%s: %s", call->fail_type ? call->fail_type : "?",
-                   msg ? msg : "");
+    actr_error e = {.code = ACTR_EREMOTE, .message = msg ? msg : "",
+                    .type_name = call->fail_type};
+    actr_error_set_detail(&e);
     return ACTR_EREMOTE;
 }
 
@@ -578,17 +490,17 @@ actr_call_kwargs(const actr_call *call)
 const char *
 actr_call_peer_name(const actr_call *call)
 {
-    return call->c->link->peer.name;
+    return call->d.link->peer.name;
 }
 
 const char *
 actr_call_peer_uuid(const actr_call *call)
 {
-    return call->c->link->peer.uuid;
+    return call->d.link->peer.uuid;
 }
 
 struct link *
 actri_call_link(const actr_call *call)
 {
-    return call->c->link;
+    return call->d.link;
 }

@@ -1,7 +1,11 @@
-/* One channel to a peer actor: its dialog table and its message loop,
- * which routes every frame by cid without ever blocking on a dialog. */
+/* One channel to a peer actor (actor/link.h): its dialog table and its
+ * message loop, which routes every frame by cid without ever blocking on
+ * a dialog. */
 #define _GNU_SOURCE
-#include "actor/actor.h"
+#include "actor/link.h"
+#include "actor/callee.h"
+#include "actor/cancel.h"
+#include "actor/dialog.h"
 #include "actor/hooks.h"
 #include "ipc/channel.h"
 
@@ -60,17 +64,17 @@ static int
 grow(struct link *l)
 {
     size_t n = l->nbuckets ? l->nbuckets * 2 : LINK_BUCKETS_MIN;
-    struct actr_ctx **t = calloc(n, sizeof *t);
+    struct dialog **t = calloc(n, sizeof *t);
     if (!t)
         return ACTR_ENOMEM;
     for (size_t b = 0; b < l->nbuckets; b++) {
-        struct actr_ctx *c = l->tab[b];
-        while (c) {
-            struct actr_ctx *next = c->hnext;
-            size_t nb = c->cid_hash & (n - 1);
-            c->hnext = t[nb];
-            t[nb] = c;
-            c = next;
+        struct dialog *d = l->tab[b];
+        while (d) {
+            struct dialog *next = d->hnext;
+            size_t nb = d->cid_hash & (n - 1);
+            d->hnext = t[nb];
+            t[nb] = d;
+            d = next;
         }
     }
     free(l->tab);
@@ -79,18 +83,18 @@ grow(struct link *l)
     return 0;
 }
 
-static struct actr_ctx *
+static struct dialog *
 find_hashed(struct link *l, const char *cid, size_t len, uint32_t h)
 {
     if (!l->nbuckets)
         return NULL;
-    for (struct actr_ctx *c = l->tab[h & (l->nbuckets - 1)]; c; c = c->hnext)
-        if (c->cid_hash == h && c->cid_len == len && memcmp(c->cid, cid, len) == 0)
-            return c;
+    for (struct dialog *d = l->tab[h & (l->nbuckets - 1)]; d; d = d->hnext)
+        if (d->cid_hash == h && d->cid_len == len && memcmp(d->cid, cid, len) == 0)
+            return d;
     return NULL;
 }
 
-struct actr_ctx *
+struct dialog *
 actri_link_find(struct link *l, const char *cid, size_t len)
 {
     if (len > UUID_LEN)
@@ -99,38 +103,44 @@ actri_link_find(struct link *l, const char *cid, size_t len)
 }
 
 int
-actri_link_register(struct link *l, struct actr_ctx *c)
+actri_link_up(const struct link *l)
 {
-    size_t len = strlen(c->cid);
-    uint32_t h = cid_hash(c->cid, len);
-    if (find_hashed(l, c->cid, len, h))
+    return l->ipc && !l->end;
+}
+
+int
+actri_link_register(struct link *l, struct dialog *d)
+{
+    size_t len = strlen(d->cid);
+    uint32_t h = cid_hash(d->cid, len);
+    if (find_hashed(l, d->cid, len, h))
         return actr_error_set(ACTR_EPROTO, "cid %s is already in use on this channel",
-                              c->cid);
+                              d->cid);
     /* Growing may fail later on: the chains just get longer. */
     if (l->nctx + 1 > l->nbuckets && grow(l) < 0 && !l->nbuckets)
         return actr_error_set(ACTR_ENOMEM, "out of memory for the cid table");
-    c->cid_hash = h;
-    c->cid_len = (uint32_t)len;
+    d->cid_hash = h;
+    d->cid_len = (uint32_t)len;
     size_t b = h & (l->nbuckets - 1);
-    c->hnext = l->tab[b];
-    l->tab[b] = c;
-    c->registered = 1;
+    d->hnext = l->tab[b];
+    l->tab[b] = d;
+    d->registered = 1;
     l->nctx++;
     return 0;
 }
 
 void
-actri_link_unregister(struct link *l, struct actr_ctx *c)
+actri_link_unregister(struct link *l, struct dialog *d)
 {
-    if (!c->registered)
+    if (!d->registered)
         return;
-    struct actr_ctx **pp = &l->tab[c->cid_hash & (l->nbuckets - 1)];
-    while (*pp && *pp != c)
+    struct dialog **pp = &l->tab[d->cid_hash & (l->nbuckets - 1)];
+    while (*pp && *pp != d)
         pp = &(*pp)->hnext;
     if (*pp)
-        *pp = c->hnext;
-    c->hnext = NULL;
-    c->registered = 0;
+        *pp = d->hnext;
+    d->hnext = NULL;
+    d->registered = 0;
     l->nctx--;
 }
 
@@ -291,13 +301,13 @@ dispatch(struct link *l, const actr_msg *m)
         actri_link_shutdown(l, ACTR_EREMOTE);
         return;
     }
-    struct actr_ctx *c = actri_link_find(l, cid.ptr, cid.len);
-    if (!c) {
+    struct dialog *d = actri_link_find(l, cid.ptr, cid.len);
+    if (!d) {
         actr_log_runtime(ACTOR_TAG, "%s for unknown cid %.*s from %s: dropped",
                          actr_msg_type_name(m->type), (int)cid.len, cid.ptr, l->peer.name);
         return;
     }
-    actri_ctx_deliver(c, m);
+    actri_dialog_deliver(d, m);
 }
 
 struct loop_yield {
@@ -357,7 +367,7 @@ actri_link_serve(struct link *l)
     l->loop_running = 0;
     /* Tasks this peer started die with its channel (tractor's msg loop
      * exit), and a child whose parent is gone cancels itself (S1). */
-    size_t n = actri_invoke_cancel_all(l->a, l, &l->peer);
+    size_t n = actri_cancel_served(l->a, l, &l->peer, NULL);
     if (n > 0)
         CANCEL_LOG(l->a, NULL, "channel to %s.%s ended: %zu task(s) it started cancelled",
                    l->peer.name, l->peer.uuid, n);
@@ -403,8 +413,8 @@ actri_link_shutdown(struct link *l, int code)
         return;
     l->ipc = NULL;
     for (size_t b = 0; b < l->nbuckets; b++)
-        for (struct actr_ctx *c = l->tab[b]; c; c = c->hnext)
-            actri_ctx_fail(c, l->end);
+        for (struct dialog *d = l->tab[b]; d; d = d->hnext)
+            actri_dialog_fail(d, l->end);
     /* Flush what was queued (a CancelAck, a last Error) even when the
      * task is being cancelled. */
     actr_scope sh;

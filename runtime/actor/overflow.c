@@ -1,15 +1,43 @@
-/* S18: the overflow of a context opened with allow_overruns. What
- * arrives for a full receive queue is kept in order in a second, bounded
- * ring; one drainer task per context moves it into the queue as the
- * reader frees space. Past the bound the oldest overflow is dropped; when
- * the context ends what is left is dropped too; either way one warning
- * line gives the number of messages lost. The message loop never waits
- * here (S16). */
+/* S18: the overflow of a dialog that allows overruns. What arrives for a
+ * full receive queue is kept in order in a second, bounded queue; one
+ * drainer task per dialog moves it into the receive queue as the reader
+ * frees space. Past the bound the oldest overflow is dropped; when the
+ * dialog ends what is left is dropped too; either way one warning line
+ * gives the number of messages lost. The message loop never waits here
+ * (S16). */
 #define _GNU_SOURCE
-#include "actor/actor.h"
+#include "actor/dialog.h"
+#include "actor/link.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+struct overflow {
+    struct msgq q;                /* what arrived for a full queue, in order */
+    size_t lost;                  /* overflow that never reached the reader */
+    int reported;                 /* the one "lost" warning was written */
+    int drainer_on;               /* a drainer task runs (holds a reference) */
+    int drainer_stop;
+    struct actri_task *drainer;   /* the drainer, while parked */
+};
+
+static size_t
+bound(const struct dialog *d)
+{
+    return d->ovf_max ? d->ovf_max : ACTR_CTX_OVERFLOW_MAX;
+}
+
+size_t
+actri_ovf_len(const struct dialog *d)
+{
+    return d->ovf ? d->ovf->q.len : 0;
+}
+
+size_t
+actri_ovf_lost(const struct dialog *d)
+{
+    return d->ovf ? d->ovf->lost : 0;
+}
 
 /* Moves the head of from to the tail of to (copying its bytes). */
 static int
@@ -23,110 +51,130 @@ move_head(struct msgq *from, struct msgq *to, size_t max)
 }
 
 static void
-drop_all(struct actr_ctx *c)
+drop_all(struct overflow *o)
 {
-    c->ovf_lost += c->ovf.len;
-    actri_msgq_clear(&c->ovf);
+    o->lost += o->q.len;
+    actri_msgq_clear(&o->q);
 }
 
 static int
 drainer_task(void *arg)
 {
-    struct actr_ctx *c = arg;
-    while (!c->drainer_stop) {
+    struct dialog *d = arg;
+    struct overflow *o = d->ovf;
+    while (!o->drainer_stop) {
         int moved = 0;
-        while (c->ovf.len > 0 && c->q.len < c->qmax) {
-            if (move_head(&c->ovf, &c->q, c->qmax) < 0) {
-                c->ovf_lost++;           /* out of memory: that one is gone */
+        while (o->q.len > 0 && d->q.len < d->qmax) {
+            if (move_head(&o->q, &d->q, d->qmax) < 0) {
+                o->lost++;               /* out of memory: that one is gone */
                 break;
             }
             moved = 1;
         }
         if (moved)
-            actri_ctx_wake(c);
-        if (c->ovf.len == 0)
+            actri_dialog_wake(d);
+        if (o->q.len == 0)
             break;
-        c->drainer = actri_task_self();
+        o->drainer = actri_task_self();
         int rc = actri_park(ACTR_FOREVER);
-        c->drainer = NULL;
+        o->drainer = NULL;
         if (rc == ACTR_ECANCELED)
             break;               /* the actor goes away: so does the overflow */
     }
-    if (c->drainer_stop || c->ovf.len > 0)
-        drop_all(c);
-    c->drainer_on = 0;
-    actri_ctx_unref(c);
+    if (o->drainer_stop || o->q.len > 0)
+        drop_all(o);
+    o->drainer_on = 0;
+    actri_dialog_unref(d);
     return 0;
 }
 
 static void
-start_drainer(struct actr_ctx *c)
+start_drainer(struct dialog *d)
 {
-    actr_nursery *svc = c->link->a->svc;
-    if (c->drainer_on || !svc)
+    struct overflow *o = d->ovf;
+    actr_nursery *svc = d->link->a->svc;
+    if (o->drainer_on || !svc)
         return;
-    actri_ctx_ref(c);
-    c->drainer_on = 1;
-    c->drainer_stop = 0;
-    actr_task_opts o = {.name = "drainer"};
-    if (actr_nursery_spawn_opts(svc, drainer_task, c, &o) < 0) {
-        c->drainer_on = 0;
-        actri_ctx_unref(c);
-        actr_log_error(ACTOR_TAG, "dialog %s: no drainer task: overflow dropped", c->cid);
-        drop_all(c);
+    actri_dialog_ref(d);
+    o->drainer_on = 1;
+    o->drainer_stop = 0;
+    actr_task_opts opts = {.name = "drainer"};
+    if (actr_nursery_spawn_opts(svc, drainer_task, d, &opts) < 0) {
+        o->drainer_on = 0;
+        actri_dialog_unref(d);
+        actr_log_error(ACTOR_TAG, "dialog %s: no drainer task: overflow dropped", d->cid);
+        drop_all(o);
     }
 }
 
 void
-actri_ovf_keep(struct actr_ctx *c, const actr_msg *m)
+actri_ovf_keep(struct dialog *d, const actr_msg *m)
 {
-    size_t max = c->ovf_max ? c->ovf_max : ACTR_CTX_OVERFLOW_MAX;
-    if (c->ovf.len >= max) {
+    if (!d->ovf && !(d->ovf = calloc(1, sizeof *d->ovf))) {
+        d->overruns++;
+        actr_log_error(ACTOR_TAG, "dialog %s: out of memory, stream message dropped", d->cid);
+        return;
+    }
+    struct overflow *o = d->ovf;
+    size_t max = bound(d);
+    if (o->q.len >= max) {
         /* Bounded memory: the oldest overflow goes first. */
         actr_any oldest;
-        (void)actri_msgq_pop(&c->ovf, &oldest);
-        c->ovf_lost++;
-        if (c->ovf_lost == 1)
+        (void)actri_msgq_pop(&o->q, &oldest);
+        o->lost++;
+        if (o->lost == 1)
             actr_log_runtime(ACTOR_TAG, "dialog %s (%s): overflow past its bound of %zu:"
-                             " dropping the oldest", c->cid, c->wire_name, max);
+                             " dropping the oldest", d->cid, actri_dialog_name(d), max);
     }
-    if (actri_msgq_push(&c->ovf, max, &m->u.yield.pld) < 0) {
-        c->ovf_lost++;
-        actr_log_error(ACTOR_TAG, "dialog %s: out of memory, stream message dropped", c->cid);
+    if (actri_msgq_push(&o->q, max, &m->u.yield.pld) < 0) {
+        o->lost++;
+        actr_log_error(ACTOR_TAG, "dialog %s: out of memory, stream message dropped", d->cid);
         return;
     }
-    if (c->ovf.len == 1)
+    if (o->q.len == 1)
         actr_log_runtime(ACTOR_TAG, "dialog %s (%s): receive queue full (%zu), keeping the"
-                         " overflow", c->cid, c->wire_name, c->qmax);
-    start_drainer(c);
+                         " overflow", d->cid, actri_dialog_name(d), d->qmax);
+    start_drainer(d);
 }
 
 void
-actri_ovf_space(struct actr_ctx *c)
+actri_ovf_space(struct dialog *d)
 {
-    if (c->drainer)
-        actri_wake(c->drainer, 0);
+    if (d->ovf && d->ovf->drainer)
+        actri_wake(d->ovf->drainer, 0);
 }
 
 void
-actri_ovf_discard(struct actr_ctx *c)
+actri_ovf_discard(struct dialog *d)
 {
-    drop_all(c);
+    if (d->ovf)
+        drop_all(d->ovf);
 }
 
 void
-actri_ovf_end(struct actr_ctx *c)
+actri_ovf_end(struct dialog *d)
 {
-    if (c->drainer_on) {
-        c->drainer_stop = 1;
-        actri_ovf_space(c);
+    struct overflow *o = d->ovf;
+    if (!o)
+        return;
+    if (o->drainer_on) {
+        o->drainer_stop = 1;
+        actri_ovf_space(d);
     }
-    drop_all(c);
-    if (c->ovf_lost > 0 && !c->ovf_reported) {
-        c->ovf_reported = 1;
+    drop_all(o);
+    if (o->lost > 0 && !o->reported) {
+        o->reported = 1;
         actr_log_warning(ACTOR_TAG, "dialog %s (%s) with %s ended: %zu overflow messages"
-                         " lost (receive queue %zu, overflow bound %zu)", c->cid,
-                         c->wire_name ? c->wire_name : "?", c->link->peer.name, c->ovf_lost,
-                         c->qmax, c->ovf_max ? c->ovf_max : (size_t)ACTR_CTX_OVERFLOW_MAX);
+                         " lost (receive queue %zu, overflow bound %zu)", d->cid,
+                         actri_dialog_name(d), d->link->peer.name, o->lost, d->qmax,
+                         bound(d));
+    }
+    if (!o->drainer_on) {
+        /* The last user: the drainer is gone (it holds a reference while
+         * it runs, so a dialog being freed has none). */
+        if (d->refs == 0) {
+            free(o);
+            d->ovf = NULL;
+        }
     }
 }

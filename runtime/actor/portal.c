@@ -1,7 +1,10 @@
-/* Portals (actr/portal.h): function calls, run_in_actor results, actor
- * cancel, and portals to actors found by address. */
+/* Portals (actr/portal.h): the objects, function calls, run_in_actor
+ * results, and portals to actors found by address. */
 #define _GNU_SOURCE
-#include "actor/actor.h"
+#include "actor/cancel.h"
+#include "actor/caller.h"
+#include "actor/link.h"
+#include "actor/spawn.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,32 +85,10 @@ actr_portal_uuid(const actr_portal *p)
 int
 actr_portal_connected(const actr_portal *p)
 {
-    return p && p->link->ipc && !p->link->end;
+    return p && actri_link_up(p->link);
 }
 
-/* Waits for the Return (or Error) of an FN dialog already started. */
-static int
-wait_return(struct actr_ctx *c, void *result)
-{
-    int rc = actri_ctx_wait_ack(c);
-    while (rc == 0) {
-        if (c->has_error)
-            return actri_ctx_raise(c);
-        if (c->has_return)
-            return actri_pld_decode(c, c->t_result, &c->ret.u.ret.pld, result, "result");
-        if (c->has_cancelack) {
-            /* A cancel request called by name: CancelAck is its answer. */
-            uint8_t b = c->cancelack ? 0xc3 : 0xc2;
-            actr_any pld = {&b, 1};
-            return actri_pld_decode(c, c->t_result, &pld, result, "CancelAck");
-        }
-        if (c->dead)
-            return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s returned",
-                                  c->link->peer.name, c->wire_name);
-        rc = actri_ctx_wait(c);
-    }
-    return rc;
-}
+/* ------------------------------------------------------------ calls */
 
 static int
 call_common(actr_portal *p, const char *fn, const char *func, const actr_type *args_t,
@@ -122,20 +103,16 @@ call_common(actr_portal *p, const char *fn, const char *func, const actr_type *a
     int rc = actri_split_name(fn, ns, sizeof ns, &f);
     if (rc < 0)
         return rc;
-    struct actr_ctx *c = actri_ctx_new(p->link, NULL, 0);
-    if (!c || !(c->wire_name_owned = strdup(fn))) {
-        actri_ctx_unref(c);
+    struct actr_ctx *c = actri_ctx_new(p->link, ACTR_ENDPOINT_FN, fn, 1);
+    if (!c)
         return actr_error_set(ACTR_ENOMEM, "out of memory for a call");
-    }
-    c->kind = ACTR_ENDPOINT_FN;
-    c->wire_name = c->wire_name_owned;
     c->t_result = res_t;
     rc = actri_ctx_start(c, ns, func ? func : f, args_t, args, kw);
     if (rc == 0)
-        rc = wait_return(c, result);
-    if (rc == ACTR_ECANCELED && !c->has_return && !c->has_error && !c->dead)
-        actri_ctx_cancel_remote(c, CTX_CANCEL_TIMEOUT_MS);
-    actri_ctx_unref(c);
+        rc = actri_ctx_wait_ack(c);
+    if (rc == 0)
+        rc = actri_ctx_wait_return(c, result);
+    actri_ctx_abandon(c);
     return rc;
 }
 
@@ -170,13 +147,13 @@ portal_result(actr_portal *p, void *result, int raw)
             return rc;
     }
     struct actr_ctx *c = ch->run_ctx;
-    if (ch->result_rc < 0 && !(c && c->has_error))
+    if (ch->result_rc < 0 && !(c && c->d.has_error))
         return actr_error_set(ch->result_rc, "%s: no result (%s)", ch->name,
                               actr_strerror(ch->result_rc));
-    if (c->has_error)
+    if (c->d.has_error)
         return actri_ctx_raise(c);
     const actr_type *t = raw ? &actr_type_any : c->t_result;
-    return actri_pld_decode(c, t, &c->ret.u.ret.pld, result, "result");
+    return actri_dialog_decode(&c->d, t, &c->ret.u.ret.pld, result, "result");
 }
 
 int
@@ -192,51 +169,9 @@ actr_portal_result_raw(actr_portal *p, actr_any *result)
 }
 
 int
-actri_portal_cancel_actor(actr_portal *p, int64_t timeout_ms)
+actr_portal_cancel_actor(actr_portal *p)
 {
     if (!p || !p->link)
         return 0;
-    struct link *l = p->link;
-    actr_actor *a = l->a;
-    if (l->end || !l->ipc) {
-        /* S14: nothing is sent on, or awaited from, a dead channel. */
-        CANCEL_LOG(a, NULL, "cancel_actor %s.%s: the channel is already gone", l->peer.name,
-                   l->peer.uuid);
-        return 0;
-    }
-    /* From now on a ContextCancelled naming us, on any dialog of this
-     * channel, is the outcome we asked for (S12). */
-    l->cancel_req = 1;
-    actr_scope sh;
-    if (actr_scope_enter(&sh, actr_deadline_in(timeout_ms), ACTR_SCOPE_SHIELD) < 0)
-        return 0;
-    int acked = 0;
-    struct actr_ctx *r = actri_ctx_new(l, NULL, 0);
-    if (r) {
-        r->kind = ACTR_ENDPOINT_FN;
-        r->wire_name = "self:cancel";
-        int rc = actri_ctx_start(r, "self", "cancel", NULL, NULL, NULL);
-        if (rc == 0)
-            CANCEL_LOG(a, r->cid, "cancel_actor: self:cancel sent to %s.%s", l->peer.name,
-                       l->peer.uuid);
-        while (rc == 0 && !r->has_cancelack && !r->has_error && !r->dead)
-            rc = actri_ctx_wait(r);
-        acked = r->has_cancelack && r->cancelack;
-        if (acked)
-            CANCEL_LOG(a, r->cid, "cancel_actor: CancelAck from %s.%s", l->peer.name,
-                       l->peer.uuid);
-        else
-            CANCEL_LOG(a, r->cid, "cancel_actor: no CancelAck from %s.%s (%s)", l->peer.name,
-                       l->peer.uuid, rc == ACTR_ECANCELED ? "timed out" :
-                       r->dead ? "the channel closed" : "the request failed");
-        actri_ctx_unref(r);
-    }
-    actr_scope_exit(&sh);
-    return acked;
-}
-
-int
-actr_portal_cancel_actor(actr_portal *p)
-{
-    return actri_portal_cancel_actor(p, ACTR_CANCEL_ACTOR_TIMEOUT_MS);
+    return actri_cancel_actor(p->link, ACTR_CANCEL_ACTOR_TIMEOUT_MS);
 }

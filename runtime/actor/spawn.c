@@ -2,7 +2,9 @@
  * SpawnSpec, supervision (run_in_actor results and errors) and teardown
  * (self:cancel, then SIGTERM, then SIGKILL, always reaping). */
 #define _GNU_SOURCE
-#include "actor/actor.h"
+#include "actor/cancel.h"
+#include "actor/link.h"
+#include "actor/spawn.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -91,129 +93,6 @@ unpend(actr_actor *a, struct child *ch)
     ch->pending = 0;
 }
 
-/* ------------------------------------------------------------ SpawnSpec */
-
-static void
-pack_str(msgpack_packer *pk, const char *s)
-{
-    msgpack_pack_str_with_body(pk, s, strlen(s));
-}
-
-static int
-pack_addrs(msgpack_sbuffer *sb, const actr_addr *addrs, size_t n)
-{
-    actr_wbuf w = ACTR_WBUF_INIT;
-    int rc = actr_addr_list_encode(addrs, n, &w);
-    if (rc == 0)
-        msgpack_sbuffer_write(sb, (const char *)w.ptr, w.len);
-    actr_wbuf_destroy(&w);
-    return rc;
-}
-
-static int
-pack_addr(msgpack_sbuffer *sb, const actr_addr *a)
-{
-    actr_wbuf w = ACTR_WBUF_INIT;
-    int rc = actr_addr_encode(a, &w);
-    if (rc == 0)
-        msgpack_sbuffer_write(sb, (const char *)w.ptr, w.len);
-    actr_wbuf_destroy(&w);
-    return rc;
-}
-
-/* Sends the SpawnSpec, fields and runtime variables in tractor's wire
- * order (captures, observation 5). */
-static int
-send_spawnspec(actr_actor *a, struct link *l, const actr_spawn_opts *o, const char *exe)
-{
-    msgpack_sbuffer main_sb, vars_sb, mods_sb, reg_sb, bind_sb;
-    msgpack_sbuffer_init(&main_sb);
-    msgpack_sbuffer_init(&vars_sb);
-    msgpack_sbuffer_init(&mods_sb);
-    msgpack_sbuffer_init(&reg_sb);
-    msgpack_sbuffer_init(&bind_sb);
-    msgpack_packer pk;
-    int rc = 0;
-
-    const char *base = strrchr(exe, '/');
-    msgpack_packer_init(&pk, &main_sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    pack_str(&pk, "init_main_from_name");
-    pack_str(&pk, base ? base + 1 : exe);
-
-    const actr_addr *self_addr = a->listener ? actr_listener_addr(a->listener, 0) : NULL;
-    msgpack_packer_init(&pk, &vars_sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 10);
-    pack_str(&pk, "_is_root");
-    msgpack_pack_false(&pk);
-    pack_str(&pk, "_root_mailbox");
-    if (self_addr)
-        rc |= pack_addr(&vars_sb, self_addr);
-    else
-        msgpack_pack_nil(&pk);
-    pack_str(&pk, "_root_addrs");
-    rc |= pack_addrs(&vars_sb, self_addr, self_addr ? 1 : 0);
-    pack_str(&pk, "_enable_tpts");
-    msgpack_pack_array(&pk, 1);
-    pack_str(&pk, self_addr && self_addr->kind == ACTR_ADDR_UNIX ? "uds" : "tcp");
-    pack_str(&pk, "_registry_addrs");
-    rc |= pack_addrs(&vars_sb, a->reg_addrs, a->nreg);
-    pack_str(&pk, "_debug_mode");
-    a->debug_mode ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
-    pack_str(&pk, "repl_fixture");
-    msgpack_pack_false(&pk);
-    pack_str(&pk, "use_greenback");
-    msgpack_pack_false(&pk);
-    pack_str(&pk, "use_stackscope");
-    msgpack_pack_false(&pk);
-    pack_str(&pk, "_is_infected_aio");
-    msgpack_pack_false(&pk);
-
-    msgpack_packer_init(&pk, &mods_sb, msgpack_sbuffer_write);
-    size_t nen = o ? o->nenable : 0;
-    msgpack_pack_map(&pk, nen);
-    for (size_t i = 0; i < nen; i++) {
-        const actr_module *m = NULL;
-        for (size_t j = 0; j < a->nmodules && !m; j++)
-            if (strcmp(a->modules[j]->ns, o->enable[i]) == 0)
-                m = a->modules[j];
-        pack_str(&pk, o->enable[i]);
-        pack_str(&pk, m && m->source ? m->source : o->enable[i]);
-    }
-
-    rc |= pack_addrs(&reg_sb, a->reg_addrs, a->nreg);
-
-    actr_addr *bind = NULL;
-    size_t nbind = o ? o->nbind : 0;
-    if (nbind > 0 && (bind = calloc(nbind, sizeof *bind)) == NULL)
-        rc = ACTR_ENOMEM;
-    for (size_t i = 0; i < nbind && rc == 0; i++)
-        if (actr_addr_parse(o->bind[i], &bind[i]) < 0)
-            rc = actr_error_set(ACTR_EINVAL, "bad bind address \"%s\"", o->bind[i]);
-    if (rc == 0 && nbind > 0)
-        rc = pack_addrs(&bind_sb, bind, nbind);
-    free(bind);
-
-    if (rc == 0) {
-        actr_msg m = {.type = ACTR_MSG_SPAWNSPEC};
-        actr_msg_spawnspec *ss = &m.u.spawnspec;
-        ss->parent_main_data = (actr_any){(uint8_t *)main_sb.data, main_sb.size};
-        ss->runtime_vars = (actr_any){(uint8_t *)vars_sb.data, vars_sb.size};
-        ss->enable_modules = (actr_any){(uint8_t *)mods_sb.data, mods_sb.size};
-        ss->reg_addrs = (actr_any){(uint8_t *)reg_sb.data, reg_sb.size};
-        ss->bind_addrs = (actr_any){(uint8_t *)bind_sb.data, bind_sb.size};  /* nil if empty */
-        rc = actri_link_send(l, &m, 0);
-    } else if (rc > 0 || rc < ACTR_ENOTSUP) {
-        rc = ACTR_EINVAL;
-    }
-    msgpack_sbuffer_destroy(&main_sb);
-    msgpack_sbuffer_destroy(&vars_sb);
-    msgpack_sbuffer_destroy(&mods_sb);
-    msgpack_sbuffer_destroy(&reg_sb);
-    msgpack_sbuffer_destroy(&bind_sb);
-    return rc;
-}
-
 /* ------------------------------------------------------------ tasks */
 
 /* Reaps the child, whatever happens around it. */
@@ -256,7 +135,7 @@ teardown(struct child *ch)
                    ch->pid, ch->portal && actr_portal_connected(ch->portal)
                    ? "asking it to cancel" : "its channel is gone, waiting for its exit");
         if (ch->portal && actr_portal_connected(ch->portal))
-            actri_portal_cancel_actor(ch->portal, o->cancel_timeout_ms);
+            actri_cancel_actor(ch->portal->link, o->cancel_timeout_ms);
     }
     if (!ch->exited && actr_event_wait(&ch->exit_ev, actr_deadline_in(o->term_after_ms)) < 0) {
         CANCEL_LOG(a, NULL, "child %s.%s (pid %d) still runs %lld ms later: SIGTERM",
@@ -285,16 +164,17 @@ static int
 wait_result(struct child *ch)
 {
     struct actr_ctx *c = ch->run_ctx;
+    struct dialog *d = &c->d;
     int rc = actri_ctx_wait_ack(c);
     while (rc == 0) {
-        if (c->has_error)
+        if (d->has_error)
             return actri_ctx_raise(c);
         if (c->has_return)
             return 0;
-        if (c->dead)
+        if (d->dead)
             return actr_error_set(ACTR_ECLOSED, "child %s exited before returning %s (%s)",
-                                  ch->name, c->wire_name, actr_strerror(c->dead));
-        rc = actri_ctx_wait(c);
+                                  ch->name, actri_dialog_name(d), actr_strerror(d->dead));
+        rc = actri_dialog_wait(d);
     }
     return rc;
 }
@@ -320,11 +200,11 @@ supervisor_task(void *arg)
         /* Cancelled meanwhile: an error that had already arrived still
          * counts (S3: several errors are reported together). */
         struct actr_ctx *c = ch->run_ctx;
-        if (c->has_error && (rc = actri_ctx_raise(c)) != ACTR_ECTXCANCEL) {
+        if (c->d.has_error && (rc = actri_ctx_raise(c)) != ACTR_ECTXCANCEL) {
             ch->result_rc = rc;
         } else {
             rc = ACTR_ECANCELED;
-            ch->result_rc = c->dead ? ACTR_ECLOSED : ACTR_ECANCELED;
+            ch->result_rc = c->d.dead ? ACTR_ECLOSED : ACTR_ECANCELED;
         }
         ch->result_done = 1;
         actr_event_set(&ch->result_ev);
@@ -395,7 +275,7 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
         actr_error_set(rc, "child %s (pid %d) did not connect back within %d ms", name, pid,
                        CONNECT_TIMEOUT_MS);
     if (rc == 0)
-        rc = send_spawnspec(a, ch->link, o, exe);
+        rc = actri_spawnspec_send(a, ch->link, o, exe);
     if (rc == 0)
         rc = actri_portal_new(ch->link, ch, &ch->portal);
     if (rc < 0) {
@@ -450,18 +330,14 @@ run_common(actr_actor_nursery *an, const char *name, const actr_spawn_opts *opts
     struct child *ch;
     if ((rc = spawn_child(an, name, opts, &ch)) < 0)
         return rc;
-    struct actr_ctx *c = actri_ctx_new(ch->link, NULL, 0);
-    if (!c || !(c->wire_name_owned = strdup(ep ? ep->wire_name : fn))) {
-        actri_ctx_unref(c);
+    struct actr_ctx *c = actri_ctx_new(ch->link, ACTR_ENDPOINT_FN, ep ? ep->wire_name : fn, 1);
+    if (!c) {
         kill(ch->pid, SIGKILL);
         return actr_error_set(ACTR_ENOMEM, "out of memory for a call");
     }
-    c->kind = ACTR_ENDPOINT_FN;
-    c->wire_name = c->wire_name_owned;
     c->t_result = ep ? ep->result : &actr_type_any;
     ch->run = 1;
     ch->run_ctx = c;
-    ch->run_ep = ep;
     rc = actri_ctx_start(c, ns, ep ? ep->func : func, ep ? ep->args : NULL, args, kw);
     if (rc == 0)
         rc = start_supervisor(an, ch);

@@ -1,81 +1,13 @@
-/* Small helpers of the actor layer: uuids, uids, the Aid, endpoint
- * lookup (S5). */
+/* Small helpers of the actor layer: uids, the Aid, endpoint names and
+ * their lookup (S5). */
 #define _GNU_SOURCE
 #include "actor/actor.h"
 #include "actor/hooks.h"
 #include "self.actor.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
-
-/* Random bytes for uuids come from a pool filled by one getrandom of 4
- * KiB (256 uuids), not one syscall per dialog. A forked child empties
- * its copy at once, so parent and child never hand out the same bytes. */
-#define UUID_POOL 4096
-
-static uint8_t pool[UUID_POOL];
-static size_t pool_left;                /* unused bytes at the pool's end */
-static int atfork_done;
-
-static void
-pool_forget(void)
-{
-    pool_left = 0;
-}
-
-static void
-pool_fill(void)
-{
-    if (!atfork_done) {
-        atfork_done = 1;
-        (void)pthread_atfork(NULL, NULL, pool_forget);
-    }
-    size_t got = 0;
-    while (got < sizeof pool) {
-        ssize_t n = getrandom(pool + got, sizeof pool - got, 0);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    if (got < sizeof pool) {
-        /* No entropy source: still unique enough within one host. */
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30)
-                   ^ ((uint64_t)getpid() << 48);
-        for (size_t i = got; i < sizeof pool; i++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            pool[i] = (uint8_t)(x >> 56);
-        }
-    }
-    pool_left = sizeof pool;
-}
-
-void
-actri_uuid4(char out[UUID_LEN + 1])
-{
-    static const char hex[] = "0123456789abcdef";
-    if (pool_left < 16)
-        pool_fill();
-    uint8_t *b = pool + sizeof pool - pool_left;
-    pool_left -= 16;
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    char *o = out;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            *o++ = '-';
-        *o++ = hex[b[i] >> 4];
-        *o++ = hex[b[i] & 15];
-    }
-    *o = 0;
-    memset(b, 0, 16);                   /* used bytes are not kept around */
-}
 
 int
 actri_uid_set(struct uidbuf *u, const char *name, size_t nlen, const char *uuid, size_t ulen)
@@ -98,6 +30,22 @@ actri_uid_clear(struct uidbuf *u)
     free(u->name);
     free(u->uuid);
     u->name = u->uuid = NULL;
+}
+
+char *
+actri_uid_text(const char *name, const char *uuid)
+{
+    char *s = NULL;
+    if (asprintf(&s, "%s.%s", name, uuid) < 0)
+        return NULL;
+    return s;
+}
+
+int
+actri_uid_is_self(const actr_actor *a, const actr_str *uuid)
+{
+    size_t n = strlen(a->uid.uuid);
+    return uuid->len == n && memcmp(uuid->ptr, a->uid.uuid, n) == 0;
 }
 
 actr_uid
@@ -167,4 +115,23 @@ actri_lookup(actr_actor *a, const actr_str *ns, const actr_str *func, const char
         return NULL;
     }
     return ep;
+}
+
+int
+actri_split_name(const char *fn, char *ns, size_t nscap, const char **func)
+{
+    const char *colon = fn ? strrchr(fn, ':') : NULL;
+    if (!colon || colon == fn || !colon[1] || (size_t)(colon - fn) >= nscap)
+        return actr_error_set(ACTR_EINVAL, "endpoint name \"%s\" is not \"module:func\"",
+                              fn ? fn : "(null)");
+    memcpy(ns, fn, (size_t)(colon - fn));
+    ns[colon - fn] = 0;
+    *func = colon + 1;
+    return 0;
+}
+
+const char *
+actri_kind_name(actr_endpoint_kind k)
+{
+    return k == ACTR_ENDPOINT_FN ? "function" : k == ACTR_ENDPOINT_GEN ? "generator" : "context";
 }

@@ -61,6 +61,8 @@ struct errslot {
     actr_error pub;      /* what actr_last_error returns */
     actr_error *items;   /* owned deep copies, n of them (NULL: static) */
     size_t n;
+    struct errslot *masked; /* the real failure a later ACTR_ECANCELED
+                               replaced, or NULL (actri_error_masked) */
 };
 
 void actri_errslot_free(struct errslot *s);
@@ -72,6 +74,8 @@ int actri_error_copy(actr_error *dst, const actr_error *src);
 void actri_error_free_fields(actr_error *e);
 /* Gives the slot n owned items (replaces its content). */
 void actri_errslot_take(struct errslot *s, actr_error *items, size_t n);
+/* Moves src's detail into dst (replacing it); src is left empty. */
+void actri_errslot_move(struct errslot *dst, struct errslot *src);
 /* Moves the main task's detail to the slot read after actr_run returns. */
 void actri_errslot_to_loop(struct errslot *src);
 

@@ -23,10 +23,15 @@ actri_error_free_fields(actr_error *e)
 {
     free((char *)e->message);
     free((char *)e->type_name);
+    free((char *)e->boxed_type);
     free((char *)e->traceback);
     free((char *)e->src_uid);
     free((char *)e->canceller_uid);
+    free((char *)e->sender_uid);
     free((char *)e->task_name);
+    for (size_t i = 0; i < e->relay_count; i++)
+        free((char *)e->relay_path[i]);
+    free((void *)e->relay_path);
     memset(e, 0, sizeof *e);
 }
 
@@ -49,10 +54,23 @@ actri_error_copy(actr_error *dst, const actr_error *src)
     e.code = src->code;
     e.message = dupstr(src->message ? src->message : actr_strerror(src->code), &fail);
     e.type_name = dupstr(src->type_name, &fail);
+    e.boxed_type = dupstr(src->boxed_type, &fail);
     e.traceback = dupstr(src->traceback, &fail);
     e.src_uid = dupstr(src->src_uid, &fail);
     e.canceller_uid = dupstr(src->canceller_uid, &fail);
+    e.sender_uid = dupstr(src->sender_uid, &fail);
     e.task_name = dupstr(src->task_name, &fail);
+    if (src->relay_count > 0 && src->relay_path) {
+        const char **path = calloc(src->relay_count, sizeof *path);
+        if (!path) {
+            fail = 1;
+        } else {
+            e.relay_path = path;
+            e.relay_count = src->relay_count;
+            for (size_t i = 0; i < src->relay_count; i++)
+                path[i] = dupstr(src->relay_path[i] ? src->relay_path[i] : "", &fail);
+        }
+    }
     if (fail) {
         actri_error_free_fields(&e);
         return ACTR_ENOMEM;
@@ -61,8 +79,9 @@ actri_error_copy(actr_error *dst, const actr_error *src)
     return 0;
 }
 
-void
-actri_errslot_free(struct errslot *s)
+/* Frees what the slot holds, except the masked error. */
+static void
+slot_free_own(struct errslot *s)
 {
     for (size_t i = 0; i < s->n; i++)
         actri_error_free_fields(&s->items[i]);
@@ -73,9 +92,57 @@ actri_errslot_free(struct errslot *s)
 }
 
 void
+actri_errslot_free(struct errslot *s)
+{
+    slot_free_own(s);
+    if (s->masked) {
+        actri_errslot_free(s->masked);
+        free(s->masked);
+        s->masked = NULL;
+    }
+}
+
+/* Empties the slot for a new failure with code. A cancellation recorded
+ * over a real failure keeps that failure aside (the masked error), so the
+ * layer that reports the task's outcome can still find it (actor/: a
+ * cleanup cancelled after a failure must not hide the failure). */
+static void
+slot_reset(struct errslot *s, int code)
+{
+    if (code == ACTR_ECANCELED && s->pub.code != 0 && s->pub.code != ACTR_ECANCELED) {
+        struct errslot *m = calloc(1, sizeof *m);
+        if (m) {
+            if (s->masked) {
+                actri_errslot_free(s->masked);
+                free(s->masked);
+            }
+            *m = *s;
+            m->masked = NULL;
+            if (m->n == 0)
+                m->pub.list = &m->pub;
+            memset(s, 0, sizeof *s);
+            s->masked = m;
+            return;
+        }
+    }
+    if (code == ACTR_ECANCELED) {
+        slot_free_own(s);
+        return;
+    }
+    actri_errslot_free(s);
+}
+
+const actr_error *
+actri_error_masked(void)
+{
+    struct errslot *s = actri_errslot_cur();
+    return s->masked ? &s->masked->pub : NULL;
+}
+
+void
 actri_errslot_take(struct errslot *s, actr_error *items, size_t n)
 {
-    actri_errslot_free(s);
+    slot_reset(s, n ? items[0].code : 0);
     if (n == 0) {
         free(items);
         return;
@@ -95,7 +162,7 @@ int
 actri_error_code(int code, const char *static_msg)
 {
     struct errslot *s = actri_errslot_cur();
-    actri_errslot_free(s);
+    slot_reset(s, code);
     s->pub.code = code;
     s->pub.message = static_msg ? static_msg : actr_strerror(code);
     s->pub.count = 1;
@@ -172,11 +239,19 @@ actr_error_clear(void)
 }
 
 void
+actri_errslot_move(struct errslot *dst, struct errslot *src)
+{
+    if (dst == src)
+        return;
+    actri_errslot_free(dst);
+    *dst = *src;
+    if (dst->n == 0 && dst->pub.code != 0)
+        dst->pub.list = &dst->pub;
+    memset(src, 0, sizeof *src);
+}
+
+void
 actri_errslot_to_loop(struct errslot *src)
 {
-    actri_errslot_free(&loop_slot);
-    loop_slot = *src;
-    if (loop_slot.n == 0 && loop_slot.pub.code != 0)
-        loop_slot.pub.list = &loop_slot.pub;
-    memset(src, 0, sizeof *src);
+    actri_errslot_move(&loop_slot, src);
 }

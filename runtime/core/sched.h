@@ -73,6 +73,16 @@ int actri_task_on_exit(struct actri_exit_hook *h, void (*fn)(struct actri_exit_h
 /* Unregisters h from the current task (no-op if not registered). */
 void actri_task_on_exit_cancel(struct actri_exit_hook *h);
 
+/* The failure that a later ACTR_ECANCELED detail of the current task
+ * replaced (a cleanup cancelled after a real failure), or NULL. Any other
+ * failure recorded since forgets it. Borrowed like actr_last_error(). */
+struct actr_error;
+const struct actr_error *actri_error_masked(void);
+
+/* Frees every string of e (and its relay path) and zeroes it: the error
+ * details an upper layer assembled in heap memory. */
+void actri_error_free_fields(struct actr_error *e);
+
 /* One pointer of per-task storage for the upper layers (for example the
  * actor layer's current context). NULL outside a task; starts NULL. */
 void **actri_task_slot(void);

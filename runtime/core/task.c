@@ -79,29 +79,43 @@ actri_task_release(struct actri_task *t)
     actri_stack_free(&info);
 }
 
-/* Records a failure of t in its nursery; the first one cancels it. */
+/* Appends a copy of e (task_name defaulting to the failing task's) to n's
+ * failures. */
 static void
-nursery_fail(actr_nursery *n, struct actri_task *t, int rc)
+nursery_record(actr_nursery *n, const actr_error *e)
 {
-    actr_error e = {0};
-    const actr_error *own = &t->err.pub;
-    if (own->code == rc) {
-        e = *own;
-    } else {
-        e.code = rc;
-        e.message = actr_strerror(rc);
-    }
-    e.task_name = actr_task_name();
     if (n->nerrs == n->caperrs) {
         size_t cap = n->caperrs ? n->caperrs * 2 : 4;
         actr_error *a = realloc(n->errs, cap * sizeof *a);
-        if (a) {
-            n->errs = a;
-            n->caperrs = cap;
-        }
+        if (!a)
+            return;
+        n->errs = a;
+        n->caperrs = cap;
     }
-    if (n->nerrs < n->caperrs && actri_error_copy(&n->errs[n->nerrs], &e) == 0)
+    actr_error c = *e;
+    if (!c.task_name)
+        c.task_name = actr_task_name();
+    if (actri_error_copy(&n->errs[n->nerrs], &c) == 0)
         n->nerrs++;
+}
+
+/* Records a failure of t in its nursery; the first one cancels it. A task
+ * that failed with several errors (an error group) adds every one. */
+static void
+nursery_fail(actr_nursery *n, struct actri_task *t, int rc)
+{
+    const actr_error *own = &t->err.pub;
+    actr_error e = {.code = rc, .message = actr_strerror(rc)};
+    if (own->code == rc && own->count > 1 && own->list) {
+        for (size_t i = 0; i < own->count; i++)
+            nursery_record(n, &own->list[i]);
+        e = own->list[0];
+    } else {
+        if (own->code == rc)
+            e = *own;
+        e.task_name = actr_task_name();
+        nursery_record(n, &e);
+    }
     if (n->first_rc == 0) {
         n->first_rc = rc;
         actr_log_cancel("nursery", "task %s failed (%s: %s): cancelling its nursery",
@@ -153,15 +167,19 @@ task_finish(struct actri_task *t, int rc)
         rec->state = START_RETURNED;
         rec->rc = rc;
         if (rc < 0) {
-            /* The starter gets the failure and its detail. */
-            actr_error e = t->err.pub.code == rc ? t->err.pub
-                         : (actr_error){.code = rc, .message = actr_strerror(rc)};
-            e.task_name = actr_task_name();
-            actr_error *copy = malloc(sizeof *copy);
-            if (copy && actri_error_copy(copy, &e) == 0)
-                actri_errslot_take(&rec->starter->err, copy, 1);
-            else
-                free(copy);
+            /* The starter gets the failure and its detail (every error of
+             * a group). */
+            if (t->err.pub.code == rc) {
+                actri_errslot_move(&rec->starter->err, &t->err);
+            } else {
+                actr_error e = {.code = rc, .message = actr_strerror(rc),
+                                .task_name = actr_task_name()};
+                actr_error *copy = malloc(sizeof *copy);
+                if (copy && actri_error_copy(copy, &e) == 0)
+                    actri_errslot_take(&rec->starter->err, copy, 1);
+                else
+                    free(copy);
+            }
         }
         actri_wake(rec->starter, 0);
     } else if (n && rc < 0 && !(rc == ACTR_ECANCELED && cancelled)) {

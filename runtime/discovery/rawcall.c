@@ -5,29 +5,13 @@
  * the actor is being torn down (unregistration at exit). */
 #define _GNU_SOURCE
 #include "discovery/disc.h"
+#include "wire/errors.h"
+#include "wire/uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
-
-static void
-make_cid(char out[37])
-{
-    uint8_t b[16] = {0};
-    if (getrandom(b, sizeof b, GRND_NONBLOCK) != (ssize_t)sizeof b) {
-        static uint64_t n;
-        uint64_t x = ((uint64_t)getpid() << 32) ^ (uint64_t)actr_now() ^ (++n * 0x9e3779b97f4a7c15ull);
-        for (size_t i = 0; i < sizeof b; i++, x = x * 6364136223846793005ull + 1)
-            b[i] = (uint8_t)(x >> 56);
-    }
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
-}
 
 static actr_str
 zstr(const char *s)
@@ -63,31 +47,6 @@ str_is(const actr_str *s, const char *z)
     return s->len == n && memcmp(s->ptr, z, n) == 0;
 }
 
-/* Turns an Error reply into the task's error detail. */
-static int
-raise_error(const actr_msg_error *e, const char *func)
-{
-    int code = str_is(&e->boxed_type_str, "ModuleNotExposed") ||
-               str_is(&e->boxed_type_str, "AttributeError") ? ACTR_ENOTFOUND : ACTR_EREMOTE;
-    char *type = strndup(e->boxed_type_str.ptr ? e->boxed_type_str.ptr : "", e->boxed_type_str.len);
-    char *tb = strndup(e->tb_str.ptr ? e->tb_str.ptr : "", e->tb_str.len);
-    char *text = e->has_message && e->message.len ? strndup(e->message.ptr, e->message.len) : NULL;
-    /* message "" for ordinary errors: the text ends tb_str (tractor). */
-    const char *tail = tb ? strrchr(tb, '\n') : NULL;
-    char *msg = NULL;
-    if (asprintf(&msg, "self:%s failed remotely: %s", func,
-                 text ? text : tail ? tail + 1 : (tb ? tb : "")) < 0)
-        msg = NULL;
-    free(text);
-    actr_error d = {.code = code, .message = msg ? msg : "remote error", .type_name = type,
-                    .traceback = tb};
-    actr_error_set_detail(&d);
-    free(type);
-    free(tb);
-    free(msg);
-    return code;
-}
-
 int
 disc_call(actr_ipc *ipc, const char *func, const actr_type *args_t, const void *args,
           const actr_type *res_t, void *res, int64_t deadline)
@@ -95,8 +54,8 @@ disc_call(actr_ipc *ipc, const char *func, const actr_type *args_t, const void *
     actr_actor *a = actr_self();
     if (!a)
         return actr_error_set(ACTR_ESTATE, "not in an actor");
-    char cid[37];
-    make_cid(cid);
+    char cid[ACTRI_UUID_LEN + 1];
+    actri_uuid4(cid);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     int rc = 0;
@@ -128,8 +87,11 @@ disc_call(actr_ipc *ipc, const char *func, const actr_type *args_t, const void *
         actr_str rcid;
         if (!actr_msg_cid(&r, &rcid) || !str_is(&rcid, cid))
             continue;                       /* not ours: ignore */
-        if (r.type == ACTR_MSG_ERROR)
-            return raise_error(&r.u.error, func);
+        if (r.type == ACTR_MSG_ERROR) {
+            char what[64];
+            snprintf(what, sizeof what, "self:%s", func);
+            return actri_wire_error_raise(&r.u.error, what);
+        }
         if (r.type != ACTR_MSG_RETURN)
             continue;                       /* StartAck */
         if (!res_t || !res)

@@ -155,6 +155,7 @@ walk(struct walk *w, actr_msg *m)
         case FK_ADDRS_OPT:
         case FK_MAP_OPT:
         case FK_PLDMSG_OPT:
+        case FK_EXT:
             walk_any(w, FIELD(m, f, actr_any));
             break;
         default:

@@ -267,6 +267,7 @@ get_field(struct dec *d, const struct fdesc *f, const uint8_t **pp,
         return 0;
     }
     case FK_ANY:
+    case FK_EXT:
         return get_extent(d, pp, end, f->name, FIELD(m, f, actr_any));
     case FK_PLDMSG_OPT:
         return get_pldmsg(d, pp, end, f, FIELD(m, f, actr_any));

@@ -127,6 +127,7 @@ put_field(actr_wbuf *b, const actr_msg *m, const struct fdesc *f, int trusted)
     case FK_ADDRS_OPT:
     case FK_MAP_OPT:
     case FK_PLDMSG_OPT:
+    case FK_EXT:
         return put_raw(b, (enum fkind)f->kind, CFIELD(m, f, actr_any), trusted);
     }
     return ACTR_EINVAL;
@@ -144,13 +145,19 @@ encode(const actr_msg *m, actr_wbuf *out, int trusted)
     if (mp_room(out, 4 + 64) < 0)
         return ACTR_ENOMEM;
     out->len += 4;  /* the length prefix, patched below */
-    rc = mp_put_map(out, (size_t)md->nfields + 1);
+    size_t nkeys = (size_t)md->nfields + 1;
+    for (unsigned i = 0; i < md->nfields; i++)
+        if (md->fields[i].kind == FK_EXT && CFIELD(m, &md->fields[i], actr_any)->len == 0)
+            nkeys--;
+    rc = mp_put_map(out, nkeys);
     if (rc == 0)
         rc = mp_put_str(out, "msg_type", 8);
     if (rc == 0)
         rc = mp_put_str(out, md->name, md->namelen);
     for (unsigned i = 0; rc == 0 && i < md->nfields; i++) {
         const struct fdesc *f = &md->fields[i];
+        if (f->kind == FK_EXT && CFIELD(m, f, actr_any)->len == 0)
+            continue;
         rc = mp_put_str(out, f->name, f->namelen);
         if (rc == 0)
             rc = put_field(out, m, f, trusted);

@@ -71,6 +71,7 @@ static const struct fdesc error_f[] = {
     FO("cid", FK_STR_OPT, u.error.cid, u.error.has_cid),
     F("_bad_msg", FK_PLDMSG_OPT, u.error.bad_msg),
     F("_bad_msg_as_dict", FK_MAP_OPT, u.error.bad_msg_as_dict),
+    F("_actr_group", FK_EXT, u.error.actr_group),
 };
 
 #define N(a) (uint8_t)(sizeof(a) / sizeof(a[0]))
@@ -193,6 +194,7 @@ actri_msg_check_raw(enum fkind k, const uint8_t *raw, size_t len,
         return n == (int)len ? 0 : ACTR_EPROTO;
     switch (k) {
     case FK_ANY:
+    case FK_EXT:
         rc = actri_mp_skip(&p, end);
         if (rc < 0 || p != end)
             return ACTR_EPROTO;

@@ -31,7 +31,10 @@ enum fkind {
     FK_ADDRS,      /* list of [str, int|str] */
     FK_ADDRS_OPT,  /* the same or None (no default) */
     FK_MAP_OPT,    /* dict|None = None */
-    FK_PLDMSG_OPT  /* Started|Yield|Return|None = None */
+    FK_PLDMSG_OPT, /* Started|Yield|Return|None = None */
+    FK_EXT         /* actr's extension (PROTOCOL.md): any value, written
+                      only when set (len > 0), so tractor's own fields
+                      stay byte for byte; tractor ignores unknown fields */
 };
 
 struct fdesc {

@@ -35,7 +35,7 @@ body_detail(actr_actor *self, void *arg)
     ck_assert_actr_err(actr_portal_call(p, itest_ep("fail"), &fa, NULL), ACTR_EREMOTE);
     const actr_error *e = actr_last_error();
     ck_assert_str_eq(e->type_name, "ValueError");
-    ck_assert_str_eq(e->message, "ValueError: bad value");
+    ck_assert_str_eq(e->message, "bad value");
     ck_assert_ptr_nonnull(e->src_uid);
     ck_assert_int_eq(strncmp(e->src_uid, "child.", 6), 0);
     ck_assert_str_eq(e->src_uid + 6, actr_portal_uuid(p));
@@ -82,7 +82,7 @@ body_run_fail(actr_actor *self, void *arg)
     const actr_error *e = actr_last_error();
     ck_assert_int_eq(e->count, 1);
     ck_assert_str_eq(e->type_name, "KeyError");
-    ck_assert_str_eq(e->message, "KeyError: no such key");
+    ck_assert_str_eq(e->message, "no such key");
     ck_assert_int_eq(strncmp(e->src_uid, "bad.", 4), 0);
     return 0;
 }
@@ -150,7 +150,7 @@ body_relay(actr_actor *self, void *arg)
     ck_assert_str_eq(e->type_name, "ValueError");
     ck_assert_int_eq(strncmp(e->src_uid, "grandchild.", 11), 0);
     ck_assert_ptr_nonnull(strstr(e->traceback, "actor 'grandchild'"));
-    ck_assert_ptr_nonnull(strstr(e->traceback, "relayed by actor 'child'"));
+    ck_assert_ptr_nonnull(strstr(e->traceback, "Relayed by actor 'child'"));
     ck_assert_ptr_nonnull(strstr(e->traceback, "deep trouble"));
     ck_assert_actr_ok(actr_actor_nursery_close(an));
     return 0;

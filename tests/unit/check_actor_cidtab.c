@@ -1,19 +1,20 @@
 /* The actor layer's per-channel cid table (runtime/actor/link.c) and its
- * uuid4 cids (runtime/actor/util.c): O(1) lookup at any size, exact
+ * uuid4 cids (runtime/wire/uuid.c): O(1) lookup at any size, exact
  * matches only, growth, removal, and cids unique across fork. */
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "actor/actor.h"
+#include "actor/dialog.h"
+#include "actor/link.h"
 #include "core_util.h"
 
 #define MANY 10000
 
-static struct actr_ctx *
+static struct dialog *
 new_ctx(const char *cid)
 {
-    struct actr_ctx *c = calloc(1, sizeof *c);
+    struct dialog *c = calloc(1, sizeof *c);
     ck_assert_ptr_nonnull(c);
     if (cid)
         strcpy(c->cid, cid);
@@ -28,7 +29,7 @@ table_body(void *arg)
     (void)arg;
     struct link l;
     memset(&l, 0, sizeof l);
-    struct actr_ctx **cs = calloc(MANY, sizeof *cs);
+    struct dialog **cs = calloc(MANY, sizeof *cs);
     ck_assert_ptr_nonnull(cs);
     ck_assert_ptr_null(actri_link_find(&l, "x", 1));          /* empty table */
     for (int i = 0; i < MANY; i++) {
@@ -54,7 +55,7 @@ table_body(void *arg)
     ck_assert_ptr_null(actri_link_find(&l, buf, strlen(buf)));
 
     /* A cid in use is refused, and the table is unchanged. */
-    struct actr_ctx *dup = new_ctx(cs[3]->cid);
+    struct dialog *dup = new_ctx(cs[3]->cid);
     ck_assert_actr_err(actri_link_register(&l, dup), ACTR_EPROTO);
     ck_assert(!dup->registered);
     ck_assert_uint_eq(l.nctx, MANY);
@@ -76,7 +77,7 @@ table_body(void *arg)
     ck_assert_ptr_eq(actri_link_find(&l, dup->cid, UUID_LEN), dup);
 
     /* Short, non-uuid cids (as tractor tests use) work the same. */
-    struct actr_ctx *k1 = new_ctx("k1"), *k12 = new_ctx("k12");
+    struct dialog *k1 = new_ctx("k1"), *k12 = new_ctx("k12");
     ck_assert_actr_ok(actri_link_register(&l, k1));
     ck_assert_actr_ok(actri_link_register(&l, k12));
     ck_assert_ptr_eq(actri_link_find(&l, "k12", 3), k12);

@@ -3,7 +3,7 @@
  * byte arena, the entry bound (S16), and payloads of any size. */
 #include <string.h>
 
-#include "actor/actor.h"
+#include "actor/dialog.h"
 #include "core_util.h"
 
 /* Payload i: a recognisable pattern of a length that varies with i. */

@@ -2,7 +2,10 @@
  * ACTR_E* code; the details of the last failure of the current task (its
  * message and, for errors that came from another actor, the remote fields)
  * are kept per task and read with one call. errno is never used: a fiber
- * switch between the failure and the read would clobber it. */
+ * switch between the failure and the read would clobber it.
+ *
+ * A call that succeeds never touches the detail: it describes the last
+ * call that failed until another one fails (or actr_error_clear). */
 #ifndef ACTR_ERROR_H
 #define ACTR_ERROR_H
 
@@ -13,20 +16,37 @@
 ACTR_BEGIN_DECLS
 
 /* One failure. Every string is NUL-terminated and may be NULL when the
- * field does not apply (message is never NULL when code != 0). */
+ * field does not apply (message is never NULL when code != 0). uids are
+ * text, "name.uuid".
+ *
+ * An error that came from another actor keeps its identity however many
+ * actors relayed it (tractor's RemoteActorError): type_name, message and
+ * src_uid describe it where it started; boxed_type is what the last hop
+ * called it ("RemoteActorError" once relayed); relay_path lists every
+ * actor it passed through, the source first and the actor that sent it to
+ * us last. */
 typedef struct actr_error {
     int code;                   /* ACTR_E* code, 0 when there is no error */
-    const char *message;        /* human-readable text */
-    const char *type_name;      /* remote error type ("RemoteActorError",
-                                   "ContextCancelled"...), NULL if local */
+    const char *message;        /* human-readable text (the source's text
+                                   for a remote error) */
+    const char *type_name;      /* remote error type where it started
+                                   ("ValueError", "ContextCancelled"...),
+                                   NULL if local */
+    const char *boxed_type;     /* type as the last hop boxed it, NULL if
+                                   local */
     const char *traceback;      /* remote traceback text */
     const char *src_uid;        /* uid of the actor where it happened */
     const char *canceller_uid;  /* uid of the actor that asked to cancel */
+    const char *sender_uid;     /* StreamOverrun: uid of the sender that
+                                   overran the receiver */
     const char *task_name;      /* name of the task that failed, or NULL */
+    size_t relay_count;         /* entries of relay_path (0 if local) */
+    const char *const *relay_path;
     /* Every failure collected with this one, in the order they happened
-     * (the failing tasks of a nursery, the children of an actor nursery).
-     * list[0] describes the same failure as the fields above; count is 1
-     * for a single error and 0 when code == 0. */
+     * (the failing tasks of a nursery, the children of an actor nursery,
+     * an error group relayed by another actor). list[0] describes the
+     * same failure as the fields above; count is 1 for a single error and
+     * 0 when code == 0. */
     size_t count;
     const struct actr_error *list;
 } actr_error;
@@ -44,9 +64,9 @@ ACTR_API const actr_error *actr_last_error(void);
  * `return actr_error_set(ACTR_EINVAL, "bad port %d", p);`. */
 ACTR_API int actr_error_set(int code, const char *fmt, ...) ACTR_PRINTF(2, 3);
 
-/* Records a failure with every field of *e (copied; e->count and e->list
- * are ignored). Used by the layers that receive errors from other actors.
- * Returns e->code. */
+/* Records a failure with every field of *e (copied, relay path included;
+ * e->count and e->list are ignored). Used by the layers that receive
+ * errors from other actors. Returns e->code. */
 ACTR_API int actr_error_set_detail(const actr_error *e);
 
 /* Records a multi-failure: the first element becomes the primary error and

@@ -136,6 +136,9 @@ typedef struct actr_msg_error {
     actr_str cid;
     actr_any bad_msg;       /* "_bad_msg": Started|Yield|Return map, or nil */
     actr_any bad_msg_as_dict; /* "_bad_msg_as_dict": map or nil */
+    actr_any actr_group;    /* actr's extension "_actr_group" (PROTOCOL.md):
+                               the members of an error group, an array of
+                               Error-like maps; len 0 = absent (not sent) */
 } actr_msg_error;
 
 /* One protocol message: type says which union member is meaningful. */

@@ -1,0 +1,74 @@
+/* actor/link.h: one IPC channel to a peer actor. Private.
+ *
+ * A link owns a handshaken channel, the table of the dialogs that run on
+ * it (by cid, O(1)) and a message loop task that routes every frame to
+ * its dialog without ever blocking on one (S16). It is reference counted:
+ * the loop, portals and dialogs hold it. Lifecycle: actri_link_new ->
+ * (loop) -> actri_link_shutdown (every dialog fails, the channel closes;
+ * idempotent) -> last unref frees. */
+#ifndef ACTR_ACTOR_LINK_H
+#define ACTR_ACTOR_LINK_H
+
+#include "actor/actor.h"
+
+struct dialog;
+
+/* The cid table starts with this many buckets and doubles whenever it
+ * holds more dialogs than buckets (load factor <= 1). */
+#define LINK_BUCKETS_MIN 16
+
+struct link {
+    actr_actor *a;
+    actr_ipc *ipc;                /* NULL once closed */
+    struct uidbuf peer;
+    int refs;
+    int end;                      /* 0 while alive, else its end code */
+    int loop_running;
+    size_t drops;                 /* messages dropped at the high-water mark */
+    struct dialog **tab;          /* nbuckets chains (NULL before the first) */
+    size_t nbuckets;              /* a power of two, or 0 */
+    size_t nctx;
+    struct link *next;            /* in the actor's list of links */
+    struct link *prev;
+    struct child *child;          /* the child process on the other end */
+    actr_event loop_done;         /* the message loop ended */
+    /* Payload encoding buffer kept between sends (actri_link_send_pld);
+     * pld_busy while a send that may park holds it. */
+    char *pld_data;
+    size_t pld_alloc;
+    int pld_busy;
+};
+
+/* Wraps a handshaken channel (owned from now on) in a link with one
+ * reference for the caller. Returns 0 or ACTR_ENOMEM (ipc then closed). */
+int actri_link_new(actr_actor *a, actr_ipc *ipc, struct link **out);
+void actri_link_ref(struct link *l);
+void actri_link_unref(struct link *l);
+/* 1 while l's channel works. */
+int actri_link_up(const struct link *l);
+/* Runs the message loop of l in the current task until the channel ends
+ * or the task is cancelled; then shuts l down and cancels the tasks its
+ * peer started (S14). */
+void actri_link_serve(struct link *l);
+/* Starts actri_link_serve(l) as a task of the service nursery (it takes
+ * its own reference). Returns 0 or ACTR_ENOMEM. */
+int actri_link_spawn_loop(struct link *l);
+/* Fails every dialog of l with code, closes the channel (flushing up to
+ * LINK_FLUSH_MS, shielded). Idempotent. */
+void actri_link_shutdown(struct link *l, int code);
+/* Sends m on l; with nowait it never parks: over the high-water mark the
+ * message is dropped (counted, logged once) and ACTR_ETIMEDOUT returned. */
+int actri_link_send(struct link *l, const actr_msg *m, int nowait);
+/* Sends a message with one payload: type STARTED/YIELD/RETURN, value v
+ * encoded with t (NULL t: nil). Parks at the high-water mark. The caller
+ * keeps l alive meanwhile (it holds a dialog of l, which refs it). */
+int actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
+                        const actr_type *t, const void *v);
+/* The dialog of l with this cid, or NULL. */
+struct dialog *actri_link_find(struct link *l, const char *cid, size_t len);
+/* Enters d in l's table: 0, ACTR_EPROTO (cid in use), ACTR_ENOMEM. */
+int actri_link_register(struct link *l, struct dialog *d);
+/* Takes d out of l's table (no-op when it is not in it). */
+void actri_link_unregister(struct link *l, struct dialog *d);
+
+#endif
