@@ -6,7 +6,9 @@
 #include "actor/hooks.h"
 #include "actor/link.h"
 #include "actor/spawn.h"
+#include "wire/errors.h"
 
+#include <errno.h>
 #include <ev.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@ struct child_args {
     const char *parent;
     int ppid;
     int loglevel;
+    int status_fd;          /* the boot status pipe of an actr parent, or -1 */
 };
 
 struct boot {
@@ -45,6 +48,7 @@ static int
 parse_child_args(int argc, char **argv, struct child_args *ca)
 {
     memset(ca, 0, sizeof *ca);
+    ca->status_fd = -1;
     for (int i = 2; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (strcmp(k, "--actr-name") == 0)
@@ -55,6 +59,8 @@ parse_child_args(int argc, char **argv, struct child_args *ca)
             ca->parent = v;
         else if (strcmp(k, "--actr-ppid") == 0)
             ca->ppid = atoi(v);
+        else if (strcmp(k, "--actr-status-fd") == 0)
+            ca->status_fd = atoi(v) > 2 ? atoi(v) : -1;
         else if (strcmp(k, "--actr-loglevel") == 0) {
             if (actr_log_parse_level(v, &ca->loglevel) < 0)
                 ca->loglevel = 0;
@@ -189,6 +195,38 @@ accept_task(void *arg)
 
 /* ------------------------------------------------------------ child */
 
+/* Tells the parent how the boot went (S2: a child that cannot serve what
+ * it was asked to fails its start): one line on the status pipe an actr
+ * parent gave us, "ok" or "error <code> <type>: <message>". A parent
+ * without one (tractor) gets a failure as tractor sends it, a cid-less
+ * Error on the channel. */
+static void
+report_boot(actr_actor *a, const struct child_args *ca, actr_ipc *ipc, int rc)
+{
+    const actr_error *e = actr_last_error();
+    const char *type = e->code == rc && e->type_name ? e->type_name
+                     : rc == ACTR_ENOTFOUND ? "ModuleNotExposed" : "RuntimeError";
+    const char *text = e->code == rc && e->message ? e->message : actr_strerror(rc);
+    if (ca->status_fd >= 0) {
+        char line[600];
+        int n = rc == 0 ? snprintf(line, sizeof line, "ok\n")
+                        : snprintf(line, sizeof line, "error %d %s: %.500s\n", -rc, type, text);
+        if (n > 0 && write(ca->status_fd, line, (size_t)n) < 0)
+            actr_log_runtime(ACTOR_TAG, "boot status pipe: %s", strerror(errno));
+        close(ca->status_fd);
+        return;
+    }
+    if (rc == 0 || !ipc)
+        return;
+    actri_errbox b = {.boxed_type = type, .message = text};
+    actri_errmsg m;
+    actr_uid self = actri_self_uid(a);
+    if (actri_errmsg_build(&m, &self, NULL, &b, NULL, 0) == 0 &&
+        actr_ipc_send(ipc, &m.msg, actr_deadline_in(LINK_FLUSH_MS)) < 0)
+        actr_log_runtime(ACTOR_TAG, "could not tell the parent that the start failed");
+    actri_errmsg_free(&m);
+}
+
 static int
 child_boot(actr_actor *a, const struct child_args *ca)
 {
@@ -235,7 +273,8 @@ child_boot(actr_actor *a, const struct child_args *ca)
     free(bind);
     struct link *l;
     if (rc < 0) {
-        actr_ipc_close(ipc, 0);
+        report_boot(a, ca, ipc, rc);
+        actr_ipc_close(ipc, actr_deadline_in(LINK_FLUSH_MS));
         return rc;
     }
     if ((rc = actri_link_new(a, ipc, &l)) < 0)
@@ -243,6 +282,7 @@ child_boot(actr_actor *a, const struct child_args *ca)
     a->parent = l;
     rc = actri_link_spawn_loop(l);
     actri_link_unref(l);
+    report_boot(a, ca, NULL, rc);
     actr_log_runtime(ACTOR_TAG, "child %s.%s serving (parent %s)", a->uid.name, a->uid.uuid,
                      ca->parent);
     return rc;

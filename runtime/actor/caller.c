@@ -207,8 +207,8 @@ actri_ctx_wait_ack(struct actr_ctx *c)
                            : c->functype == ACTR_FUNCTYPE_ASYNCGEN ? ACTR_ENDPOINT_GEN
                            : ACTR_ENDPOINT_CONTEXT;
     if (got != d->kind) {
-        /* S6: the callee told us its kind; stop the task we started. */
-        actri_cancel_request(c, CTX_CANCEL_TIMEOUT_MS);
+        /* S6: the callee told us its kind; the caller abandons the dialog,
+         * which cancels the task we started. */
         return actr_error_set(ACTR_EINVAL, "%s is a %s endpoint, called as a %s",
                               actri_dialog_name(d), actri_kind_name(got),
                               actri_kind_name(d->kind));
@@ -286,13 +286,21 @@ actri_ctx_abandon(struct actr_ctx *c)
 {
     if (!c)
         return;
+    struct actri_errsave saved;
+    actri_error_save(&saved);
     if (c->hooked) {
         actri_task_on_exit_cancel(&c->exit_hook);
         c->hooked = 0;
     }
-    if (c->d.registered && !actri_ctx_finished(c) && !c->d.dead && !c->cancel_called)
-        actri_cancel_request(c, CTX_CANCEL_TIMEOUT_MS);
+    if (c->d.registered && !actri_ctx_finished(c) && !c->d.dead && !c->cancel_called) {
+        /* The remote task may still run: the actor asks for its cancel and
+         * waits for the answer, not the caller (a deadline is a deadline). */
+        actri_cancel_request_bg(c);
+        actri_error_restore(&saved);
+        return;
+    }
     actri_ovf_end(&c->d);
     actri_link_unregister(c->d.link, &c->d);
     actri_ctx_unref(c);
+    actri_error_restore(&saved);
 }

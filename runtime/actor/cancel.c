@@ -68,8 +68,11 @@ actri_cancel_request(struct actr_ctx *c, int64_t timeout_ms)
         return actr_error_set(ACTR_ECLOSED, "channel to %s is closed", l->peer.name);
     }
     /* Another task may close c meanwhile: keep it alive until the request
-     * is done. */
+     * is done. What fails on the way is logged, not reported: the
+     * caller's error detail stays as it was. */
     actri_dialog_ref(d);
+    struct actri_errsave saved;
+    actri_error_save(&saved);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
@@ -95,6 +98,7 @@ actri_cancel_request(struct actr_ctx *c, int64_t timeout_ms)
                    r && r->d.dead ? "the channel closed" : "request failed");
     actri_ctx_unref(r);
     actri_dialog_unref(d);
+    actri_error_restore(&saved);
     return 0;
 }
 
@@ -130,9 +134,13 @@ actri_cancel_actor(struct link *l, int64_t timeout_ms)
         return 0;
     }
     int rc;
+    struct actri_errsave saved;
+    actri_error_save(&saved);
     struct actr_ctx *r = request(l, "cancel", NULL, timeout_ms, &rc);
-    if (!r)
+    if (!r) {
+        actri_error_restore(&saved);
         return 0;
+    }
     if (r->d.registered || r->has_cancelack)
         CANCEL_LOG(a, r->d.cid, "cancel_actor: self:cancel sent to %s.%s", l->peer.name,
                    l->peer.uuid);
@@ -145,6 +153,7 @@ actri_cancel_actor(struct link *l, int64_t timeout_ms)
                    l->peer.uuid, rc == ACTR_ECANCELED ? "timed out" :
                    r->d.dead ? "the channel closed" : "the request failed");
     actri_ctx_unref(r);
+    actri_error_restore(&saved);
     return acked;
 }
 

@@ -6,6 +6,7 @@
 #include "actor/caller.h"
 #include "actor/link.h"
 #include "actor/spawn.h"
+#include "wire/errors.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -201,7 +202,7 @@ send_locked(actr_ctx *c, const void *v)
         return actri_ctx_raise(c);
     if (c->has_return)
         return actr_error_set(ACTR_EPIPE, "%s already returned", actri_dialog_name(d));
-    if ((rc = actri_dialog_check_link(d)) < 0)
+    if ((rc = actri_dialog_check_eoc(d)) < 0 || (rc = actri_dialog_check_link(d)) < 0)
         return rc;
     if (c->state == CTX_STARTED)
         c->state = CTX_STREAMING;
@@ -238,7 +239,7 @@ recv_locked(actr_ctx *c, void *v)
         }
         if ((d->peer_stopped || c->has_return) && !actri_dialog_pending(d))
             return d->overruns && !d->allow_overruns ? actri_ctx_overrun_error(c)
-                                                     : ACTR_EPIPE;
+                 : d->peer_stopped ? actri_dialog_eoc(d) : ACTR_EPIPE;
         if (d->dead || !d->link->ipc)
             return actr_error_set(ACTR_ECLOSED, "channel to %s closed during %s",
                                   d->link->peer.name, actri_dialog_name(d));
@@ -370,8 +371,10 @@ actr_ctx_close(actr_ctx *c)
         /* An overrun of a generator closed early is the consequence of
          * not reading on: recv reports overruns to a reader, close does
          * not. */
-        if (d->has_error && !actri_ctx_quiet(c) && (rc = actri_ctx_raise(c)) == ACTR_EOVERRUN)
-            rc = 0;
+        if (d->has_error && !actri_ctx_quiet(c) &&
+            actri_wire_error_code(&d->err.u.error.boxed_type_str,
+                                  &d->err.u.error.src_type_str) != ACTR_EOVERRUN)
+            rc = actri_ctx_raise(c);
     } else {
         if (!d->we_stopped && !d->peer_stopped && !actri_ctx_finished(c) && !d->dead)
             actri_dialog_send_stop(d, 0);

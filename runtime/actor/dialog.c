@@ -93,6 +93,23 @@ actri_dialog_fail(struct dialog *d, int code)
 }
 
 int
+actri_dialog_eoc(struct dialog *d)
+{
+    d->eoc = 1;
+    return ACTR_EPIPE;
+}
+
+int
+actri_dialog_check_eoc(struct dialog *d)
+{
+    if (!d->eoc)
+        return 0;
+    return actr_error_set(ACTR_EPIPE, "%s (cid %s): %s ended the stream (Stop): nothing more"
+                          " can be sent on it", actri_dialog_name(d), d->cid,
+                          d->link->peer.name);
+}
+
+int
 actri_dialog_check_link(struct dialog *d)
 {
     if (d->dead || !actri_link_up(d->link))
@@ -184,15 +201,19 @@ deliver_yield(struct dialog *d, const actr_msg *m)
         actri_ovf_keep(d, m);             /* S18, in order behind the overflow */
         return;
     }
-    if (d->q.len >= max && d->waiters && actri_task_self()) {
-        /* The reader was woken but has not run yet (the loop delivers a
-         * whole read buffer at once): give it one scheduling round to
-         * drain before calling this an overrun. Not a wait on the queue:
-         * the loop goes on whether or not it drained. */
+    if (d->q.len >= max && actri_task_self()) {
+        /* S16: an overrun means the reader really fell behind. The loop
+         * delivers a whole read buffer at once, so a full queue may only
+         * mean that its reader, woken or busy elsewhere (sending on this
+         * very dialog, say), has not had its turn yet. Before dropping,
+         * the loop lets every runnable task run once: a reader that keeps
+         * up drains it meanwhile; one that is parked elsewhere (sleeping,
+         * blocked on its own output) or does not take from the queue has
+         * fallen behind. Not a wait on the queue: the loop goes on after
+         * one round whether or not it drained. */
         actri_dialog_ref(d);
-        for (int i = 0; i < 4 && d->q.len >= max && d->registered; i++)
-            if (actr_checkpoint() < 0)
-                break;
+        if (d->registered)
+            (void)actr_checkpoint();
         /* m borrows the channel's read buffer: if the channel was closed
          * meanwhile, it is gone too (the loop holds the link, not the ipc). */
         int gone = !d->registered || !d->link->ipc;

@@ -90,6 +90,8 @@ struct dialog {
 
     /* what happened to the dialog */
     int peer_stopped;             /* the peer's Stop arrived (S8) */
+    int eoc;                      /* this end's recv reached that Stop: its
+                                     sends fail with ACTR_EPIPE too (S8) */
     int we_stopped;               /* our Stop was sent */
     int has_error;                /* the peer's Error arrived (first one) */
     actr_msg err;
@@ -145,6 +147,13 @@ int actri_dialog_send_value(struct dialog *d, const void *v);
 /* Sends this end's Stop (once); shielded and bounded when final (the
  * answer of a task that is being cancelled must still go out). */
 int actri_dialog_send_stop(struct dialog *d, int final);
+/* The end of the peer's stream, as recv reports it (S8): marks d so its
+ * own sends fail from now on, and returns ACTR_EPIPE (no detail: it is
+ * the normal end of a stream). */
+int actri_dialog_eoc(struct dialog *d);
+/* A send's check of S8: ACTR_EPIPE with a detail once this end's recv
+ * reached the peer's Stop, else 0. */
+int actri_dialog_check_eoc(struct dialog *d);
 /* ACTR_ECLOSED with a detail when d's channel is gone, else 0. */
 int actri_dialog_check_link(struct dialog *d);
 

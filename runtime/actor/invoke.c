@@ -8,6 +8,7 @@
 #include "actor/hooks.h"
 #include "actor/link.h"
 #include "wire/errors.h"
+#include "wire/mp.h"
 
 #include <execinfo.h>
 #include <stdarg.h>
@@ -209,6 +210,39 @@ answer_return(struct actr_call *call, void *result)
 
 /* ------------------------------------------------------------ the task */
 
+/* The first key of the kwargs map that names no argument of ep, or 0 when
+ * all do: a Python callee raises TypeError for an unexpected keyword
+ * argument, and so do we (fields unknown inside struct values are still
+ * ignored, for forward compatibility). */
+static int
+unknown_kwarg(const actr_type *args, const actr_any *kw, actr_str *key)
+{
+    const uint8_t *p = kw->ptr, *end = p + kw->len;
+    struct mp_val v;
+    int h = kw->len ? mp_head(p, end, &v) : -1;
+    if (h < 0 || v.kind != MP_MAP)
+        return 0;                         /* the codec reports what is wrong */
+    p += h;
+    for (uint32_t i = 0; i < v.n; i++) {
+        struct mp_val k;
+        if ((h = mp_head(p, end, &k)) < 0 || k.kind != MP_STR)
+            return 0;
+        p += h;
+        size_t f = 0;
+        while (f < args->count && !(strlen(args->fields[f].name) == k.n &&
+                                    memcmp(args->fields[f].name, k.v.data, k.n) == 0))
+            f++;
+        if (f == args->count) {
+            key->ptr = (char *)k.v.data;
+            key->len = k.n;
+            return 1;
+        }
+        if (actri_mp_skip(&p, end) < 0)
+            return 0;
+    }
+    return 0;
+}
+
 /* Decodes the Start's kwargs into a fresh args value of ep (*out; NULL
  * when ep takes none). 0, or the failure recorded with actr_call_fail. */
 static int
@@ -218,11 +252,17 @@ decode_args(struct actr_call *call, void **out)
     *out = NULL;
     if (!ep->args)
         return 0;
+    const actr_any *kw = &call->start.u.start.kwargs;
+    actr_str key;
+    if (ep->args->kind == ACTR_KIND_STRUCT && !(ep->args->flags & ACTR_TYPE_ARRAY) &&
+        unknown_kwarg(ep->args, kw, &key))
+        return actr_call_fail(call, "TypeError", "%s() got an unexpected keyword argument"
+                              " '%.*s'", ep->func, (int)(key.len > 64 ? 64 : key.len),
+                              key.ptr);
     void *args = calloc(1, ep->args->size);
     if (!args)
         return actr_error_set(ACTR_ENOMEM, "out of memory for the arguments");
     actr_codec_err err;
-    const actr_any *kw = &call->start.u.start.kwargs;
     int rc = actr_codec_decode_buf(kw->ptr, kw->len, ep->args, args, NULL, &err);
     if (rc < 0) {
         free(args);
@@ -268,9 +308,12 @@ rpc_task(void *arg)
     call->scope = NULL;
     actr_scope_exit(&sc);
 
+    /* A failure the implementation named (actr_call_fail) is its answer
+     * even when a cancellation came during its cleanup: the cleanup must
+     * not mask it (tractor's maybe_raise_from_masking_exc). */
     if (rc == 0)
         answer_return(call, result);
-    else if (rc == ACTR_ECANCELED && cancelled)
+    else if (rc == ACTR_ECANCELED && cancelled && !call->fail_type)
         actri_cancel_answer(call);
     else
         answer_failure(call, rc);
@@ -393,7 +436,7 @@ actr_call_send(actr_call *call, const void *v)
         return rc;
     if (d->has_error)
         return actri_dialog_raise(d);
-    if ((rc = actri_dialog_check_link(d)) < 0)
+    if ((rc = actri_dialog_check_eoc(d)) < 0 || (rc = actri_dialog_check_link(d)) < 0)
         return rc;
     return actri_dialog_send_value(d, v);
 }
@@ -413,8 +456,8 @@ actr_call_recv(actr_call *call, void *v)
         actr_any pld;
         if (actri_dialog_pop(d, &pld))
             return actri_dialog_decode(d, d->t_recv, &pld, v, "stream value");
-        if (d->peer_stopped)
-            return ACTR_EPIPE;
+        if (d->peer_stopped && !actri_dialog_pending(d))
+            return actri_dialog_eoc(d);
         int rc = actri_dialog_check_link(d);
         if (rc < 0)
             return rc;
@@ -467,6 +510,28 @@ actr_call_fail(actr_call *call, const char *type_name, const char *fmt, ...)
                     .type_name = call->fail_type};
     actr_error_set_detail(&e);
     return ACTR_EREMOTE;
+}
+
+int
+actr_call_stream_opts(actr_call *call, const actr_ctx_opts *opts)
+{
+    if (!call || !opts)
+        return actr_error_set(ACTR_EINVAL, "no call or options");
+    if (call->ep->kind != ACTR_ENDPOINT_CONTEXT)
+        return actr_error_set(ACTR_ESTATE, "%s is a %s: it receives no stream",
+                              call->ep->wire_name, actri_kind_name(call->ep->kind));
+    struct dialog *d = &call->d;
+    d->allow_overruns = opts->allow_overruns;
+    d->qmax = opts->queue_size ? opts->queue_size : ACTR_CTX_QUEUE_DEFAULT;
+    d->ovf_max = opts->overflow_max;
+    return 0;
+}
+
+actr_call *
+actr_call_current(void)
+{
+    void **slot = actri_task_slot();
+    return slot ? *slot : NULL;
 }
 
 void

@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Messages a loop dispatches before it lets a whole loop iteration run. */
-#define LOOP_YIELD_EVERY 128
-
 /* ------------------------------------------------------------ cid table
  * Chained buckets, a power of two of them, doubled when the table holds
  * more dialogs than buckets; each entry keeps its cid's hash and length,
@@ -160,6 +157,7 @@ actri_link_new(actr_actor *a, actr_ipc *ipc, struct link **out)
     seed_hash(l);
     l->a = a;
     l->ipc = ipc;
+    actr_ipc_remote_addr(ipc, &l->raddr);
     l->refs = 1;
     actr_event_init(&l->loop_done);
     l->next = a->links;
@@ -310,47 +308,15 @@ dispatch(struct link *l, const actr_msg *m)
     actri_dialog_deliver(d, m);
 }
 
-struct loop_yield {
-    ev_timer t;
-    struct actri_task *task;
-};
-
-static void
-loop_yield_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    struct loop_yield *y = w->data;
-    actri_wake(y->task, 0);
-}
-
-/* Parks until the next loop iteration. A checkpoint is not enough: under
- * a flood the read buffer never runs dry, the loop task stays runnable
- * and the iteration hooks that flush every channel's output (our
- * StreamOverrun errors, cancel requests, acks) would wait until the flood
- * ends (S16: control messages must not be held up by payload). */
-static void
-yield_to_loop(void)
-{
-    struct loop_yield y = {.task = actri_task_self()};
-    ev_timer_init(&y.t, loop_yield_cb, 0., 0.);
-    y.t.data = &y;
-    ev_timer_start(actri_loop(), &y.t);
-    actri_park(ACTR_FOREVER);
-    ev_timer_stop(actri_loop(), &y.t);
-}
-
 void
 actri_link_serve(struct link *l)
 {
     actri_link_ref(l);
     l->loop_running = 1;
-    for (unsigned n = 1;; n++) {
+    for (;;) {
         actr_ipc *ipc = l->ipc;
         if (!ipc)
             break;
-        if (n % LOOP_YIELD_EVERY == 0)
-            yield_to_loop();              /* a cancel shows at the recv below */
         actr_msg m;
         int rc = actr_ipc_recv(ipc, &m, ACTR_FOREVER);
         if (rc < 0) {

@@ -21,6 +21,7 @@ struct link {
     actr_actor *a;
     actr_ipc *ipc;                /* NULL once closed */
     struct uidbuf peer;
+    actr_addr raddr;              /* the channel's other end */
     int refs;
     int end;                      /* 0 while alive, else its end code */
     int loop_running;

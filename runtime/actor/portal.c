@@ -66,8 +66,11 @@ actr_portal_close(actr_portal *p)
 {
     if (!p || p->child)
         return;
+    struct actri_errsave saved;
+    actri_error_save(&saved);
     actri_link_shutdown(p->link, ACTR_ECLOSED);
     actri_portal_free(p);
+    actri_error_restore(&saved);
 }
 
 const char *
@@ -80,6 +83,18 @@ const char *
 actr_portal_uuid(const actr_portal *p)
 {
     return p->link->peer.uuid;
+}
+
+int
+actr_portal_addr(const actr_portal *p, char *buf, size_t cap)
+{
+    if (!p || !buf)
+        return actr_error_set(ACTR_EINVAL, "no portal or buffer");
+    int rc = actr_addr_format(&p->link->raddr, buf, cap);
+    if (rc < 0)
+        return actr_error_set(ACTR_ERANGE, "the address of %s does not fit in %zu bytes",
+                              p->link->peer.name, cap);
+    return rc;
 }
 
 int

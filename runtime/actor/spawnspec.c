@@ -5,6 +5,7 @@
 #include "actor/link.h"
 #include "actor/spawn.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,17 +51,35 @@ actri_spawnspec_apply(actr_actor *a, const actr_msg_spawnspec *ss, actr_addr **b
                             NULL) == MSGPACK_UNPACK_SUCCESS &&
         u.data.type == MSGPACK_OBJECT_MAP) {
         const msgpack_object_map *m = &u.data.via.map;
-        for (uint32_t i = 0; i < m->size; i++) {
+        for (uint32_t i = 0; i < m->size && rc == 0; i++) {
             const msgpack_object *k = &m->ptr[i].key;
             if (k->type != MSGPACK_OBJECT_STR)
                 continue;
-            if (actri_actor_enable(a, k->via.str.ptr, k->via.str.size) < 0)
-                actr_log_warning(ACTOR_TAG, "SpawnSpec enables '%.*s', which this program"
-                               " does not have: its calls will fail",
-                               (int)k->via.str.size, k->via.str.ptr);
+            const char *ns = k->via.str.ptr;
+            size_t len = k->via.str.size;
+            if (len > 8 && memcmp(ns, "tractor.", 8) == 0) {
+                /* A tractor parent always enables its own debugger lock
+                 * module: Python's business, not ours. */
+                actr_log_runtime(ACTOR_TAG, "SpawnSpec module %.*s is tractor's: skipped",
+                                 (int)len, ns);
+                continue;
+            }
+            if (actri_actor_enable(a, ns, len) < 0) {
+                /* S2: a child that cannot serve what it was asked to does
+                 * not start; its parent's start gets this error. */
+                char msg[300];
+                snprintf(msg, sizeof msg, "the spawn spec enables module '%.*s', which"
+                         " program %s does not have", (int)(len > 200 ? 200 : len), ns,
+                         program_invocation_short_name);
+                actr_error e = {.code = ACTR_ENOTFOUND, .message = msg,
+                                .type_name = "ModuleNotExposed"};
+                rc = actr_error_set_detail(&e);
+            }
         }
     }
     msgpack_unpacked_destroy(&u);
+    if (rc < 0)
+        return rc;
     msgpack_unpacked_init(&u);
     if (msgpack_unpack_next(&u, (const char *)ss->runtime_vars.ptr, ss->runtime_vars.len,
                             NULL) == MSGPACK_UNPACK_SUCCESS &&

@@ -218,6 +218,10 @@ int actri_waitq_block(struct actr_waitq *q, struct actri_task *t, void *data,
  * ACTR_ECANCELED when cancelled (and records it), else 0. */
 int actri_enter_blocking(struct actri_task **out);
 
+/* Installs the stack overflow report (stackguard.c) for this thread:
+ * a fault in the running task's guard page names the task and aborts. */
+void actri_stackguard_install(void);
+
 /* Logs a line (level parsed from ACTR_LOGLEVEL at first use). */
 void actri_log_init(void);
 

@@ -250,6 +250,23 @@ actri_errslot_move(struct errslot *dst, struct errslot *src)
     memset(src, 0, sizeof *src);
 }
 
+_Static_assert(sizeof(struct errslot) <= sizeof(((struct actri_errsave *)0)->slot_),
+               "actri_errsave too small");
+
+void
+actri_error_save(struct actri_errsave *s)
+{
+    struct errslot *saved = (struct errslot *)(void *)s->slot_;
+    memset(saved, 0, sizeof *saved);
+    actri_errslot_move(saved, actri_errslot_cur());
+}
+
+void
+actri_error_restore(struct actri_errsave *s)
+{
+    actri_errslot_move(actri_errslot_cur(), (struct errslot *)(void *)s->slot_);
+}
+
 void
 actri_errslot_to_loop(struct errslot *src)
 {

@@ -79,6 +79,28 @@ void actri_task_on_exit_cancel(struct actri_exit_hook *h);
 struct actr_error;
 const struct actr_error *actri_error_masked(void);
 
+/* Keeps the current task's error detail aside around a cleanup whose own
+ * failures must not replace it (DESIGN.md: details survive until the
+ * next *failing* call; a call that succeeds, or a cleanup that reports
+ * nothing, leaves them alone). Caller storage; no allocation. */
+struct actri_errsave {
+    _Alignas(16) unsigned char slot_[176];
+};
+/* Moves the detail into s; the task's detail is then empty. */
+void actri_error_save(struct actri_errsave *s);
+/* Discards whatever was recorded since actri_error_save and moves the
+ * saved detail back. */
+void actri_error_restore(struct actri_errsave *s);
+
+/* Copies every field of src into dst (strings and relay path duplicated;
+ * count/list describe dst alone). 0 or ACTR_ENOMEM (dst untouched). */
+int actri_error_copy(struct actr_error *dst, const struct actr_error *src);
+
+/* 1 when the current task opened n and n is its innermost open scope:
+ * closing n now is in order. */
+struct actr_nursery;
+int actri_nursery_innermost(const struct actr_nursery *n);
+
 /* Frees every string of e (and its relay path) and zeroes it: the error
  * details an upper layer assembled in heap memory. */
 void actri_error_free_fields(struct actr_error *e);

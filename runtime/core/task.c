@@ -346,6 +346,13 @@ actr_nursery_cancel(actr_nursery *n)
         actri_scope_cancel(&n->scope, 0);
 }
 
+int
+actri_nursery_innermost(const actr_nursery *n)
+{
+    struct actri_task *t = S.current;
+    return n && t && n->owner == t && t->scope == &n->scope;
+}
+
 size_t
 actr_nursery_ntasks(const actr_nursery *n)
 {

@@ -45,6 +45,8 @@ struct actr_ipc {
     ev_io rio;                   /* readable: wakes the receiving task */
     struct actri_task *reader;   /* parked in recv, or NULL */
     int drained;                 /* the last read took less than it asked for */
+    unsigned reads_in_row;       /* socket reads since the reader last parked
+                                    or yielded, across recv calls */
 
     actr_wbuf out;               /* framed output; out.ptr[out_off..len) pending */
     size_t out_off;

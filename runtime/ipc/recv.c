@@ -13,7 +13,12 @@
 #include <unistd.h>
 
 /* Socket reads in a row without parking before recv lets other tasks run:
- * a peer that floods us must not starve the loop. */
+ * a peer that floods us must not starve the loop. Counted per channel,
+ * across recv calls: a flood fills the read buffer with many frames, so
+ * every call returns after at most one read, and a count kept per call
+ * would never reach the bound (then the message loop never yielded: the
+ * hooks that flush our output, a cancel request among it, waited for the
+ * flood to end). */
 #define READS_BEFORE_YIELD 16
 
 void actri_ipc_rio_cb(struct ev_loop *loop, ev_io *w, int revents);
@@ -124,7 +129,6 @@ static int
 recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
            actr_wire_err *werr)
 {
-    unsigned reads = 0;
     int rc;
 
     for (;;) {
@@ -150,8 +154,8 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
         if (ipc->end)
             return actr_error_set(ipc->end, "ipc %s: channel ended: %s", ipc->name,
                                   actr_strerror(ipc->end));
-        if (reads >= READS_BEFORE_YIELD) {
-            reads = 0;
+        if (ipc->reads_in_row >= READS_BEFORE_YIELD) {
+            ipc->reads_in_row = 0;
             if ((rc = actr_checkpoint()) < 0)
                 return rc;
             if (ipc->closing)
@@ -164,7 +168,7 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
              * level-triggered, so what arrived meanwhile wakes us at once.
              * (With a deadline we read first: 0 means "do not block".) */
             ipc->drained = 0;
-            reads = 0;
+            ipc->reads_in_row = 0;
             if ((rc = wait_readable(ipc, deadline)) < 0)
                 return rc;
             continue;
@@ -180,7 +184,7 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
             actr_frame_reader_commit(&ipc->rd, (size_t)n);
             ipc->st.bytes_recv += (uint64_t)n;
             ipc->drained = (size_t)n < avail;
-            reads++;
+            ipc->reads_in_row++;
             continue;
         }
         if (n == 0) {
@@ -195,7 +199,7 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            reads = 0;
+            ipc->reads_in_row = 0;
             if ((rc = wait_readable(ipc, deadline)) < 0)
                 return rc;
             continue;

@@ -80,10 +80,17 @@ body_run_fail(actr_actor *self, void *arg)
     ck_assert_int_lt(actr_now() - t0, 3000);
     ck_assert_actr_err(rc, ACTR_EREMOTE);
     const actr_error *e = actr_last_error();
-    ck_assert_int_eq(e->count, 1);
+    /* The failure first; the sibling it cancelled is listed too, as a
+     * cancelled member naming us as canceller (tractor's group). The
+     * daemon is not a run_in_actor child: it has no result to lose. */
+    ck_assert_int_eq(e->count, 2);
     ck_assert_str_eq(e->type_name, "KeyError");
     ck_assert_str_eq(e->message, "no such key");
     ck_assert_int_eq(strncmp(e->src_uid, "bad.", 4), 0);
+    ck_assert_int_eq(e->list[1].code, ACTR_ECTXCANCEL);
+    ck_assert_str_eq(e->list[1].type_name, "ContextCancelled");
+    ck_assert_int_eq(strncmp(e->list[1].src_uid, "sleepy.", 7), 0);
+    ck_assert_str_eq(e->list[1].canceller_uid, itest_self_uid());
     return 0;
 }
 

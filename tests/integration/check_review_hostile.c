@@ -192,9 +192,10 @@ bad_kwargs(void *arg)
         k += (size_t)sprintf((char *)big + k, "%c%05u", 0xa5, i);
         big[k++] = 0x01;
     }
+    /* ... which name no parameter: TypeError, as a Python callee's. */
     itest_send_start(chan, ROOT_UUID, "c-w5", "testmod", "add", big, k);
     itest_expect(chan, ACTR_MSG_STARTACK, "c-w5");
-    expect_error("c-w5", "MsgTypeError");
+    expect_error("c-w5", "TypeError");
     free(big);
     check_serving("c-ok");
     stop_child();

@@ -41,6 +41,16 @@ itest_srv_opts(void)
     return o;
 }
 
+actr_spawn_opts
+itest_dialogs_opts(void)
+{
+    static const char *en[] = {"dialogs"};
+    static char exe[4096];
+    snprintf(exe, sizeof exe, "%s", itest_bin("dialogs_srv"));
+    actr_spawn_opts o = {.exe = exe, .enable = en, .nenable = 1};
+    return o;
+}
+
 int
 itest_root(actr_actor_fn fn, void *arg)
 {
@@ -272,6 +282,58 @@ itest_cancel_during_flood_us(actr_portal *p, uint32_t n)
     int64_t t1 = now_us();
     actr_ctx_close(c);
     return rc == ACTR_ECTXCANCEL ? t1 - t0 : (rc < 0 ? rc : ACTR_ESTATE);
+}
+
+static int
+with_children(actr_actor *self, void *arg)
+{
+    (void)self;
+    itest_body_fn body = *(itest_body_fn *)arg;
+    long tasks0 = itest_tasks();
+    actr_actor_nursery *an;
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    actr_spawn_opts so = itest_dialogs_opts();
+    actr_spawn_opts to = itest_srv_opts();
+    actr_portal *child, *srv;
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "child", &so, &child));
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "srv", &to, &srv));
+    body(an, child, srv);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    itest_tasks_back_to(tasks0);
+    return 0;
+}
+
+void
+itest_run_with_children(itest_body_fn body)
+{
+    itest_run_root(with_children, &body);
+}
+
+void
+itest_run_root(actr_actor_fn fn, void *arg)
+{
+    itest_begin();
+    ck_assert_actr_ok(itest_root(fn, arg));
+    itest_end();
+}
+
+void
+itest_tasks_back_to(long tasks0)
+{
+    long n = -1;
+    for (int i = 0; i < 200 && (n = itest_tasks()) != tasks0; i++)
+        actr_sleep(10);
+    ck_assert_int_eq(n, tasks0);
+}
+
+int
+itest_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
 }
 
 int

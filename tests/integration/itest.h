@@ -18,9 +18,23 @@ const actr_endpoint *itest_ep(const char *name);
 /* Spawn options running actor_srv with testmod enabled. */
 actr_spawn_opts itest_srv_opts(void);
 
+/* Spawn options running dialogs_srv with the dialogs module enabled
+ * (dialogs.actor; its own copy of the path, unlike itest_bin). */
+actr_spawn_opts itest_dialogs_opts(void);
+
+/* A test body with an actor nursery and two children in it: "child"
+ * (dialogs_srv) and "srv" (actor_srv). */
+typedef void (*itest_body_fn)(actr_actor_nursery *an, actr_portal *child, actr_portal *srv);
+/* Runs body in a root actor with those two children, then closes the
+ * nursery and checks that no task, child process or fd is left. */
+void itest_run_with_children(itest_body_fn body);
+
 /* Runs fn(self, arg) as the main task of a root actor named "root";
  * returns actr_main's result. */
 int itest_root(actr_actor_fn fn, void *arg);
+
+/* itest_root between itest_begin and itest_end, asserting it succeeds. */
+void itest_run_root(actr_actor_fn fn, void *arg);
 
 /* Records the fd count; itest_end asserts it is back and that no child
  * process is left (waitpid(-1) -> ECHILD). */
@@ -89,6 +103,11 @@ int itest_pid_gone(int pid, int64_t ms);
 
 /* Live tasks of this process (actr_stats_get). */
 long itest_tasks(void);
+/* Waits up to 2 s for this process's live tasks to be tasks0 again, then
+ * asserts they are (nothing the test started is left running). */
+void itest_tasks_back_to(long tasks0);
+/* Runs suite s (freeing it) and returns main's exit status. */
+int itest_run_suite(Suite *s);
 /* Live tasks of the actor behind p (testmod:tasks). */
 long itest_remote_tasks(actr_portal *p);
 

@@ -177,6 +177,15 @@ ACTR_API ACTR_NODISCARD int actr_actor_nursery_run_raw(actr_actor_nursery *an,
  * without counting as a failure. Does not block. */
 ACTR_API void actr_actor_nursery_cancel(actr_actor_nursery *an);
 
+/* 1 once the nursery was asked to cancel its children: by
+ * actr_actor_nursery_cancel, or by a failing run_in_actor child (S3).
+ * Does not block. */
+ACTR_API int actr_actor_nursery_cancel_called(const actr_actor_nursery *an);
+
+/* 1 once that cancel has taken effect: cancel was called and every child
+ * the nursery started has exited and been reaped. Does not block. */
+ACTR_API int actr_actor_nursery_cancelled_caught(const actr_actor_nursery *an);
+
 /* Waits for every run_in_actor child's result, then cancels the daemon
  * children (`self:cancel`, bounded wait of 0.5 s each), waits for every
  * child process to exit (escalating to SIGTERM after 2 s and SIGKILL

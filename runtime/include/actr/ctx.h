@@ -203,6 +203,20 @@ ACTR_API int actr_call_done(actr_call *call);
 ACTR_API int actr_call_fail(actr_call *call, const char *type_name,
                             const char *fmt, ...) ACTR_PRINTF(3, 4);
 
+/* Sets the callee's receive queue of a CONTEXT endpoint's stream, as
+ * tractor's ctx.open_stream(msg_buffer_size=, allow_overruns=) does for
+ * its served side: queue_size (0: ACTR_CTX_QUEUE_DEFAULT), allow_overruns
+ * and overflow_max mean what they mean for the opener (S16-S18). Takes
+ * effect for what arrives from now on; call it before started() to cover
+ * the whole stream. Returns 0, ACTR_ESTATE (not a context endpoint),
+ * ACTR_EINVAL. Does not block. */
+ACTR_API int actr_call_stream_opts(actr_call *call, const actr_ctx_opts *opts);
+
+/* The call the current task serves (tractor's current_ipc_ctx()), or NULL
+ * when the task is not an endpoint's task. Borrowed for the call's
+ * duration. Does not block. */
+ACTR_API actr_call *actr_call_current(void);
+
 /* Hands *result over to the runtime: after the Return is sent it is
  * released with actr_codec_free(ep->result, result), so everything it
  * points to must be heap memory the implementation gives up. Without this

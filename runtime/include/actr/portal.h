@@ -61,6 +61,15 @@ ACTR_API void actr_portal_close(actr_portal *p);
 ACTR_API const char *actr_portal_name(const actr_portal *p);
 ACTR_API const char *actr_portal_uuid(const actr_portal *p);
 
+/* Writes the URL of the channel's other end into buf (cap bytes;
+ * ACTR_ADDR_URL_MAX of actr/ipc.h always fits), as tractor's
+ * portal.chan.raddr: for a portal opened by address (actr_portal_open,
+ * actr_find_actor) the actor's listen address; for a child's portal, the
+ * address its connection back to us came from. Known after the channel
+ * closed, too. Returns the URL's length, ACTR_ERANGE, ACTR_EINVAL. Does
+ * not block. */
+ACTR_API int actr_portal_addr(const actr_portal *p, char *buf, size_t cap);
+
 /* 1 while the channel works, 0 once it is known dead. Does not block. */
 ACTR_API int actr_portal_connected(const actr_portal *p);
 
