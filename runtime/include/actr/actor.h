@@ -138,12 +138,15 @@ ACTR_API ACTR_NODISCARD int actr_actor_nursery_open_opts(const actr_actor_nurser
                                                          actr_actor_nursery **out);
 
 /* start_actor: spawns a daemon child called name and blocks until it has
- * connected back, handshaken and been sent its SpawnSpec; then stores a
- * portal to it in *out (owned by the nursery, valid until close). The
- * child serves until the nursery cancels it. Returns 0, ACTR_ENOTFOUND
- * (no such executable), ACTR_ETIMEDOUT (the child did not connect back
- * within 10 s; it is killed and reaped), ACTR_ECLOSED (it exited first),
- * ACTR_ECANCELED, ACTR_ENOMEM, ACTR_EIO. Cancellation point. */
+ * connected back, handshaken, been sent its SpawnSpec and reported that
+ * it serves (it applied the SpawnSpec and listens); then stores a portal
+ * to it in *out (owned by the nursery, valid until close). The child
+ * serves until the nursery cancels it. Returns 0, ACTR_ENOTFOUND (no such
+ * executable; or the child's program lacks a module opts->enable names:
+ * detail type "ModuleNotExposed", naming it), ACTR_ETIMEDOUT (the child
+ * did not connect back and start within 10 s; it is killed and reaped),
+ * ACTR_ECLOSED (it exited first), ACTR_ECANCELED, ACTR_ENOMEM, ACTR_EIO.
+ * Cancellation point. */
 ACTR_API ACTR_NODISCARD int actr_actor_nursery_start(actr_actor_nursery *an,
                                                      const char *name,
                                                      const actr_spawn_opts *opts,
@@ -190,11 +193,19 @@ ACTR_API int actr_actor_nursery_cancelled_caught(const actr_actor_nursery *an);
  * children (`self:cancel`, bounded wait of 0.5 s each), waits for every
  * child process to exit (escalating to SIGTERM after 2 s and SIGKILL
  * after 1 s more, or the nursery's own grace periods) and reaps it, frees
- * every portal of the nursery and the nursery itself (always). Every
- * teardown step is logged at level cancel. Runs shielded. Returns 0; the error of a failed
- * child (ACTR_EREMOTE..., every failure in actr_last_error()->list with
- * its remote type, message, traceback and source uid); or ACTR_ECANCELED
- * when the enclosing scope was cancelled. */
+ * every portal of the nursery and the nursery itself. Every teardown step
+ * is logged at level cancel. Runs shielded. Returns 0; the error of the
+ * run_in_actor children that failed (S3, as tractor's error group):
+ * actr_last_error()->list holds every failure, however close together
+ * they came, in the order they became known, each with its remote type,
+ * message, traceback and source uid, followed by one ContextCancelled
+ * member (canceller = this actor) for each run_in_actor sibling that was
+ * cancelled because of them; or ACTR_ECANCELED when the enclosing scope
+ * was cancelled. The nursery's own cancel (actr_actor_nursery_cancel) is
+ * absorbed: no error. ACTR_ESTATE, freeing nothing, when called out of
+ * order: scopes or nurseries the task opened after this one are still
+ * open (close them first). A task that returns with its actor nursery
+ * open has it closed for it, with a warning. */
 ACTR_API int actr_actor_nursery_close(actr_actor_nursery *an);
 
 ACTR_END_DECLS

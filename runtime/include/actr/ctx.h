@@ -27,7 +27,17 @@
  * sent to it with a MsgTypeError error and drops every one; it goes on.
  * A peer that breaks the opening (no StartAck before a CancelAck, or
  * before a generator's or context's Return) fails the open with
- * ACTR_EPROTO instead of waiting. */
+ * ACTR_EPROTO instead of waiting.
+ *
+ * A context is opening until its open returns, then started, streaming
+ * once a value went either way, result once actr_ctx_result took the
+ * outcome, closed once actr_ctx_close ran. An operation that makes no
+ * sense in its state fails with ACTR_ESTATE and a detail naming the
+ * operation, the dialog and the state. Any number of tasks may use one
+ * context: every task parked on it is woken by what arrives (each stream
+ * value goes to one of them), and a task still using it when another
+ * closes it gets ACTR_ESTATE. Calls that succeed never change
+ * actr_last_error(). */
 #ifndef ACTR_CTX_H
 #define ACTR_CTX_H
 
@@ -95,9 +105,11 @@ ACTR_API ACTR_NODISCARD int actr_stream_open_raw(actr_portal *p, const char *fn,
 /* Sends *v (encoded with ep->stream_in; raw contexts: an actr_any) as one
  * stream message. Blocks only while the channel's output is over its
  * high-water mark. Returns 0 (queued, not delivered), a pending remote
- * error, ACTR_ESTATE after done (or on a generator), ACTR_EPIPE when the
- * peer's side ended with a result, ACTR_ECLOSED, ACTR_EINVAL when v cannot
- * be encoded. Cancellation point. */
+ * error, ACTR_ESTATE after done (or on a generator, or once closed),
+ * ACTR_EPIPE when the peer's side ended with a result or once this side's
+ * recv reached the peer's Stop (S8: the stream is over both ways, as in
+ * tractor), ACTR_ECLOSED, ACTR_EINVAL when v cannot be encoded.
+ * Cancellation point. */
 ACTR_API ACTR_NODISCARD int actr_ctx_send(actr_ctx *c, const void *v);
 
 /* Receives the next stream value into *v (caller storage of the type's
@@ -117,8 +129,9 @@ ACTR_API int actr_ctx_done(actr_ctx *c);
  * *result (NULL discards it); stream values still in flight are dropped
  * (S7). Cached (S9): later calls return the same value again (a fresh
  * copy each time), nil included. After this side's own actr_ctx_cancel,
- * returns ACTR_ECTXCANCEL quietly (nothing logged; detail canceller = our
- * uid). Otherwise 0 or an error. Cancellation point. */
+ * returns ACTR_ECTXCANCEL quietly (logged at level cancel only; detail
+ * canceller = our uid). Otherwise 0 or an error; ACTR_ESTATE on a
+ * generator. Cancellation point. */
 ACTR_API ACTR_NODISCARD int actr_ctx_result(actr_ctx *c, void *result);
 
 /* Asks the callee's runtime to cancel the remote task (S11): a
@@ -128,16 +141,18 @@ ACTR_API ACTR_NODISCARD int actr_ctx_result(actr_ctx *c, void *result);
  * our uid, which recv, actr_ctx_result and close then treat as the
  * expected outcome: recv and result return ACTR_ECTXCANCEL (detail:
  * canceller = our uid), logged at level cancel only, and close returns 0.
- * Returns 0, or ACTR_ECLOSED when the channel is gone (nothing sent, S14).
- * Does not wait for the callee's task to finish. Runs shielded, so it
- * also works in a cancelled task. */
+ * Only a cancel of this very context is quiet (tractor's
+ * _is_self_cancelled): a ContextCancelled caused by
+ * actr_portal_cancel_actor, ours included, is raised by close too, with
+ * its canceller. Returns 0, or ACTR_ECLOSED when the channel is gone
+ * (nothing sent, S14). Does not wait for the callee's task to finish.
+ * Runs shielded, so it also works in a cancelled task. */
 ACTR_API int actr_ctx_cancel(actr_ctx *c);
 
-/* 1 when this side asked for the cancel (tractor's cancel_called): it
- * called actr_ctx_cancel, or its own cancellation made the runtime send
- * the cancel request, or it cancelled the whole peer actor with
- * actr_portal_cancel_actor on this channel (S12: a ContextCancelled
- * naming us as canceller is then quiet too). Does not block. */
+/* 1 when this side asked for this context's cancel (tractor's
+ * cancel_called): it called actr_ctx_cancel, or its own cancellation made
+ * the runtime send the cancel request. Cancelling the whole peer actor
+ * (actr_portal_cancel_actor) does not count. Does not block. */
 ACTR_API int actr_ctx_cancel_called(const actr_ctx *c);
 
 /* 1 when the context ended with a ContextCancelled this side did not ask
@@ -159,8 +174,11 @@ ACTR_API size_t actr_ctx_overruns(const actr_ctx *c);
  * the final result (unless the channel is dead); a generator not yet
  * finished is cancelled instead. Returns 0; the remote error (a
  * ContextCancelled we asked for is not one); ACTR_ECLOSED; ACTR_ECANCELED
- * when the caller is cancelled (the remote task is then cancelled too,
- * bounded, before freeing). NULL is a no-op. */
+ * at once when the caller is cancelled: a deadline is a deadline, so the
+ * remote task's cancel request is then sent and its acknowledgement
+ * awaited (bounded at 0.616 s) by a task of this actor, whose teardown
+ * waits for it. Other tasks parked on c get ACTR_ESTATE. NULL is a
+ * no-op. */
 ACTR_API int actr_ctx_close(actr_ctx *c);
 
 /* ------------------------------------------------------------ callee side */
@@ -176,8 +194,9 @@ ACTR_API ACTR_NODISCARD int actr_call_started(actr_call *call, const void *v);
  * with ep->stream_out) or a yielded item (GEN, ep->yield). Blocks only on
  * the channel's high-water mark. Returns 0, a pending error for this dialog
  * (ACTR_EOVERRUN after the caller overran...), ACTR_ESTATE (FN endpoint,
- * before started, after done), ACTR_ECLOSED, ACTR_ECANCELED.
- * Cancellation point. */
+ * before started, after done), ACTR_EPIPE once this side's recv reached
+ * the caller's Stop (S8), ACTR_ECLOSED, ACTR_ECANCELED. Cancellation
+ * point. */
 ACTR_API ACTR_NODISCARD int actr_call_send(actr_call *call, const void *v);
 
 /* Receives the next value the caller streamed (CONTEXT; decoded with
@@ -198,8 +217,13 @@ ACTR_API int actr_call_done(actr_call *call);
  * this actor's uid, the endpoint, the task and a C backtrace of this
  * call. Also records the detail for the current task. Returns
  * ACTR_EREMOTE, so an implementation can `return actr_call_fail(...)`.
- * Without it, a failing invoke is reported with the task's last error
- * detail (and a remote error it got is relayed with its source kept). */
+ * The failure named here is the call's answer even if the task is then
+ * cancelled during its cleanup and returns ACTR_ECANCELED (a cleanup does
+ * not mask the error). Without it, a failing invoke is reported with the
+ * task's error detail for the code it returns (a remote error it got is
+ * relayed keeping its source, type, message and relay path; several at
+ * once go as an error group; a detail a cancelled cleanup replaced is
+ * still found). */
 ACTR_API int actr_call_fail(actr_call *call, const char *type_name,
                             const char *fmt, ...) ACTR_PRINTF(3, 4);
 

@@ -14,8 +14,13 @@
  * - ACTR_EREMOTE: the remote task failed; ACTR_ECTXCANCEL: it was
  *   cancelled (S11, S12); ACTR_EOVERRUN: it overran a stream (S17);
  *   ACTR_ETYPE: a payload failed its type check (MsgTypeError, either
- *   side); for all four, actr_last_error() holds the remote type name,
- *   message, traceback text, source uid and canceller uid (S3);
+ *   side); for all four, actr_last_error() holds the error's identity
+ *   however many actors relayed it (S3): the type, message and uid where
+ *   it started, the type the last hop boxed it as, the relay path, the
+ *   traceback text, the canceller and (overruns) the sender; an actor
+ *   that failed with several errors at once (an error group) hands them
+ *   all over in actr_last_error()->list. A relayed error keeps its code:
+ *   a relayed ModuleNotExposed is still ACTR_ENOTFOUND;
  * - ACTR_ECLOSED: the channel is known dead (S14): nothing waits on it;
  * - ACTR_EPROTO: the peer broke the dialog's protocol: a CancelAck before
  *   any StartAck, a Return before StartAck on a generator or context, a
@@ -24,8 +29,11 @@
  *   dialog of ours that receives no stream (a function call) is dropped
  *   and answered once per dialog with a MsgTypeError Error; the call
  *   goes on;
- * - ACTR_ECANCELED: the calling task is being cancelled; a remote task the
- *   call started is asked to cancel before the call returns.
+ * - ACTR_ECANCELED: the calling task is being cancelled (its scope, its
+ *   nursery, a deadline). The call returns at once: a deadline is a
+ *   deadline. A remote task the call started is asked to cancel by a task
+ *   of this actor, which waits (at most 0.616 s) for the acknowledgement;
+ *   the actor's teardown waits for that task.
  * Results go to out parameters only on success and are owned by the
  * caller: free decoded values with actr_codec_free(ep's type, v) (the
  * generated _free), raw values with actr_codec_free(&actr_type_any, v). */
