@@ -3,7 +3,8 @@
 #   make              build actrc, libactr, generated code, tests, examples
 #   make check        build and run every Check suite     (SAN=1: ASan+UBSan)
 #   make demo         build and run the main example
-#   make bench        run the benchmarks (tests/bench/)
+#   make bench        run the benchmarks (tests/bench/); results in BUILD/bench/
+#   make bench-readme publish the last bench run: README table, tests/bench/results.*
 #   make fuzz         run every fuzzer for FUZZ_SECONDS each (clang/libFuzzer)
 #   make valgrind     run the unit suites under valgrind
 #   make install      PREFIX=/usr/local DESTDIR=...; make uninstall; make clean
@@ -13,7 +14,8 @@
 # libactr, tests/<suite>/check_*.c is a Check suite, any other .c beside it
 # is linked into that directory's suites, an .actor file anywhere in the
 # tree is compiled by actrc into gen/ (base names are unique).
-# V=1 shows the commands.
+# V=1 shows the commands. CC, CXX, CFLAGS, CPPFLAGS and LDFLAGS from the
+# environment or the command line are honoured (added after ours).
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -46,34 +48,44 @@ OPT := -O2 -g
 SANFLAGS :=
 endif
 
-CC := cc
-CXX := c++
+# make's built-in defaults are cc and g++; the environment or the command
+# line may choose others.
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS)
-LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS)
+CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS)
 INCLUDES := -Iruntime/include -Iruntime -Igen
-# Evaluated when used, i.e. after `deps` has installed pkg-config and check.
 SYS_LIBS = -lev -lmsgpackc -lm
-CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+# Evaluated once, on first use, i.e. after `deps` has installed pkg-config
+# and the libraries (the $(eval) caches the answer).
+once = $(eval $(1) := $$(shell $(2)))$($(1))
+CHECK_CFLAGS = $(call once,CHECK_CFLAGS,pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(call once,CHECK_LIBS,pkg-config --libs check 2>/dev/null || echo -lcheck)
+JSON_CFLAGS = $(call once,JSON_CFLAGS,pkg-config --cflags jansson 2>/dev/null)
+JSON_LIBS = $(call once,JSON_LIBS,pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
 # ---------------------------------------------------------------- deps
-DEBIAN_PKGS := libev-dev libmsgpack-dev re2c check pkg-config valgrind \
-               clang libclang-rt-14-dev gnuplot-nox iproute2
-DEPS_STAMP := $(BUILD)/.deps-ok
+# The clang runtime (libFuzzer, sanitizers of clang) is the one of the
+# installed clang (libclang-rt-<major>-dev), or Debian's default pair.
+# The check runs once per checkout (build/.deps-ok, shared by every
+# configuration) and again only when this Makefile changes.
+DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev re2c check pkg-config valgrind \
+               clang gnuplot-nox iproute2
+DEPS_STAMP := build/.deps-ok
+clang_rt_pkg = v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
+	if [ -n "$$v" ]; then echo libclang-rt-$$v-dev; else echo libclang-rt-dev; fi
 
 .PHONY: deps
 deps: $(DEPS_STAMP)
 
-$(DEPS_STAMP):
-	$(Q)missing=""; \
+$(DEPS_STAMP): Makefile
+	$(Q)missing=""; pkgs="$(DEBIAN_PKGS) $$($(clang_rt_pkg))"; \
 	if command -v dpkg-query >/dev/null 2>&1; then \
-	    for p in $(DEBIAN_PKGS); do \
+	    for p in $$pkgs; do \
 	        dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	            || missing="$$missing $$p"; \
 	    done; \
 	else \
-	    for h in ev.h msgpack.h check.h; do \
+	    for h in ev.h msgpack.h check.h jansson.h; do \
 	        printf '#include <%s>\n' $$h | $(CC) -E -x c - >/dev/null 2>&1 \
 	            || missing="$$missing $$h"; \
 	    done; \
@@ -83,11 +95,11 @@ $(DEPS_STAMP):
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	        echo "deps: installing$$missing"; \
 	        apt-get update -qq && \
-	        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PKGS) \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs \
 	            >/dev/null || exit 1; \
 	    else \
 	        echo "deps: missing$$missing"; \
-	        echo "deps: run: sudo apt-get update && sudo apt-get install -y $(DEBIAN_PKGS)"; \
+	        echo "deps: run: sudo apt-get update && sudo apt-get install -y $$pkgs"; \
 	        exit 1; \
 	    fi; \
 	fi; \
@@ -206,7 +218,7 @@ $(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 
 $(BUILD)/obj/tests/%.o: tests/%.cpp | $(DEPS_STAMP) $(ALL_GEN_H)
 	$(call say,CXX,$@)mkdir -p $(@D)
-	$(Q)$(CXX) -std=c++17 $(OPT) -Wall -Wextra -Werror $(SANFLAGS) -MMD -MP $(INCLUDES) -c -o $@ $<
+	$(Q)$(CXX) -std=c++17 $(OPT) -Wall -Wextra -Werror $(SANFLAGS) -MMD -MP $(INCLUDES) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
 
 # Helper executables that multi-process tests spawn:
 # tests/integration/bin/<name>.c -> $(BUILD)/tests/bin/<name>
@@ -247,7 +259,7 @@ $(BENCH_BINS): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(BENCH_HELP
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS) -lpthread
 
 # ---------------------------------------------------------------- targets
-.PHONY: all check demo bench fuzz valgrind install uninstall clean
+.PHONY: all check demo bench bench-readme fuzz valgrind install uninstall clean
 all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPLE_BINS)
 
 # Runs every suite (each under a hard timeout); Check prints its own
@@ -277,8 +289,14 @@ valgrind:
 demo: all
 	$(Q)$(BUILD)/examples/ticker
 
+# Results go to $(BUILD)/bench/ (not tracked); bench-readme publishes the
+# last run's table and plot (tests/bench/results.*, README.md).
 bench: $(BENCH_BINS)
-	$(Q)sh tests/bench/run.sh $(BUILD) $(BENCH_BINS)
+	$(Q)sh tests/bench/run.sh $(BUILD)/bench $(BENCH_BINS)
+
+.PHONY: bench-readme
+bench-readme:
+	$(Q)sh tests/bench/readme.sh $(BUILD)/bench
 
 fuzz:
 	$(Q)$(MAKE) BUILD=build-fuzz CC=clang \
