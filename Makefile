@@ -144,7 +144,7 @@ vpath %.actor $(ACTOR_DIRS)
 # actrc rewrites an output only when its content changes, so objects built
 # from it are not rebuilt for nothing; -M writes gen/<name>.actor.d.
 gen/%.actor.h gen/%.actor.c: %.actor $(ACTRC)
-	$(call say,ACTRC,$<)$(ACTRC) -M -I idl -o gen $<
+	$(call say,ACTRC,$<)$(ACTRC) -M -R idl -o gen $<
 
 -include $(wildcard gen/*.actor.d)
 
@@ -156,7 +156,7 @@ IDL_SRCS := $(wildcard idl/*.actor)
 LIB_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/obj/%.o) \
             $(RUNTIME_ASM:%.S=$(BUILD)/obj/%.o) \
             $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(IDL_SRCS)))
-LIB_CFLAGS := -fPIC -fvisibility=hidden
+LIB_CFLAGS := -fPIC -fvisibility=hidden -DACTR_BUILDING_LIB
 SONAME := libactr.so.0
 LIBA := $(BUILD)/libactr.a
 LIBSO := $(BUILD)/libactr.so.0.1.0
@@ -269,7 +269,7 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
-check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS),all $(if $(filter 1,$(SAN)),,install-check))
+check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIBSO),all $(if $(filter 1,$(SAN)),,install-check))
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \
 	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
@@ -319,18 +319,24 @@ fuzz-run: $(FUZZ_BINS)
 	done
 
 # ---------------------------------------------------------------- install
+# actr's own .actor files go to share/actr/idl (pkg-config's idldir, the
+# -R directory of actr.mk) and their generated headers to include/actr/idl
+# (on pkg-config's Cflags), so a program's module can import them.
 PUBLIC_HEADERS := $(wildcard runtime/include/actr/*.h)
+IDL_HEADERS := $(call gen_h,$(IDL_SRCS))
 INSTALL_PROGS := $(ACTRC) $(CLI_PROGS)
-install: $(INSTALL_PROGS) $(LIBA) $(LIBSO)
+install: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(call say,INSTALL,$(DESTDIR)$(PREFIX))install -d $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/actr \
-	    $(DESTDIR)$(PREFIX)/share/actr
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/actr/idl \
+	    $(DESTDIR)$(PREFIX)/share/actr/idl
 	$(Q)install -m 755 $(INSTALL_PROGS) $(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	$(Q)ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(PREFIX)/lib/libactr.so
 	$(Q)install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/actr/
+	$(Q)install -m 644 $(IDL_HEADERS) $(DESTDIR)$(PREFIX)/include/actr/idl/
+	$(Q)install -m 644 $(IDL_SRCS) $(DESTDIR)$(PREFIX)/share/actr/idl/
 	$(Q)install -m 644 compiler/actr.mk $(DESTDIR)$(PREFIX)/share/actr/actr.mk
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' compiler/actr.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc
@@ -340,7 +346,7 @@ install: $(INSTALL_PROGS) $(LIBA) $(LIBSO)
 # uninstalls and checks that nothing is left behind. Part of `make check`.
 INSTALL_CHECK := $(CURDIR)/$(BUILD)/install-check
 .PHONY: install-check
-install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO)
+install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(Q)rm -rf $(INSTALL_CHECK) && mkdir -p $(INSTALL_CHECK)/user
 	$(Q)$(MAKE) install PREFIX=$(INSTALL_CHECK)/root DESTDIR= >/dev/null
 	$(Q)PATH=$(INSTALL_CHECK)/root/bin:$$PATH \
@@ -356,7 +362,7 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/libactr.a $(DESTDIR)$(PREFIX)/lib/$(notdir $(LIBSO)) \
 	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libactr.so \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk
-	$(Q)rm -rf $(DESTDIR)$(PREFIX)/include/actr
+	$(Q)rm -rf $(DESTDIR)$(PREFIX)/include/actr $(DESTDIR)$(PREFIX)/share/actr/idl
 	$(Q)rmdir $(DESTDIR)$(PREFIX)/share/actr 2>/dev/null || true
 
 clean:
