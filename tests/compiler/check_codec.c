@@ -190,6 +190,35 @@ START_TEST(test_everything_recursive_roundtrip)
 }
 END_TEST
 
+/* Ownership (DESIGN "Errors and ownership"): views borrow, a decoded
+ * string is the caller's and actr_str_free releases it and zeroes it. */
+START_TEST(test_string_helpers_views_and_frees)
+{
+    actr_str v = actr_str_from("quote");
+    ck_assert_uint_eq(v.len, 5);
+    ck_assert_mem_eq(v.ptr, "quote", 5);
+    v = actr_str_from(NULL);
+    ck_assert_uint_eq(v.len, 0);
+    ck_assert_ptr_nonnull(v.ptr);
+    v = ACTR_STR("a\0b");
+    ck_assert_uint_eq(v.len, 3);
+
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    v = ACTR_STR("hello");
+    ck_assert_int_eq(actr_codec_encode_buf(&sb, &actr_type_string, &v, NULL), 0);
+    actr_str owned;
+    ck_assert_int_eq(actr_codec_decode_buf(sb.data, sb.size, &actr_type_string, &owned, NULL,
+                                           NULL), 0);
+    ck_assert_str_eq(owned.ptr, "hello");
+    actr_str_free(&owned);
+    ck_assert_ptr_null(owned.ptr);
+    ck_assert_uint_eq(owned.len, 0);
+    actr_str_free(&owned);              /* safe on a zeroed value */
+    msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
 START_TEST(test_empty_struct_and_args_roundtrip)
 {
     shapes_empty e = {0}, eo;
@@ -393,6 +422,7 @@ main(void)
     tcase_add_test(wire, test_python_kwargs_decode);
     tcase_add_test(wire, test_object_level_decode_inside_a_message);
     tcase_add_test(wire, test_module_descriptor);
+    tcase_add_test(wire, test_string_helpers_views_and_frees);
     suite_add_tcase(s, wire);
 
     SRunner *sr = srunner_create(s);
