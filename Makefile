@@ -182,6 +182,27 @@ $(LIBSO): $(LIB_OBJS)
 	$(call say,LD,$@)$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS)
 	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(notdir $@) $(BUILD)/libactr.so
 
+# ---------------------------------------------------------------- in-tree pkg-config
+# $(BUILD)/actr-uninstalled.pc: the actr package of this tree, used in
+# place of an installed one by pkg-config when PKG_CONFIG_PATH=$(BUILD)
+# (docs/quickstart.md). The runtime's generated headers are copied to
+# $(BUILD)/include/actr/idl, as `make install` places them.
+UNINSTALLED_PC := $(BUILD)/actr-uninstalled.pc
+TREE_IDL_H := $(patsubst gen/%,$(BUILD)/include/actr/idl/%,$(call gen_h,$(IDL_SRCS)))
+
+$(BUILD)/include/actr/idl/%.actor.h: gen/%.actor.h
+	$(Q)mkdir -p $(@D) && cp $< $@
+
+$(UNINSTALLED_PC): compiler/actr.pc.in Makefile
+	$(call say,GEN,$@)mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@VERSION@|0.1.0|g' \
+	    -e 's|^libdir=.*|libdir=$(CURDIR)/$(BUILD)|' \
+	    -e 's|^includedir=.*|includedir=$(CURDIR)/runtime/include|' \
+	    -e 's|^actrc=.*|actrc=$(CURDIR)/$(BUILD)/actrc|' \
+	    -e 's|^actrmk=.*|actrmk=$(CURDIR)/compiler/actr.mk|' \
+	    -e 's|^idldir=.*|idldir=$(CURDIR)/idl|' \
+	    -e 's|^Cflags:.*|Cflags: -I$${includedir} -I$(CURDIR)/$(BUILD)/include/actr/idl|' $< > $@
+
 # ---------------------------------------------------------------- programs
 # runtime/cli/<prog>.c (plus runtime/cli/<prog>/*.c if present) -> $(BUILD)/<prog>
 CLI_PROGS := $(patsubst runtime/cli/%.c,$(BUILD)/%,$(wildcard runtime/cli/*.c))
@@ -260,7 +281,8 @@ $(BENCH_BINS): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(BENCH_HELP
 
 # ---------------------------------------------------------------- targets
 .PHONY: all check demo bench bench-readme fuzz valgrind install uninstall clean
-all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPLE_BINS)
+all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) \
+     $(UNINSTALLED_PC) $(TREE_IDL_H)
 
 # Runs every suite (each under a hard timeout); Check prints its own
 # summary line per suite. Exits non-zero when any suite fails.
@@ -269,7 +291,8 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
-check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIBSO),all $(if $(filter 1,$(SAN)),,install-check))
+check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIBSO) \
+               $(ACTRC) $(UNINSTALLED_PC) $(TREE_IDL_H),all $(if $(filter 1,$(SAN)),,install-check))
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \
 	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
@@ -342,17 +365,17 @@ install: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc
 
 # Installs into a private prefix, builds tests/install/ (a user project
-# using pkg-config and actr.mk) against the shared library, runs it, then
-# uninstalls and checks that nothing is left behind. Part of `make check`.
+# using pkg-config and actr.mk, out of tree) against the shared library,
+# runs it (rpath, no LD_LIBRARY_PATH), then uninstalls and checks that
+# nothing is left behind. Part of `make check`.
 INSTALL_CHECK := $(CURDIR)/$(BUILD)/install-check
 .PHONY: install-check
 install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(Q)rm -rf $(INSTALL_CHECK) && mkdir -p $(INSTALL_CHECK)/user
 	$(Q)$(MAKE) install PREFIX=$(INSTALL_CHECK)/root DESTDIR= >/dev/null
-	$(Q)PATH=$(INSTALL_CHECK)/root/bin:$$PATH \
-	    PKG_CONFIG_PATH=$(INSTALL_CHECK)/root/lib/pkgconfig \
+	$(Q)PKG_CONFIG_PATH=$(INSTALL_CHECK)/root/lib/pkgconfig \
 	    $(MAKE) -s -C tests/install OUT=$(INSTALL_CHECK)/user CC=$(CC) >/dev/null
-	$(Q)LD_LIBRARY_PATH=$(INSTALL_CHECK)/root/lib $(INSTALL_CHECK)/user/point
+	$(Q)$(INSTALL_CHECK)/user/point
 	$(Q)$(MAKE) uninstall PREFIX=$(INSTALL_CHECK)/root DESTDIR=
 	$(Q)left=$$(find $(INSTALL_CHECK)/root -type f -o -type l | wc -l); \
 	    if [ $$left != 0 ]; then echo "install-check: uninstall left $$left files"; exit 1; fi
