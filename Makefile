@@ -205,14 +205,18 @@ $(UNINSTALLED_PC): compiler/actr.pc.in Makefile
 
 # ---------------------------------------------------------------- programs
 # runtime/cli/<prog>.c (plus runtime/cli/<prog>/*.c if present) -> $(BUILD)/<prog>
+# The actr tool also links jansson (msgpack <-> JSON).
 CLI_PROGS := $(patsubst runtime/cli/%.c,$(BUILD)/%,$(wildcard runtime/cli/*.c))
+CLI_SUB_OBJS := $(patsubst runtime/cli/%.c,$(BUILD)/obj/cli/%.o,$(wildcard runtime/cli/*/*.c))
 
-$(BUILD)/obj/cli/%.o: runtime/cli/%.c | $(DEPS_STAMP)
+$(BUILD)/obj/cli/%.o: runtime/cli/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 	$(call say,CC,$@)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) $(INCLUDES) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS_ALL) $(INCLUDES) $(JSON_CFLAGS) -c -o $@ $<
 
+$(BUILD)/actr: $(filter $(BUILD)/obj/cli/actr/%,$(CLI_SUB_OBJS))
+$(BUILD)/actr: CLI_LIBS = $(JSON_LIBS)
 $(CLI_PROGS): $(BUILD)/%: $(BUILD)/obj/cli/%.o $(LIBA)
-	$(call say,LD,$@)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBA) $(SYS_LIBS) $(CLI_LIBS)
 
 # ---------------------------------------------------------------- tests
 # tests/<dir>/check_*.c is a suite; other .c files of <dir> are its helpers;
@@ -361,6 +365,8 @@ install: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(Q)install -m 644 $(IDL_HEADERS) $(DESTDIR)$(PREFIX)/include/actr/idl/
 	$(Q)install -m 644 $(IDL_SRCS) $(DESTDIR)$(PREFIX)/share/actr/idl/
 	$(Q)install -m 644 compiler/actr.mk $(DESTDIR)$(PREFIX)/share/actr/actr.mk
+	$(Q)install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(Q)install -m 644 runtime/cli/actr.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/actr
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' compiler/actr.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc
 
@@ -384,9 +390,11 @@ uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS))) \
 	    $(DESTDIR)$(PREFIX)/lib/libactr.a $(DESTDIR)$(PREFIX)/lib/$(notdir $(LIBSO)) \
 	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libactr.so \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/actr
 	$(Q)rm -rf $(DESTDIR)$(PREFIX)/include/actr $(DESTDIR)$(PREFIX)/share/actr/idl
-	$(Q)rmdir $(DESTDIR)$(PREFIX)/share/actr 2>/dev/null || true
+	$(Q)rmdir $(DESTDIR)$(PREFIX)/share/actr $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion 2>/dev/null || true
 
 clean:
 	$(Q)rm -rf build build-san build-fuzz

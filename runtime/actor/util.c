@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "actor/actor.h"
 #include "actor/hooks.h"
+#include "actor/introspect.h"
 #include "actr_self.actor.h"
 
 #include <pthread.h>
@@ -141,6 +142,8 @@ actri_lookup(actr_actor *a, const actr_str *ns, const actr_str *func, const char
     const actr_module *m = NULL;
     if (str_is(ns, "self")) {
         m = &actr_self_module;
+    } else if (str_is(ns, "actr")) {        /* introspect.c, an extension */
+        m = actri_introspect_module();
     } else {
         for (size_t i = 0; i < a->nenabled && !m; i++)
             if (str_is(ns, a->enabled[i]->ns))
