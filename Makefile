@@ -235,7 +235,7 @@ $(foreach d,$(TEST_DIRS),$(eval $(call test_dir,$(d))))
 TEST_SUITES := $(foreach d,$(TEST_DIRS),$($(d)_SUITES))
 
 TEST_CFLAGS = -D_GNU_SOURCE $(CHECK_CFLAGS) -Itests \
-              -DACTR_TEST_BUILD='"$(BUILD)"' -DACTR_TEST_TOP='"$(CURDIR)"'
+              -DACTR_TEST_BUILD='"$(BUILD)"' -DACTR_TEST_TOP='"$(CURDIR)"' -DACTR_TEST_SAN=$(SAN)
 
 $(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 	$(call say,CC,$@)mkdir -p $(@D)
