@@ -3,10 +3,15 @@
  * live actors found through a registrar, and their errors: each one line
  * on stderr and a non-zero exit (1: failed, 2: usage). Every test runs
  * under the case's timeout and checks no child or fd is left. */
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+
+extern char **environ;
 
 #include "disc_helpers.h"
 
@@ -193,6 +198,58 @@ START_TEST(test_14_actr_ps_tree)
 }
 END_TEST
 
+/* The commands of docs/quickstart.md, section 5, against the pool
+ * example left serving (examples/pool --serve), registered with a test
+ * registrar: the tree, a call, a stream, the endpoints, then `actr
+ * cancel pool` ends the whole tree and the program exits 0. */
+static int
+pool_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    struct cli_t *t = arg;
+    char exe[4096];
+    snprintf(exe, sizeof exe, "%s", disc_prog("actr"));
+    snprintf(strrchr(exe, '/'), sizeof exe - (size_t)(strrchr(exe, '/') - exe),
+             "/examples/pool");
+    ck_assert_int_eq(setenv("ACTR_REGISTRY", t->reg, 1), 0);
+    char *argv[] = {exe, "--serve", NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, exe, &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 500 && !disc_listed(t->reg, "worker-2", NULL); i++)
+        ck_assert_int_eq(actr_sleep(20), 0);
+
+    char *out = tool(0, NULL, "ps", "--tree", NULL);
+    const char *pool = strstr(out, "\npool "), *w0 = strstr(out, "\n|-- worker-0 "),
+               *w2 = strstr(out, "\n`-- worker-2 ");
+    ck_assert_msg(pool && w0 && w2 && pool < w0 && w0 < w2, "%s", out);
+    free(out);
+    expect_out(tool(0, NULL, "call", "worker-1", "pool:square", "n=12", NULL), "144\n");
+    expect_out(tool(0, NULL, "stream", "worker-1", "pool:countdown", "from=3", NULL),
+               "3\n2\n1\n");
+    out = tool(0, NULL, "endpoints", "worker-1", NULL);
+    ck_assert_msg(strstr(out, "child of pool (")
+                  && strstr(out, "  context pool:work() -> u32 { stream: i64 <-> i64; }\n"),
+                  "%s", out);
+    free(out);
+    out = tool(0, NULL, "cancel", "pool", NULL);
+    ck_assert_msg(strncmp(out, "cancelled pool (", 16) == 0, "%s", out);
+    free(out);
+    int st = -1;
+    ck_assert_int_eq(actr_child_wait(pid, &st, actr_now() + 10000), 0);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "pool ended with status %x", st);
+    return 0;
+}
+
+START_TEST(test_14_cli_against_the_pool_example)
+{
+    with_registrar(pool_body);
+}
+END_TEST
+
 /* Bash completion (installed by make install): commands, then options. */
 START_TEST(test_14_bash_completion)
 {
@@ -221,6 +278,7 @@ cli_remote_suite(void)
     tcase_add_test(tc, test_14_actr_call_stream_endpoints_cancel);
     tcase_add_test(tc, test_14_actr_ps_tree);
     tcase_add_test(tc, test_14_bash_completion);
+    tcase_add_test(tc, test_14_cli_against_the_pool_example);
     suite_add_tcase(s, tc);
     return s;
 }
