@@ -127,7 +127,7 @@ root(actr_actor *self, void *arg)
     if (rc < 0)
         return rc;
     for (int i = 0; i < NWORKERS && rc == 0; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "worker-%d", i);
         rc = actr_actor_nursery_start(an, name, &so, &workers[i]);
     }
