@@ -3,7 +3,8 @@
 #   make              build actrc, libactr, generated code, tests, examples
 #   make check        build and run every Check suite     (SAN=1: ASan+UBSan)
 #   make demo         build and run the main example
-#   make bench        run the benchmarks (tests/bench/)
+#   make bench        run the benchmarks (tests/bench/); results in BUILD/bench/
+#   make bench-readme publish the last bench run: README table, tests/bench/results.*
 #   make fuzz         run every fuzzer for FUZZ_SECONDS each (clang/libFuzzer)
 #   make valgrind     run the unit suites under valgrind
 #   make install      PREFIX=/usr/local DESTDIR=...; make uninstall; make clean
@@ -13,7 +14,8 @@
 # libactr, tests/<suite>/check_*.c is a Check suite, any other .c beside it
 # is linked into that directory's suites, an .actor file anywhere in the
 # tree is compiled by actrc into gen/ (base names are unique).
-# V=1 shows the commands.
+# V=1 shows the commands. CC, CXX, CFLAGS, CPPFLAGS and LDFLAGS from the
+# environment or the command line are honoured (added after ours).
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -46,34 +48,44 @@ OPT := -O2 -g
 SANFLAGS :=
 endif
 
-CC := cc
-CXX := c++
+# make's built-in defaults are cc and g++; the environment or the command
+# line may choose others.
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS)
-LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS)
+CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS)
 INCLUDES := -Iruntime/include -Iruntime -Igen
-# Evaluated when used, i.e. after `deps` has installed pkg-config and check.
 SYS_LIBS = -lev -lmsgpackc -lm
-CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+# Evaluated once, on first use, i.e. after `deps` has installed pkg-config
+# and the libraries (the $(eval) caches the answer).
+once = $(eval $(1) := $$(shell $(2)))$($(1))
+CHECK_CFLAGS = $(call once,CHECK_CFLAGS,pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(call once,CHECK_LIBS,pkg-config --libs check 2>/dev/null || echo -lcheck)
+JSON_CFLAGS = $(call once,JSON_CFLAGS,pkg-config --cflags jansson 2>/dev/null)
+JSON_LIBS = $(call once,JSON_LIBS,pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
 # ---------------------------------------------------------------- deps
-DEBIAN_PKGS := libev-dev libmsgpack-dev re2c check pkg-config valgrind \
-               clang libclang-rt-14-dev gnuplot-nox iproute2
-DEPS_STAMP := $(BUILD)/.deps-ok
+# The clang runtime (libFuzzer, sanitizers of clang) is the one of the
+# installed clang (libclang-rt-<major>-dev), or Debian's default pair.
+# The check runs once per checkout (build/.deps-ok, shared by every
+# configuration) and again only when this Makefile changes.
+DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev re2c check pkg-config valgrind \
+               clang gnuplot-nox iproute2
+DEPS_STAMP := build/.deps-ok
+clang_rt_pkg = v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
+	if [ -n "$$v" ]; then echo libclang-rt-$$v-dev; else echo libclang-rt-dev; fi
 
 .PHONY: deps
 deps: $(DEPS_STAMP)
 
-$(DEPS_STAMP):
-	$(Q)missing=""; \
+$(DEPS_STAMP): Makefile
+	$(Q)missing=""; pkgs="$(DEBIAN_PKGS) $$($(clang_rt_pkg))"; \
 	if command -v dpkg-query >/dev/null 2>&1; then \
-	    for p in $(DEBIAN_PKGS); do \
+	    for p in $$pkgs; do \
 	        dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	            || missing="$$missing $$p"; \
 	    done; \
 	else \
-	    for h in ev.h msgpack.h check.h; do \
+	    for h in ev.h msgpack.h check.h jansson.h; do \
 	        printf '#include <%s>\n' $$h | $(CC) -E -x c - >/dev/null 2>&1 \
 	            || missing="$$missing $$h"; \
 	    done; \
@@ -83,11 +95,11 @@ $(DEPS_STAMP):
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	        echo "deps: installing$$missing"; \
 	        apt-get update -qq && \
-	        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PKGS) \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs \
 	            >/dev/null || exit 1; \
 	    else \
 	        echo "deps: missing$$missing"; \
-	        echo "deps: run: sudo apt-get update && sudo apt-get install -y $(DEBIAN_PKGS)"; \
+	        echo "deps: run: sudo apt-get update && sudo apt-get install -y $$pkgs"; \
 	        exit 1; \
 	    fi; \
 	fi; \
@@ -132,7 +144,7 @@ vpath %.actor $(ACTOR_DIRS)
 # actrc rewrites an output only when its content changes, so objects built
 # from it are not rebuilt for nothing; -M writes gen/<name>.actor.d.
 gen/%.actor.h gen/%.actor.c: %.actor $(ACTRC)
-	$(call say,ACTRC,$<)$(ACTRC) -M -I idl -o gen $<
+	$(call say,ACTRC,$<)$(ACTRC) -M -R idl -o gen $<
 
 -include $(wildcard gen/*.actor.d)
 
@@ -144,7 +156,7 @@ IDL_SRCS := $(wildcard idl/*.actor)
 LIB_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/obj/%.o) \
             $(RUNTIME_ASM:%.S=$(BUILD)/obj/%.o) \
             $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(IDL_SRCS)))
-LIB_CFLAGS := -fPIC -fvisibility=hidden
+LIB_CFLAGS := -fPIC -fvisibility=hidden -DACTR_BUILDING_LIB
 SONAME := libactr.so.0
 LIBA := $(BUILD)/libactr.a
 LIBSO := $(BUILD)/libactr.so.0.1.0
@@ -170,16 +182,41 @@ $(LIBSO): $(LIB_OBJS)
 	$(call say,LD,$@)$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS)
 	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(notdir $@) $(BUILD)/libactr.so
 
+# ---------------------------------------------------------------- in-tree pkg-config
+# $(BUILD)/actr-uninstalled.pc: the actr package of this tree, used in
+# place of an installed one by pkg-config when PKG_CONFIG_PATH=$(BUILD)
+# (docs/quickstart.md). The runtime's generated headers are copied to
+# $(BUILD)/include/actr/idl, as `make install` places them.
+UNINSTALLED_PC := $(BUILD)/actr-uninstalled.pc
+TREE_IDL_H := $(patsubst gen/%,$(BUILD)/include/actr/idl/%,$(call gen_h,$(IDL_SRCS)))
+
+$(BUILD)/include/actr/idl/%.actor.h: gen/%.actor.h
+	$(Q)mkdir -p $(@D) && cp $< $@
+
+$(UNINSTALLED_PC): compiler/actr.pc.in Makefile
+	$(call say,GEN,$@)mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@VERSION@|0.1.0|g' \
+	    -e 's|^libdir=.*|libdir=$(CURDIR)/$(BUILD)|' \
+	    -e 's|^includedir=.*|includedir=$(CURDIR)/runtime/include|' \
+	    -e 's|^actrc=.*|actrc=$(CURDIR)/$(BUILD)/actrc|' \
+	    -e 's|^actrmk=.*|actrmk=$(CURDIR)/compiler/actr.mk|' \
+	    -e 's|^idldir=.*|idldir=$(CURDIR)/idl|' \
+	    -e 's|^Cflags:.*|Cflags: -I$${includedir} -I$(CURDIR)/$(BUILD)/include/actr/idl|' $< > $@
+
 # ---------------------------------------------------------------- programs
 # runtime/cli/<prog>.c (plus runtime/cli/<prog>/*.c if present) -> $(BUILD)/<prog>
+# The actr tool also links jansson (msgpack <-> JSON).
 CLI_PROGS := $(patsubst runtime/cli/%.c,$(BUILD)/%,$(wildcard runtime/cli/*.c))
+CLI_SUB_OBJS := $(patsubst runtime/cli/%.c,$(BUILD)/obj/cli/%.o,$(wildcard runtime/cli/*/*.c))
 
-$(BUILD)/obj/cli/%.o: runtime/cli/%.c | $(DEPS_STAMP)
+$(BUILD)/obj/cli/%.o: runtime/cli/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 	$(call say,CC,$@)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) $(INCLUDES) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS_ALL) $(INCLUDES) $(JSON_CFLAGS) -c -o $@ $<
 
+$(BUILD)/actr: $(filter $(BUILD)/obj/cli/actr/%,$(CLI_SUB_OBJS))
+$(BUILD)/actr: CLI_LIBS = $(JSON_LIBS)
 $(CLI_PROGS): $(BUILD)/%: $(BUILD)/obj/cli/%.o $(LIBA)
-	$(call say,LD,$@)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBA) $(SYS_LIBS) $(CLI_LIBS)
 
 # ---------------------------------------------------------------- tests
 # tests/<dir>/check_*.c is a suite; other .c files of <dir> are its helpers;
@@ -198,7 +235,7 @@ $(foreach d,$(TEST_DIRS),$(eval $(call test_dir,$(d))))
 TEST_SUITES := $(foreach d,$(TEST_DIRS),$($(d)_SUITES))
 
 TEST_CFLAGS = -D_GNU_SOURCE $(CHECK_CFLAGS) -Itests \
-              -DACTR_TEST_BUILD='"$(BUILD)"' -DACTR_TEST_TOP='"$(CURDIR)"'
+              -DACTR_TEST_BUILD='"$(BUILD)"' -DACTR_TEST_TOP='"$(CURDIR)"' -DACTR_TEST_SAN=$(SAN)
 
 $(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 	$(call say,CC,$@)mkdir -p $(@D)
@@ -206,7 +243,7 @@ $(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_STAMP) $(ALL_GEN_H)
 
 $(BUILD)/obj/tests/%.o: tests/%.cpp | $(DEPS_STAMP) $(ALL_GEN_H)
 	$(call say,CXX,$@)mkdir -p $(@D)
-	$(Q)$(CXX) -std=c++17 $(OPT) -Wall -Wextra -Werror $(SANFLAGS) -MMD -MP $(INCLUDES) -c -o $@ $<
+	$(Q)$(CXX) -std=c++17 $(OPT) -Wall -Wextra -Werror $(SANFLAGS) -MMD -MP $(INCLUDES) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
 
 # Helper executables that multi-process tests spawn:
 # tests/integration/bin/<name>.c -> $(BUILD)/tests/bin/<name>
@@ -247,8 +284,9 @@ $(BENCH_BINS): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(BENCH_HELP
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS) -lpthread
 
 # ---------------------------------------------------------------- targets
-.PHONY: all check demo bench fuzz valgrind install uninstall clean
-all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPLE_BINS)
+.PHONY: all check demo bench bench-readme fuzz valgrind install uninstall clean
+all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) \
+     $(UNINSTALLED_PC) $(TREE_IDL_H)
 
 # Runs every suite (each under a hard timeout); Check prints its own
 # summary line per suite. Exits non-zero when any suite fails.
@@ -257,7 +295,8 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
-check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS),all $(if $(filter 1,$(SAN)),,install-check))
+check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIBSO) \
+               $(ACTRC) $(UNINSTALLED_PC) $(TREE_IDL_H),all $(if $(filter 1,$(SAN)),,install-check))
 	$(Q)fail=0; for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; \
 	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
@@ -277,8 +316,14 @@ valgrind:
 demo: all
 	$(Q)$(BUILD)/examples/ticker
 
+# Results go to $(BUILD)/bench/ (not tracked); bench-readme publishes the
+# last run's table and plot (tests/bench/results.*, README.md).
 bench: $(BENCH_BINS)
-	$(Q)sh tests/bench/run.sh $(BUILD) $(BENCH_BINS)
+	$(Q)sh tests/bench/run.sh $(BUILD)/bench $(BENCH_BINS)
+
+.PHONY: bench-readme
+bench-readme:
+	$(Q)sh tests/bench/readme.sh $(BUILD)/bench
 
 fuzz:
 	$(Q)$(MAKE) BUILD=build-fuzz CC=clang \
@@ -301,34 +346,42 @@ fuzz-run: $(FUZZ_BINS)
 	done
 
 # ---------------------------------------------------------------- install
+# actr's own .actor files go to share/actr/idl (pkg-config's idldir, the
+# -R directory of actr.mk) and their generated headers to include/actr/idl
+# (on pkg-config's Cflags), so a program's module can import them.
 PUBLIC_HEADERS := $(wildcard runtime/include/actr/*.h)
+IDL_HEADERS := $(call gen_h,$(IDL_SRCS))
 INSTALL_PROGS := $(ACTRC) $(CLI_PROGS)
-install: $(INSTALL_PROGS) $(LIBA) $(LIBSO)
+install: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(call say,INSTALL,$(DESTDIR)$(PREFIX))install -d $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/actr \
-	    $(DESTDIR)$(PREFIX)/share/actr
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/actr/idl \
+	    $(DESTDIR)$(PREFIX)/share/actr/idl
 	$(Q)install -m 755 $(INSTALL_PROGS) $(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	$(Q)ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(PREFIX)/lib/libactr.so
 	$(Q)install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/actr/
+	$(Q)install -m 644 $(IDL_HEADERS) $(DESTDIR)$(PREFIX)/include/actr/idl/
+	$(Q)install -m 644 $(IDL_SRCS) $(DESTDIR)$(PREFIX)/share/actr/idl/
 	$(Q)install -m 644 compiler/actr.mk $(DESTDIR)$(PREFIX)/share/actr/actr.mk
+	$(Q)install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(Q)install -m 644 runtime/cli/actr.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/actr
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' compiler/actr.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc
 
 # Installs into a private prefix, builds tests/install/ (a user project
-# using pkg-config and actr.mk) against the shared library, runs it, then
-# uninstalls and checks that nothing is left behind. Part of `make check`.
+# using pkg-config and actr.mk, out of tree) against the shared library,
+# runs it (rpath, no LD_LIBRARY_PATH), then uninstalls and checks that
+# nothing is left behind. Part of `make check`.
 INSTALL_CHECK := $(CURDIR)/$(BUILD)/install-check
 .PHONY: install-check
-install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO)
+install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(Q)rm -rf $(INSTALL_CHECK) && mkdir -p $(INSTALL_CHECK)/user
 	$(Q)$(MAKE) install PREFIX=$(INSTALL_CHECK)/root DESTDIR= >/dev/null
-	$(Q)PATH=$(INSTALL_CHECK)/root/bin:$$PATH \
-	    PKG_CONFIG_PATH=$(INSTALL_CHECK)/root/lib/pkgconfig \
+	$(Q)PKG_CONFIG_PATH=$(INSTALL_CHECK)/root/lib/pkgconfig \
 	    $(MAKE) -s -C tests/install OUT=$(INSTALL_CHECK)/user CC=$(CC) >/dev/null
-	$(Q)LD_LIBRARY_PATH=$(INSTALL_CHECK)/root/lib $(INSTALL_CHECK)/user/point
+	$(Q)$(INSTALL_CHECK)/user/point
 	$(Q)$(MAKE) uninstall PREFIX=$(INSTALL_CHECK)/root DESTDIR=
 	$(Q)left=$$(find $(INSTALL_CHECK)/root -type f -o -type l | wc -l); \
 	    if [ $$left != 0 ]; then echo "install-check: uninstall left $$left files"; exit 1; fi
@@ -337,9 +390,11 @@ uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS))) \
 	    $(DESTDIR)$(PREFIX)/lib/libactr.a $(DESTDIR)$(PREFIX)/lib/$(notdir $(LIBSO)) \
 	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libactr.so \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk
-	$(Q)rm -rf $(DESTDIR)$(PREFIX)/include/actr
-	$(Q)rmdir $(DESTDIR)$(PREFIX)/share/actr 2>/dev/null || true
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/actr
+	$(Q)rm -rf $(DESTDIR)$(PREFIX)/include/actr $(DESTDIR)$(PREFIX)/share/actr/idl
+	$(Q)rmdir $(DESTDIR)$(PREFIX)/share/actr $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion 2>/dev/null || true
 
 clean:
 	$(Q)rm -rf build build-san build-fuzz

@@ -16,12 +16,18 @@
 typedef int (*actrc_read_fn)(void *ctx, const char *path, char **data, size_t *len);
 
 typedef struct actrc_options {
-    const char *const *include_dirs;   /* -I, in order */
+    const char *const *include_dirs;   /* -I and -R, in order */
     size_t ninclude;
     const char *out_dir;               /* -o, used in the -M rule; NULL = "." */
     bool deps;                         /* -M: produce the make rule */
     actrc_read_fn read;                /* NULL = the file system */
     void *read_ctx;
+    /* -R: directories of the runtime's own modules (also in include_dirs).
+     * A module whose file lies in one of them may take libactr's C prefix
+     * (actr_) and the reserved wire namespaces (self, actr), and gets the
+     * runtime's header layout: only its named types are public. */
+    const char *const *runtime_dirs;
+    size_t nruntime;
 } actrc_options;
 
 typedef struct actrc_output {

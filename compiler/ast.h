@@ -123,6 +123,7 @@ typedef struct module {
     import *imports;
     decl *decls;                /* structs, enums and endpoints in order */
     comp *comps;                /* set by the checker, in first-use order */
+    bool runtime;               /* in a -R directory: one of actr's own */
     int state;                  /* loader: 0 new, 1 loading, 2 done */
     bool checked;
     struct module *next_loaded; /* driver's list of every loaded module */

@@ -390,8 +390,10 @@ gen_names(checker *c, module *m, namelist *l)
                        mb->at, m);
             continue;
         }
+        /* an endpoint's argument struct has a descriptor, no codecs */
         for (size_t i = 0; i < sizeof fn_sfx / sizeof fn_sfx[0]; i++)
-            nl_add(l, arena_printf(a, "%s%s", d->cname, fn_sfx[i]), what, d->at, m);
+            if (d->kind == D_STRUCT || i < 2 || i == 7)
+                nl_add(l, arena_printf(a, "%s%s", d->cname, fn_sfx[i]), what, d->at, m);
         if (d->kind != D_STRUCT) {
             const char *pre = arena_printf(a, "%s_%s", m->name, name_snake(a, d->name));
             const char *sfx[NAME_EP_SUFFIX_MAX];
@@ -548,10 +550,11 @@ check_header(checker *c)
         diag_error(c->dg, m->at, "module name '%s' %s", m->name, why);
     else if (!lower)
         diag_error(c->dg, m->at, "module name '%s' must be lower case (a-z, 0-9, _)", m->name);
-    else if (strcmp(m->name, "actr") == 0 || strncmp(m->name, "actr_", 5) == 0
-             || strncmp(m->name, "actri", 5) == 0)
+    else if (!m->runtime && (strcmp(m->name, "actr") == 0 || strncmp(m->name, "actr_", 5) == 0
+                             || strncmp(m->name, "actri", 5) == 0))
         diag_error(c->dg, m->at, "module name '%s' would generate names in libactr's "
-                   "namespace (actr_*, actri*)", m->name);
+                   "namespace (actr_*, actri*), kept for actr's own modules (read from an "
+                   "actrc -R directory)", m->name);
     const char *base = base_of(c->ar, m->file->path);
     if (strcmp(base, m->name) != 0)
         diag_error(c->dg, m->at, "module '%s' must be in a file named '%s.actor', not '%s'",
@@ -559,6 +562,10 @@ check_header(checker *c)
     if (m->ns[0] == '\0' || strchr(m->ns, ':') != NULL)
         diag_error(c->dg, m->at, "the wire namespace of module '%s' must be non-empty and "
                    "without ':'", m->name);
+    else if (!m->runtime && (strcmp(m->ns, "self") == 0 || strcmp(m->ns, "actr") == 0))
+        diag_error(c->dg, m->at, "the wire namespace '%s' is the runtime's own (its built-in "
+                   "endpoints); give module '%s' another one with `as \"...\"`", m->ns,
+                   m->name);
     namelist mods = {0};
     for (import *im = m->imports; im != NULL; im = im->next) {
         if (im->mod == NULL || im->mod->name == NULL)

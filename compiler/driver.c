@@ -1,10 +1,12 @@
 /* The compilation pipeline: load a file and its imports, parse, check,
  * emit. Nothing here exits or writes files (main.c does that). */
+#define _XOPEN_SOURCE 700     /* realpath */
 #include "actrc.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -116,6 +118,26 @@ join(arena *a, const char *dir, size_t dirlen, const char *path)
 
 static module *load(driver *dv, const char *path, const char *text, size_t len, loc from);
 
+/* 1 if the file at path (normalised) lies directly in one of the -R
+ * directories: compared as written, then as real paths. */
+static int
+in_runtime_dir(driver *dv, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dir = slash == NULL ? "." : slash == path ? "/"
+                    : arena_strndup(&dv->ar, path, (size_t)(slash - path));
+    char real[PATH_MAX], rreal[PATH_MAX];
+    int have_real = realpath(dir, real) != NULL;
+
+    for (size_t i = 0; i < dv->opt->nruntime; i++) {
+        const char *r = dv->opt->runtime_dirs[i];
+        if (strcmp(normalize(&dv->ar, r), dir) == 0
+            || (have_real && realpath(r, rreal) != NULL && strcmp(real, rreal) == 0))
+            return 1;
+    }
+    return 0;
+}
+
 static void
 report_read(driver *dv, loc from, const char *path, int err)
 {
@@ -200,6 +222,7 @@ load(driver *dv, const char *path, const char *text, size_t len, loc from)
     f->text = arena_strndup(&dv->ar, text, len);
     f->len = len;
     module *m = parse_module(f, &dv->dg, &dv->ar);
+    m->runtime = in_runtime_dir(dv, path);
     m->state = 1;
     m->next_loaded = dv->loaded;
     dv->loaded = m;

@@ -199,8 +199,8 @@ emit_decl_def(hemit *h, decl *d)
     for (field *f = d->fields; f != NULL; f = f->next)
         need_complete(h, f->type);
     sb_putc(h->b, '\n');
-    emit_doc(h->b, "", d->doc);
     if (d->kind == D_STRUCT) {
+        emit_doc(h->b, "", d->doc);     /* an endpoint's doc goes with its stubs */
         if (d->array) {
             sb_puts(h->b, "/* Travels as a msgpack array: [");
             for (field *f = d->fields; f != NULL; f = f->next)
@@ -305,6 +305,24 @@ emit_codecs(hemit *h, const char *cn)
 
 /* ------------------------------------------------------------ the header */
 
+/* In a runtime module (actrc -R), what only libactr uses (endpoint
+ * arguments, composite types, the module descriptor, stubs) is declared
+ * for libactr's own sources only, so a program that imports the module
+ * sees, and the shared library exports, just its named types. */
+static void
+internal_begin(strbuf *b, const module *m)
+{
+    if (m->runtime)
+        sb_puts(b, "\n#ifdef ACTR_BUILDING_LIB /* actr's own module: the rest is libactr's */\n");
+}
+
+static void
+internal_end(strbuf *b, const module *m)
+{
+    if (m->runtime)
+        sb_puts(b, "\n#endif /* ACTR_BUILDING_LIB */\n");
+}
+
 char *
 emit_header(module *m, arena *a, size_t *len)
 {
@@ -359,30 +377,41 @@ emit_header(module *m, arena *a, size_t *len)
     for (comp *k = m->comps; k != NULL; k = k->next)
         emit_comp_def(&h, k);
 
+    internal_begin(&b, m);
     sb_puts(&b, "\n/* ------------------------------------------------------------ endpoints */\n");
     if (!has_eps)
         sb_puts(&b, "\n/* (none) */\n");
     for (decl *d = m->decls; d != NULL; d = d->next)
         if (d->kind >= D_FN)
             emit_decl_def(&h, d);
+    internal_end(&b, m);
 
     sb_puts(&b, "\n/* ------------------------------------------------------------ descriptors\n"
                 " * The generic codec (actr/codec.h) walks these; the module descriptor\n"
                 " * (actr/module.h) lists every endpoint with its wire name and types. */\n\n");
+    const char *api = m->runtime ? "" : "ACTR_API ";
     for (decl *d = m->decls; d != NULL; d = d->next)
-        sb_printf(&b, "ACTR_API extern const actr_type %s_type;\n", d->cname);
+        if (d->kind == D_STRUCT || d->kind == D_ENUM)
+            sb_printf(&b, "ACTR_API extern const actr_type %s_type;\n", d->cname);
+    internal_begin(&b, m);
+    for (decl *d = m->decls; d != NULL; d = d->next)
+        if (d->kind >= D_FN)
+            sb_printf(&b, "%sextern const actr_type %s_type;\n", api, d->cname);
     for (comp *k = m->comps; k != NULL; k = k->next)
-        sb_printf(&b, "ACTR_API extern const actr_type %s_type;\n", k->cname);
-    sb_printf(&b, "ACTR_API extern const actr_module %s_module;\n", m->name);
+        sb_printf(&b, "%sextern const actr_type %s_type;\n", api, k->cname);
+    sb_printf(&b, "%sextern const actr_module %s_module;\n", api, m->name);
+    internal_end(&b, m);
 
     sb_puts(&b, "\n/* ------------------------------------------------------------ codecs\n"
-                " * _encode writes one value into a packer, _decode validates and copies\n"
-                " * one msgpack object into *out (written only on success), the _buf forms\n"
-                " * work on whole buffers; _free releases what a decode allocated. Errors\n"
-                " * and ownership: actr/codec.h. */\n");
+                " * For each struct: _encode writes one value into a packer, _decode\n"
+                " * validates and copies one msgpack object into *out (written only on\n"
+                " * success), the _buf forms work on whole buffers; _free releases what a\n"
+                " * decode (or a stub's out parameter) handed over. Errors and ownership:\n"
+                " * actr/codec.h. */\n");
     for (decl *d = m->decls; d != NULL; d = d->next)
-        if (d->kind != D_ENUM)
+        if (d->kind == D_STRUCT)
             emit_codecs(&h, d->cname);
+    internal_begin(&b, m);
     for (comp *k = m->comps; k != NULL; k = k->next)
         if (!k->boxed)
             sb_printf(&b, "\nstatic inline void\n%s_free(%s *v)\n{\n"
@@ -390,6 +419,7 @@ emit_header(module *m, arena *a, size_t *len)
 
     if (has_eps)
         emit_stub_header(&b, m, a);
+    internal_end(&b, m);
 
     sb_printf(&b, "\nACTR_END_DECLS\n\n#endif\n");
     return sb_take(&b, len);

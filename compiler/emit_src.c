@@ -114,6 +114,8 @@ emit_source(module *m, arena *a, size_t *len)
     int ntypes = 0, neps = 0;
 
     emit_banner(&b, m);
+    if (m->runtime)     /* actr's own module: this file is part of libactr */
+        sb_puts(&b, "#ifndef ACTR_BUILDING_LIB\n#define ACTR_BUILDING_LIB\n#endif\n");
     sb_printf(&b, "#include \"%s.actor.h\"\n", m->name);
     for (decl *d = m->decls; d != NULL; d = d->next) {
         sb_puts(&b, "\n/* ------------------------------------------------------------ ");

@@ -252,6 +252,52 @@ ep_ref(semit *s)
     return arena_printf(s->a, "&%s_module.endpoints[%d]", s->m->name, s->idx);
 }
 
+/* run_in_actor: P_run spawns a child and calls the endpoint in it,
+ * P_run_result waits for what it returned. */
+static void
+emit_caller_run(semit *s)
+{
+    strbuf *b = s->b;
+    arena *a = s->a;
+    const decl *d = s->d;
+    const char *an = fx(a, d, "an"), *name = fx(a, d, "name"), *opts = fx(a, d, "opts");
+    const char *portal = fx(a, d, "portal"), *args = fx(a, d, "args"), *out = fx(a, d, "out");
+    plist l = pl_new(a, d);
+
+    emit_comment(b, arena_printf(a, "run_in_actor: spawns a child actor called %s in the actor "
+                                 "nursery %s (%s: NULL = defaults, as actr_actor_nursery_start), "
+                                 "calls %s in it and stores the child's portal in *%s (owned by "
+                                 "the nursery). The nursery cancels the child once its result has "
+                                 "come; read it with %s_run_result. Returns 0 or an error of "
+                                 "actr_actor_nursery_run. Cancellation point.", name, an, opts,
+                                 d->name, portal, s->pre));
+    pl_add(&l, arena_printf(a, "actr_actor_nursery *%s", an));
+    pl_add(&l, arena_printf(a, "const char *%s", name));
+    pl_add(&l, arena_printf(a, "const actr_spawn_opts *%s", opts));
+    add_params(s, &l);
+    pl_add(&l, arena_printf(a, "actr_portal **%s", portal));
+    sb_puts(b, "static inline ACTR_NODISCARD int\n");
+    emit_proto(b, "", arena_printf(a, "%s_run", s->pre), &l, "");
+    sb_puts(b, "{\n");
+    emit_fill_args(s, args, 0);
+    sb_printf(b, "    return actr_actor_nursery_run(%s, %s, %s, %s, &%s, %s);\n}\n\n", an, name,
+              opts, ep_ref(s), args, portal);
+
+    plist r = pl_new(a, d);
+    pl_add(&r, arena_printf(a, "actr_portal *%s", portal));
+    if (d->result)
+        pl_add(&r, out_decl(a, d->result, out));
+    emit_comment(b, arena_printf(a, "Waits for the result of the child started by %s_run%s. "
+                                 "Cached: every call returns the same outcome. Returns 0 or the "
+                                 "child's error (actr_portal_result). Cancellation point.", s->pre,
+                                 d->result ? arena_printf(a, " and stores it in *%s (a fresh copy "
+                                 "each call, owned by the caller; NULL discards it)", out) : ""));
+    sb_puts(b, "static inline ACTR_NODISCARD int\n");
+    emit_proto(b, "", arena_printf(a, "%s_run_result", s->pre), &r, "");
+    sb_printf(b, "{\n    return actr_portal_result(%s, %s);\n}\n\n", portal,
+              d->result ? out : "NULL");
+}
+
 static void
 emit_caller_fn(semit *s)
 {
@@ -275,6 +321,7 @@ emit_caller_fn(semit *s)
     emit_fill_args(s, args, 0);
     sb_printf(b, "    return actr_portal_call(%s, %s, &%s, %s);\n}\n\n", p, ep_ref(s), args,
               d->result ? out : "NULL");
+    emit_caller_run(s);
 }
 
 /* One static inline wrapper "ret name(params) { body }" with a comment. */

@@ -13,7 +13,7 @@
 #include "util.h"
 
 static const char usage[] =
-    "usage: actrc [-o DIR] [-I DIR]... [-M] FILE.actor...\n"
+    "usage: actrc [-o DIR] [-I DIR]... [-R DIR]... [-M] FILE.actor...\n"
     "\n"
     "Compiles .actor IDL files into C: for each FILE, DIR/<module>.actor.h and\n"
     "DIR/<module>.actor.c (types, msgpack codecs, module descriptor).\n"
@@ -21,6 +21,10 @@ static const char usage[] =
     "  -o DIR     write the outputs into DIR (default: the current directory)\n"
     "  -I DIR     also look for imported files in DIR (after the importing\n"
     "             file's own directory); may be repeated\n"
+    "  -R DIR     like -I, for the directory of actr's own modules (idl/ in\n"
+    "             the source tree, pkg-config --variable=idldir actr once\n"
+    "             installed): only modules found there may use the actr_\n"
+    "             prefix and the wire namespaces self and actr\n"
     "  -M         also write DIR/<module>.actor.d, a make rule listing the\n"
     "             .actor files the outputs depend on\n"
     "  --help     show this text\n"
@@ -115,7 +119,8 @@ main(int argc, char **argv)
 {
     const char **incs = xmalloc((size_t)argc * sizeof *incs);
     const char **files = xmalloc((size_t)argc * sizeof *files);
-    size_t ninc = 0, nfiles = 0;
+    const char **rts = xmalloc((size_t)argc * sizeof *rts);
+    size_t ninc = 0, nfiles = 0, nrt = 0;
     const char *out_dir = NULL;
     int deps = 0, status = 0;
 
@@ -129,7 +134,7 @@ main(int argc, char **argv)
             goto done;
         } else if (strcmp(a, "-M") == 0) {
             deps = 1;
-        } else if (a[0] == '-' && (a[1] == 'o' || a[1] == 'I')) {
+        } else if (a[0] == '-' && (a[1] == 'o' || a[1] == 'I' || a[1] == 'R')) {
             const char *v = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
             if (v == NULL || v[0] == '\0') {
                 fprintf(stderr, "actrc: error: %s needs a directory\n%s", a, usage);
@@ -140,6 +145,8 @@ main(int argc, char **argv)
                 out_dir = v;
             else
                 incs[ninc++] = v;
+            if (a[1] == 'R')
+                rts[nrt++] = v;
         } else if (strcmp(a, "--") == 0) {
             while (++i < argc)
                 files[nfiles++] = argv[i];
@@ -163,7 +170,7 @@ main(int argc, char **argv)
         status = 1;
         goto done;
     }
-    actrc_options opt = {incs, ninc, dir, deps != 0, NULL, NULL};
+    actrc_options opt = {incs, ninc, dir, deps != 0, NULL, NULL, rts, nrt};
     for (size_t i = 0; i < nfiles; i++) {
         actrc_output out;
         if (actrc_compile(&opt, files[i], NULL, 0, &out) != 0 || write_outputs(dir, &out) != 0)
@@ -172,6 +179,7 @@ main(int argc, char **argv)
         actrc_output_free(&out);
     }
 done:
+    free(rts);
     free(incs);
     free(files);
     return status;

@@ -108,7 +108,7 @@ name_is_reserved(const char *s)
 size_t
 name_endpoint_suffixes(const decl *d, const char **sfx, size_t cap)
 {
-    static const char *const fn[] = {"", "_impl", "_invoke"};
+    static const char *const fn[] = {"", "_impl", "_invoke", "_run", "_run_result"};
     static const char *const gen[] = {"", "_open", "_recv", "_close", "_base", "_impl",
                                       "_invoke", "_call", "_call_yield", "_call_base"};
     static const char *const ctx[] = {"", "_open", "_result", "_cancel", "_close", "_base",

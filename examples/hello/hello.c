@@ -58,14 +58,13 @@ root(actr_actor *self, void *arg)
     if (rc < 0) {
         failed("spawning the greeter", rc);
     } else {
-        actr_str world = {"world", strlen("world")};
         actr_str answer;
-        rc = hello_greet(child, world, &answer);    /* blocks this task only */
+        rc = hello_greet(child, ACTR_STR("world"), &answer);    /* blocks this task only */
         if (rc < 0) {
             failed("calling hello:greet", rc);
         } else {
             printf("child says: %s\n", answer.ptr);
-            actr_codec_free(&actr_type_string, &answer);    /* results are ours */
+            actr_str_free(&answer);                 /* results are ours */
         }
     }
     /* The child serves until told to stop: closing the nursery cancels

@@ -119,7 +119,7 @@ listen_changes(struct feed *f)
         else
             rc = actr_call_fail(ticker_feed_call_base(f->call), "ValueError",
                                 "expected +SYM or -SYM, got '%.*s'", SYM_MAX, cmd.ptr);
-        actr_codec_free(&actr_type_string, &cmd);   /* received values are ours */
+        actr_str_free(&cmd);                        /* received values are ours */
         if (rc < 0)
             return rc;
     }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "self.actor.h"
+#include "actr_self.actor.h"
 
 void
 actri_cancel_log(const actr_actor *a, const char *cid, const char *fmt, ...)
@@ -209,9 +209,9 @@ requester(struct actr_call *call, struct uidbuf *out)
     actri_uid_set(out, u->name.ptr, u->name.len, u->uuid.ptr, u->uuid.len);
 }
 
-/* `self:cancel` (gen/self.actor.h declares it; its trampoline calls it). */
+/* `self:cancel` (gen/actr_self.actor.h declares it; its trampoline calls it). */
 int
-self_cancel_impl(actr_call *call, bool *out)
+actr_self_cancel_impl(actr_call *call, bool *out)
 {
     actr_actor *a = call->d.link->a;
     struct uidbuf req = {0};
@@ -236,9 +236,9 @@ self_cancel_impl(actr_call *call, bool *out)
     return 0;
 }
 
-/* `self:_cancel_task` (gen/self.actor.h declares it). */
+/* `self:_cancel_task` (gen/actr_self.actor.h declares it). */
 int
-self_cancel_task_impl(actr_call *call, actr_str cid, bool *out)
+actr_self_cancel_task_impl(actr_call *call, actr_str cid, bool *out)
 {
     struct link *l = call->d.link;
     struct dialog *d = actri_link_find(l, cid.ptr, cid.len);

@@ -3,7 +3,8 @@
 #define _GNU_SOURCE
 #include "actor/actor.h"
 #include "actor/hooks.h"
-#include "self.actor.h"
+#include "actor/introspect.h"
+#include "actr_self.actor.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +89,9 @@ actri_lookup(actr_actor *a, const actr_str *ns, const actr_str *func, const char
 {
     const actr_module *m = NULL;
     if (str_is(ns, "self")) {
-        m = &self_module;
+        m = &actr_self_module;
+    } else if (str_is(ns, "actr")) {        /* introspect.c, an extension */
+        m = actri_introspect_module();
     } else {
         for (size_t i = 0; i < a->nenabled && !m; i++)
             if (str_is(ns, a->enabled[i]->ns))
@@ -102,7 +105,7 @@ actri_lookup(actr_actor *a, const actr_str *ns, const actr_str *func, const char
     }
     const actr_endpoint *ep = actr_module_find(m, func->ptr, func->len);
     /* The registry calls of a registrar (hooks.h) take precedence. */
-    if (m == &self_module && a->hooks && a->hooks->self_ext) {
+    if (m == &actr_self_module && a->hooks && a->hooks->self_ext) {
         const actr_endpoint *x = actr_module_find(a->hooks->self_ext, func->ptr, func->len);
         if (x)
             ep = x;

@@ -1,13 +1,18 @@
-/* actr: the command-line tool.
+/* actr: the command-line tool, grpcurl for actors.
  *
- *   actr ps [--registry URL...] [--json]
+ *   actr ps [--registry URL...] [--json] [--tree]
+ *   actr call NAME|URL MODULE:FUNC [KEY=VALUE... | --json OBJECT]
+ *   actr stream NAME|URL MODULE:GEN [KEY=VALUE... | --json OBJECT]
+ *   actr endpoints NAME|URL
+ *   actr cancel NAME|URL
  *
  * ps lists the actors registered with the given registrars (default: the
  * ACTR_REGISTRY list, else tcp://127.0.0.1:1616): name, uuid, pid where
  * known, and every address, as a table or (--json) as a JSON array for
- * scripts. An actor registered with several registrars is listed once.
- * Exits 0, 1 when no registrar answered (saying so on stderr), 2 on a
- * usage error. */
+ * scripts; --tree asks each actor for its parent (actr:info) and shows
+ * the trees. An actor registered with several registrars is listed once.
+ * The other commands are in actr/remote.c. Every command exits 0, 1 when
+ * it failed (one line on stderr says why), 2 on a usage error. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +21,15 @@
 
 #include <actr/actr.h>
 
+#include "actr/cli.h"
+
 struct ps {
     const char **registry;
     size_t nregistry;
     int json;
+    int tree;
     actr_registry_entry *all;     /* merged by uuid */
+    char **parent;                /* --tree: parent uuid of each, or NULL */
     size_t nall;
     size_t answered;
 };
@@ -28,10 +37,10 @@ struct ps {
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: actr ps [--registry URL...] [--json]\n"
+    fprintf(f, "usage: actr ps [--registry URL...] [--json] [--tree]\n"
                "  Lists the actors registered with the registrars at URL (tcp://HOST:PORT,\n"
-               "  unix:///PATH; default: $%s or %s).\n", ACTR_REGISTRY_ENV,
-            ACTR_REGISTRY_DEFAULT);
+               "  unix:///PATH; default: $%s or %s); --tree shows who spawned whom.\n",
+            ACTR_REGISTRY_ENV, ACTR_REGISTRY_DEFAULT);
 }
 
 static int
@@ -103,9 +112,18 @@ print_json(const struct ps *ps)
         printf(", \"uuid\": ");
         json_str(e->uuid);
         if (e->pid > 0)
-            printf(", \"pid\": %lld, \"addrs\": [", (long long)e->pid);
+            printf(", \"pid\": %lld, ", (long long)e->pid);
         else
-            printf(", \"pid\": null, \"addrs\": [");
+            printf(", \"pid\": null, ");
+        if (ps->tree) {
+            printf("\"parent\": ");
+            if (ps->parent[i])
+                json_str(ps->parent[i]);
+            else
+                printf("null");
+            printf(", ");
+        }
+        printf("\"addrs\": [");
         for (size_t k = 0; k < e->naddrs; k++) {
             printf("%s", k ? ", " : "");
             json_str(e->addrs[k]);
@@ -115,24 +133,74 @@ print_json(const struct ps *ps)
     printf("%s]\n", ps->nall ? "\n" : "");
 }
 
+/* The index of the entry whose uuid is the parent of entry i, or -1 (a
+ * root, an actor that did not say, a parent not registered). */
+static long
+parent_index(const struct ps *ps, size_t i)
+{
+    if (!ps->tree || !ps->parent[i])
+        return -1;
+    for (size_t j = 0; j < ps->nall; j++)
+        if (j != i && strcmp(ps->all[j].uuid, ps->parent[i]) == 0)
+            return (long)j;
+    return -1;
+}
+
+static void
+print_row(const struct ps *ps, size_t i, const char *prefix, int wn)
+{
+    const actr_registry_entry *e = &ps->all[i];
+    char pid[24] = "-", name[256];
+    if (e->pid > 0)
+        snprintf(pid, sizeof pid, "%lld", (long long)e->pid);
+    snprintf(name, sizeof name, "%s%s", prefix, e->name);
+    printf("%-*s  %-36s  %7s  ", wn, name, e->uuid, pid);
+    for (size_t k = 0; k < e->naddrs; k++)
+        printf("%s%s", k ? ", " : "", e->addrs[k]);
+    printf("\n");
+}
+
+/* Entry i and, below it, its children, drawn as `tree` does in ASCII. */
+static void
+print_subtree(const struct ps *ps, size_t i, const char *lead, int last, int top, int wn,
+              int depth)
+{
+    char prefix[256], next[256];
+    snprintf(prefix, sizeof prefix, "%s%s", lead, top ? "" : last ? "`-- " : "|-- ");
+    snprintf(next, sizeof next, "%s%s", lead, top ? "" : last ? "    " : "|   ");
+    print_row(ps, i, prefix, wn);
+    if (depth > 32)
+        return;
+    size_t nkids = 0, seen = 0;
+    for (size_t j = 0; j < ps->nall; j++)
+        nkids += parent_index(ps, j) == (long)i;
+    for (size_t j = 0; j < ps->nall; j++)
+        if (parent_index(ps, j) == (long)i)
+            print_subtree(ps, j, next, ++seen == nkids, 0, wn, depth + 1);
+}
+
+static int
+tree_depth(const struct ps *ps, size_t i)
+{
+    int d = 0;
+    for (long p = parent_index(ps, i); p >= 0 && d < 32; p = parent_index(ps, (size_t)p))
+        d++;
+    return d;
+}
+
 static void
 print_table(const struct ps *ps)
 {
     int wn = 4;
-    for (size_t i = 0; i < ps->nall; i++)
-        if ((int)strlen(ps->all[i].name) > wn)
-            wn = (int)strlen(ps->all[i].name);
-    printf("%-*s  %-36s  %7s  %s\n", wn, "NAME", "UUID", "PID", "ADDRESSES");
     for (size_t i = 0; i < ps->nall; i++) {
-        const actr_registry_entry *e = &ps->all[i];
-        char pid[24] = "-";
-        if (e->pid > 0)
-            snprintf(pid, sizeof pid, "%lld", (long long)e->pid);
-        printf("%-*s  %-36s  %7s  ", wn, e->name, e->uuid, pid);
-        for (size_t k = 0; k < e->naddrs; k++)
-            printf("%s%s", k ? ", " : "", e->addrs[k]);
-        printf("\n");
+        int w = (int)strlen(ps->all[i].name) + 4 * tree_depth(ps, i);
+        if (w > wn)
+            wn = w;
     }
+    printf("%-*s  %-36s  %7s  %s\n", wn, "NAME", "UUID", "PID", "ADDRESSES");
+    for (size_t i = 0; i < ps->nall; i++)
+        if (parent_index(ps, i) < 0)
+            print_subtree(ps, i, "", 1, 1, wn, 0);
 }
 
 static int
@@ -167,6 +235,21 @@ ps_main(actr_actor *self, void *arg)
         }
         actr_registry_entries_free(v, n);
     }
+    if (ps->tree && ps->nall) {
+        ps->parent = calloc(ps->nall, sizeof *ps->parent);
+        if (!ps->parent)
+            return ACTR_ENOMEM;
+        /* A tractor actor has no actr:info: it is drawn as a root. */
+        for (size_t i = 0; i < ps->nall; i++) {
+            if (ps->all[i].naddrs == 0)
+                continue;
+            actr_scope sc;
+            if (actr_move_on_after(&sc, ACTR_REGISTRY_TIMEOUT_MS) < 0)
+                return ACTR_ESTATE;
+            (void)cli_parent_of(ps->all[i].addrs[0], &ps->parent[i]);
+            actr_scope_exit(&sc);
+        }
+    }
     return 0;
 }
 
@@ -183,6 +266,8 @@ cmd_ps(int argc, char **argv)
                 reg[ps.nregistry++] = argv[++i];
         } else if (strcmp(argv[i], "--json") == 0) {
             ps.json = 1;
+        } else if (strcmp(argv[i], "--tree") == 0) {
+            ps.tree = 1;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             free(reg);
@@ -252,6 +337,9 @@ cmd_ps(int argc, char **argv)
     } else {
         print_table(&ps);
     }
+    for (size_t i = 0; ps.parent && i < ps.nall; i++)
+        free(ps.parent[i]);
+    free(ps.parent);
     actr_registry_entries_free(ps.all, ps.nall);
     for (size_t i = 0; i < ndflt; i++)
         free(dflt[i]);
@@ -260,17 +348,39 @@ cmd_ps(int argc, char **argv)
     return status;
 }
 
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"ps", cmd_ps, "ps [--registry URL...] [--json] [--tree]   list registered actors"},
+    {"call", cli_call, "call NAME|URL MODULE:FUNC [KEY=VALUE... | --json OBJECT]\n"
+                       "                            call a function, print its result as JSON"},
+    {"stream", cli_stream, "stream NAME|URL MODULE:GEN [KEY=VALUE... | --json OBJECT]\n"
+                           "                            print each value a generator yields"},
+    {"endpoints", cli_endpoints, "endpoints NAME|URL [--json]  list an actor's endpoints"},
+    {"cancel", cli_cancel, "cancel NAME|URL             cancel an actor"},
+};
+
 int
 main(int argc, char **argv)
 {
+    size_t n = sizeof commands / sizeof commands[0];
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
-        fprintf(argc < 2 ? stderr : stdout, "usage: actr COMMAND ...\ncommands:\n"
-                "  ps [--registry URL...] [--json]   list registered actors\n");
+        FILE *f = argc < 2 ? stderr : stdout;
+        fprintf(f, "usage: actr COMMAND ...\ncommands:\n");
+        for (size_t i = 0; i < n; i++)
+            fprintf(f, "  %s\n", commands[i].help);
+        fprintf(f, "NAME is an actor's name or uuid, found with the registrars (--registry URL,\n"
+                   "repeatable; default $%s or %s); URL an address (tcp://HOST:PORT,\n"
+                   "unix:///PATH). `actr COMMAND --help` says more. Exit status: 0 done,\n"
+                   "1 failed, 2 usage error.\n", ACTR_REGISTRY_ENV, ACTR_REGISTRY_DEFAULT);
         return argc < 2 ? 2 : 0;
     }
-    if (strcmp(argv[1], "ps") == 0)
-        return cmd_ps(argc - 2, argv + 2);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 2, argv + 2);
     fprintf(stderr, "actr: unknown command \"%s\" (try: actr --help)\n", argv[1]);
     return 2;
 }

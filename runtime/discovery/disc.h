@@ -12,8 +12,8 @@
 #include <actr/actr.h>
 
 #include "actor/hooks.h"
-#include "self.actor.h"
-#include "registrar.actor.h"
+#include "actr_self.actor.h"
+#include "actr_registrar.actor.h"
 
 #define DISC_TAG "discovery"
 
@@ -35,9 +35,9 @@ int disc_call(actr_ipc *ipc, const char *func, const actr_type *args_t, const vo
 int disc_probe(const actr_addr *addr, const char *uuid, int *is_registrar, int64_t deadline);
 
 /* self.Addr <-> actr_addr. to_wire hands back an owned value
- * (self_addr_free). */
-int disc_addr_from_wire(const self_addr *w, actr_addr *out);
-int disc_addr_to_wire(const actr_addr *a, self_addr *out);
+ * (actr_self_addr_free). */
+int disc_addr_from_wire(const actr_self_addr *w, actr_addr *out);
+int disc_addr_to_wire(const actr_addr *a, actr_self_addr *out);
 
 /* Registrar (registrar.c). */
 extern actr_module disc_registrar_ns;   /* the extra self endpoints */

@@ -17,7 +17,7 @@ struct query {
     const char *name;
     actr_nursery *n;
     int found;                /* index of the registrar that answered, or -1 */
-    self_addr_list addrs;     /* its answer (owned) */
+    actr_self_addr_list addrs;     /* its answer (owned) */
     size_t answered;          /* registrars that answered at all */
     int last_err;
 };
@@ -29,7 +29,7 @@ struct qtask {
 };
 
 static void
-take(struct query *q, int idx, self_addr_list *addrs)
+take(struct query *q, int idx, actr_self_addr_list *addrs)
 {
     q->found = idx;
     if (addrs) {
@@ -60,28 +60,28 @@ query_task(void *arg)
         if (rc == 0) {
             actr_str name = {(char *)q->name, strlen(q->name)};
             if (q->kind == Q_FIND) {
-                self_find_actor_args fa = {name};
-                self_addr_list_opt res = {0};
-                rc = disc_call(ipc, "find_actor", &self_find_actor_args_type, &fa,
-                               &self_addr_list_opt_type, &res, dl);
+                actr_self_find_actor_args fa = {name};
+                actr_self_addr_list_opt res = {0};
+                rc = disc_call(ipc, "find_actor", &actr_self_find_actor_args_type, &fa,
+                               &actr_self_addr_list_opt_type, &res, dl);
                 if (rc == 0) {
                     q->answered++;
                     if (res.has && res.value.len > 0 && q->found < 0)
                         take(q, t->idx, &res.value);
                 }
-                self_addr_list_opt_free(&res);
+                actr_self_addr_list_opt_free(&res);
             } else {
                 /* Waiting has no bound of its own: the caller's scope is. */
-                self_wait_for_actor_args wa = {name};
-                self_addr_list res = {0};
-                rc = disc_call(ipc, "wait_for_actor", &self_wait_for_actor_args_type, &wa,
-                               &self_addr_list_type, &res, ACTR_FOREVER);
+                actr_self_wait_for_actor_args wa = {name};
+                actr_self_addr_list res = {0};
+                rc = disc_call(ipc, "wait_for_actor", &actr_self_wait_for_actor_args_type, &wa,
+                               &actr_self_addr_list_type, &res, ACTR_FOREVER);
                 if (rc == 0) {
                     q->answered++;
                     if (res.len > 0 && q->found < 0)
                         take(q, t->idx, &res);
                 }
-                self_addr_list_free(&res);
+                actr_self_addr_list_free(&res);
             }
             /* Closing is what tells a registrar to stop waiting for us. */
             actr_ipc_close(ipc, 0);
@@ -191,7 +191,7 @@ rank(const actr_addr *a)
 
 /* The URLs of an answer, best first. */
 static int
-urls_of(const self_addr_list *l, char ***out, size_t *n)
+urls_of(const actr_self_addr_list *l, char ***out, size_t *n)
 {
     char **v = calloc(l->len ? l->len : 1, sizeof *v);
     int *r = calloc(l->len ? l->len : 1, sizeof *r);
@@ -247,7 +247,7 @@ lookup(enum qkind kind, const char *name, const char *const *registry, size_t n,
     int rc = run_query(&q, registry, n, NULL);
     if (rc == 0)
         rc = urls_of(&q.addrs, urls, nurls);
-    self_addr_list_free(&q.addrs);
+    actr_self_addr_list_free(&q.addrs);
     if (rc == 0 && *nurls == 0) {
         actr_urls_free(*urls, 0);
         rc = actr_error_set(ACTR_ENOTFOUND, "actor \"%s\" has no usable address", name);
@@ -336,9 +336,9 @@ actr_registry_entries_free(actr_registry_entry *v, size_t n)
 
 static int
 entry_fill(actr_registry_entry *e, const char *name, size_t nlen, const char *uuid,
-           size_t ulen, int64_t pid, const self_addr *addrs, size_t naddrs)
+           size_t ulen, int64_t pid, const actr_self_addr *addrs, size_t naddrs)
 {
-    self_addr_list l = {(self_addr *)addrs, naddrs};
+    actr_self_addr_list l = {(actr_self_addr *)addrs, naddrs};
     e->pid = pid;
     if (!(e->name = strndup(name, nlen)) || !(e->uuid = strndup(uuid, ulen)))
         return actr_error_set(ACTR_ENOMEM, "out of memory");
@@ -350,9 +350,9 @@ entry_fill(actr_registry_entry *e, const char *name, size_t nlen, const char *uu
 static int
 list_tractor(actr_portal *p, actr_registry_entry **out, size_t *n)
 {
-    const actr_endpoint *ep = actr_module_find(&self_module, "get_registry", 12);
-    self_get_registry_args none = {0};
-    self_addr_list_map m = {0};
+    const actr_endpoint *ep = actr_module_find(&actr_self_module, "get_registry", 12);
+    actr_self_get_registry_args none = {0};
+    actr_self_addr_list_map m = {0};
     int rc = actr_portal_call(p, ep, &none, &m);
     if (rc < 0)
         return rc;
@@ -368,7 +368,7 @@ list_tractor(actr_portal *p, actr_registry_entry **out, size_t *n)
                         m.items[i].value.items, m.items[i].value.len);
         k++;
     }
-    self_addr_list_map_free(&m);
+    actr_self_addr_list_map_free(&m);
     if (rc < 0) {
         actr_registry_entries_free(v, k);
         return rc;
@@ -381,9 +381,9 @@ list_tractor(actr_portal *p, actr_registry_entry **out, size_t *n)
 int
 actr_registry_list(actr_portal *p, actr_registry_entry **out, size_t *n)
 {
-    const actr_endpoint *ep = actr_module_find(&registrar_module, "list_actors", 11);
-    registrar_list_actors_args none = {0};
-    registrar_entry_list l = {0};
+    const actr_endpoint *ep = actr_module_find(&actr_registrar_module, "list_actors", 11);
+    actr_registrar_list_actors_args none = {0};
+    actr_registrar_entry_list l = {0};
     int rc = actr_portal_call(p, ep, &none, &l);
     if (rc == ACTR_ENOTFOUND)
         return list_tractor(p, out, n);
@@ -393,11 +393,11 @@ actr_registry_list(actr_portal *p, actr_registry_entry **out, size_t *n)
     size_t k = 0;
     rc = v ? 0 : actr_error_set(ACTR_ENOMEM, "out of memory");
     for (size_t i = 0; i < l.len && rc == 0; i++, k++) {
-        const registrar_entry *e = &l.items[i];
+        const actr_registrar_entry *e = &l.items[i];
         rc = entry_fill(&v[k], e->name.ptr, e->name.len, e->uuid.ptr, e->uuid.len,
                         e->pid.has ? e->pid.value : 0, e->addrs.items, e->addrs.len);
     }
-    registrar_entry_list_free(&l);
+    actr_registrar_entry_list_free(&l);
     if (rc < 0) {
         actr_registry_entries_free(v, k);
         return rc;

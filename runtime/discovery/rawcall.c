@@ -124,11 +124,11 @@ disc_probe(const actr_addr *addr, const char *uuid, int *is_registrar, int64_t d
 }
 
 int
-disc_addr_from_wire(const self_addr *w, actr_addr *out)
+disc_addr_from_wire(const actr_self_addr *w, actr_addr *out)
 {
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    int rc = actr_codec_encode_buf(&sb, &self_addr_type, w, NULL);
+    int rc = actr_codec_encode_buf(&sb, &actr_self_addr_type, w, NULL);
     if (rc == 0) {
         rc = actr_addr_decode((const uint8_t *)sb.data, sb.size, out);
         rc = rc < 0 ? rc : 0;
@@ -138,12 +138,12 @@ disc_addr_from_wire(const self_addr *w, actr_addr *out)
 }
 
 int
-disc_addr_to_wire(const actr_addr *a, self_addr *out)
+disc_addr_to_wire(const actr_addr *a, actr_self_addr *out)
 {
     actr_wbuf b = ACTR_WBUF_INIT;
     int rc = actr_addr_encode(a, &b);
     if (rc == 0)
-        rc = actr_codec_decode_buf(b.ptr, b.len, &self_addr_type, out, NULL, NULL);
+        rc = actr_codec_decode_buf(b.ptr, b.len, &actr_self_addr_type, out, NULL, NULL);
     actr_wbuf_destroy(&b);
     return rc;
 }

@@ -39,15 +39,15 @@ register_one(void *arg)
     const actr_listener *l = actri_actor_listener(a);
     size_t n = l ? actr_listener_naddrs(l) : 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        self_register_actor_args ra = {0};
+        actr_self_register_actor_args ra = {0};
         ra.uid.name.ptr = (char *)actr_actor_name(a);
         ra.uid.name.len = strlen(ra.uid.name.ptr);
         ra.uid.uuid.ptr = (char *)actr_actor_uuid(a);
         ra.uid.uuid.len = strlen(ra.uid.uuid.ptr);
         if ((rc = disc_addr_to_wire(actr_listener_addr(l, i), &ra.addr)) < 0)
             break;
-        rc = disc_call(ipc, "register_actor", &self_register_actor_args_type, &ra, NULL, NULL, dl);
-        self_addr_free(&ra.addr);
+        rc = disc_call(ipc, "register_actor", &actr_self_register_actor_args_type, &ra, NULL, NULL, dl);
+        actr_self_addr_free(&ra.addr);
     }
     if (rc < 0) {
         actr_log_warning(DISC_TAG, "registering with %s failed: %s", rurl,
@@ -89,12 +89,12 @@ unregister_one(void *arg)
 {
     struct reg *r = arg;
     actr_actor *a = actr_self();
-    self_unregister_actor_args ua = {0};
+    actr_self_unregister_actor_args ua = {0};
     ua.uid.name.ptr = (char *)actr_actor_name(a);
     ua.uid.name.len = strlen(ua.uid.name.ptr);
     ua.uid.uuid.ptr = (char *)actr_actor_uuid(a);
     ua.uid.uuid.len = strlen(ua.uid.uuid.ptr);
-    int rc = disc_call(r->ipc, "unregister_actor", &self_unregister_actor_args_type, &ua, NULL,
+    int rc = disc_call(r->ipc, "unregister_actor", &actr_self_unregister_actor_args_type, &ua, NULL,
                        NULL, actr_deadline_in(ACTR_UNREGISTER_TIMEOUT_MS));
     if (rc < 0)
         actr_log_runtime(DISC_TAG, "unregister: %s", actr_strerror(rc));

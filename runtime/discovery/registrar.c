@@ -286,7 +286,7 @@ disc_registrar_link_end(actr_actor *a, struct link *l)
 /* ------------------------------------------------------------ results */
 
 static int
-addr_list_of(const struct entry *e, self_addr_list *out)
+addr_list_of(const struct entry *e, actr_self_addr_list *out)
 {
     out->len = 0;
     out->items = calloc(e->naddrs ? e->naddrs : 1, sizeof *out->items);
@@ -303,7 +303,7 @@ addr_list_of(const struct entry *e, self_addr_list *out)
 
 /* The first live entry matching name: 1 (and *out filled), 0 if none. */
 static int
-find_live(const actr_str *name, self_addr_list *out)
+find_live(const actr_str *name, actr_self_addr_list *out)
 {
     /* Candidates first: probing yields, and the table may change. */
     size_t n = 0;
@@ -339,7 +339,7 @@ static int
 ep_register(actr_call *call, const void *args, void *result)
 {
     (void)result;
-    const self_register_actor_args *ra = args;
+    const actr_self_register_actor_args *ra = args;
     actr_addr addr;
     char url[ACTR_ADDR_URL_MAX];
     if (disc_addr_from_wire(&ra->addr, &addr) < 0 || actr_addr_format(&addr, url, sizeof url) < 0)
@@ -391,7 +391,7 @@ ep_unregister(actr_call *call, const void *args, void *result)
 {
     (void)call;
     (void)result;
-    const self_unregister_actor_args *ua = args;
+    const actr_self_unregister_actor_args *ua = args;
     struct entry *e = by_uuid(ua->uid.uuid.ptr, ua->uid.uuid.len);
     if (e && !e->self)
         entry_remove(e, "unregistered");
@@ -401,8 +401,8 @@ ep_unregister(actr_call *call, const void *args, void *result)
 static int
 ep_find(actr_call *call, const void *args, void *result)
 {
-    const self_find_actor_args *fa = args;
-    self_addr_list_opt *out = result;
+    const actr_self_find_actor_args *fa = args;
+    actr_self_addr_list_opt *out = result;
     actr_call_own_result(call);
     int rc = find_live(&fa->name, &out->value);
     if (rc < 0)
@@ -414,7 +414,7 @@ ep_find(actr_call *call, const void *args, void *result)
 static int
 ep_wait(actr_call *call, const void *args, void *result)
 {
-    const self_wait_for_actor_args *wa = args;
+    const actr_self_wait_for_actor_args *wa = args;
     actr_call_own_result(call);
     struct waiter w = {.name = &wa->name};
     actr_event_init(&w.ev);
@@ -451,7 +451,7 @@ static int
 ep_get_registry(actr_call *call, const void *args, void *result)
 {
     (void)args;
-    self_addr_list_map *out = result;
+    actr_self_addr_list_map *out = result;
     actr_call_own_result(call);
     verify_all();
     if (actr_task_cancelled())
@@ -462,7 +462,7 @@ ep_get_registry(actr_call *call, const void *args, void *result)
     if (!(out->items = calloc(n ? n : 1, sizeof *out->items)))
         return actr_error_set(ACTR_ENOMEM, "out of memory");
     for (struct entry *e = R.head; e; e = e->next) {
-        self_addr_list_map_entry *it = &out->items[out->len];
+        actr_self_addr_list_map_entry *it = &out->items[out->len];
         if (!(it->key.ptr = uid_key(e, &it->key.len)))
             return actr_error_set(ACTR_ENOMEM, "out of memory");
         out->len++;
@@ -475,8 +475,8 @@ ep_get_registry(actr_call *call, const void *args, void *result)
 static int
 ep_delete_addr(actr_call *call, const void *args, void *result)
 {
-    const self_delete_addr_args *da = args;
-    self_uid **out = result;
+    const actr_self_delete_addr_args *da = args;
+    actr_self_uid **out = result;
     actr_call_own_result(call);
     actr_addr addr;
     char url[ACTR_ADDR_URL_MAX];
@@ -486,7 +486,7 @@ ep_delete_addr(actr_call *call, const void *args, void *result)
         for (size_t i = 0; i < e->naddrs; i++) {
             if (strcmp(e->addrs[i].url, url) != 0)
                 continue;
-            self_uid *u = calloc(1, sizeof *u);
+            actr_self_uid *u = calloc(1, sizeof *u);
             if (!u || !(u->name.ptr = strdup(e->name)) || !(u->uuid.ptr = strdup(e->uuid))) {
                 if (u) {
                     free(u->name.ptr);
@@ -509,7 +509,7 @@ static int
 ep_list(actr_call *call, const void *args, void *result)
 {
     (void)args;
-    registrar_entry_list *out = result;
+    actr_registrar_entry_list *out = result;
     actr_call_own_result(call);
     verify_all();
     if (actr_task_cancelled())
@@ -520,14 +520,14 @@ ep_list(actr_call *call, const void *args, void *result)
     if (!(out->items = calloc(n ? n : 1, sizeof *out->items)))
         return actr_error_set(ACTR_ENOMEM, "out of memory");
     for (struct entry *e = R.head; e; e = e->next) {
-        registrar_entry *it = &out->items[out->len++];
+        actr_registrar_entry *it = &out->items[out->len++];
         if (!(it->name.ptr = strdup(e->name)) || !(it->uuid.ptr = strdup(e->uuid)))
             return actr_error_set(ACTR_ENOMEM, "out of memory");
         it->name.len = strlen(e->name);
         it->uuid.len = strlen(e->uuid);
         it->pid.has = e->pid > 0;
         it->pid.value = e->pid;
-        self_addr_list al = {0};
+        actr_self_addr_list al = {0};
         int rc = addr_list_of(e, &al);
         it->addrs.items = al.items;
         it->addrs.len = al.len;
@@ -555,19 +555,19 @@ disc_registrar_init(void)
     };
     size_t n = 0;
     for (size_t i = 0; i < sizeof impls / sizeof impls[0]; i++) {
-        const actr_endpoint *ep = actr_module_find(&self_module, impls[i].func,
+        const actr_endpoint *ep = actr_module_find(&actr_self_module, impls[i].func,
                                                    strlen(impls[i].func));
         if (ep) {
             reg_eps[n] = *ep;
             reg_eps[n++].invoke = impls[i].fn;
         }
     }
-    const actr_endpoint *ep = actr_module_find(&registrar_module, "list_actors", 11);
+    const actr_endpoint *ep = actr_module_find(&actr_registrar_module, "list_actors", 11);
     if (ep) {
         reg_eps[n] = *ep;
         reg_eps[n++].invoke = ep_list;
     }
-    disc_registrar_ns = registrar_module;
+    disc_registrar_ns = actr_registrar_module;
     disc_registrar_ns.endpoints = reg_eps;
     disc_registrar_ns.nendpoints = n;
 }

@@ -270,6 +270,24 @@ actr_codec_free(const actr_type *t, void *val)
     memset(val, 0, t->size);
 }
 
+void
+actr_str_free(actr_str *s)
+{
+    actr_codec_free(&actr_type_string, s);
+}
+
+void
+actr_bytes_free(actr_bytes *b)
+{
+    actr_codec_free(&actr_type_bytes, b);
+}
+
+void
+actr_any_free(actr_any *a)
+{
+    actr_codec_free(&actr_type_any, a);
+}
+
 /* ------------------------------------------------------------ decode */
 
 static int dec(struct walk *w, const actr_type *t, const msgpack_object *o, void *out,

@@ -1,13 +1,14 @@
 #!/bin/sh
-# tests/bench/run.sh BUILD BIN...: runs every benchmark binary twice, with
+# tests/bench/run.sh OUTDIR BIN...: runs every benchmark binary twice, with
 # all its processes pinned to one CPU ("pinned": stable) and unpinned
 # (what users get), prints their lines
 #   bench <name> <value> <unit> baseline <bname> <bvalue> ratio <r>
 #         [min <min> max <max> mode <mode>]
-# and writes, beside this script:
+# and writes, into OUTDIR (make bench: BUILD/bench, ignored by git):
 #   results.json  every figure of both runs (value = median of repetitions)
 #   results.md    one Markdown table, pinned and unpinned side by side
 #   results.png   performance relative to the baseline per figure (gnuplot)
+#   records.txt   the records the three are made of (tests/bench/readme.sh)
 #
 # A binary gets the mode as its first argument and in ACTR_BENCH_MODE (the
 # CPU in ACTR_BENCH_CPU), and runs under taskset in pinned mode, so
@@ -16,12 +17,12 @@
 # (default: the highest CPU this shell may use), ACTR_BENCH_MODES (default
 # "pinned unpinned"), ACTR_BENCH_TIMEOUT (seconds per binary, default 150).
 set -u
-build=${1:?usage: run.sh BUILD BIN...}
+out=${1:?usage: run.sh OUTDIR BIN...}
 shift
-here=$(dirname "$0")
-json="$here/results.json"
-md="$here/results.md"
-png="$here/results.png"
+mkdir -p "$out" || exit 1
+json="$out/results.json"
+md="$out/results.md"
+png="$out/results.png"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
@@ -77,9 +78,10 @@ $3 == "bench" && NF >= 11 && $7 == "baseline" && $10 == "ratio" {
     else better = sprintf("%.4g", lower ? b / v : v / b)
     print $1, $2, $4, $5, unit, $8, $9, $11, min, max, mode, better
 }' "$tmp/lines" > "$tmp/recs"
+cp "$tmp/recs" "$out/records.txt"
 
 awk -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v host="$(uname -srm)" \
-    -v build="$build" -v cpus="$(nproc)" -v cpu="$cpu" -v elapsed="$elapsed" '
+    -v build="$out" -v cpus="$(nproc)" -v cpu="$cpu" -v elapsed="$elapsed" '
 BEGIN {
     printf "{\n  \"generated\": \"%s\",\n  \"build\": \"%s\",\n  \"host\": \"%s\",\n", date, build, host
     printf "  \"cpus\": %s,\n  \"pinned_cpu\": %s,\n  \"elapsed_s\": %s,\n", cpus, cpu, elapsed

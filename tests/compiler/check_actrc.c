@@ -136,7 +136,7 @@ START_TEST(test_golden_outputs)
     int checked = 0;
     for (char *line = strtok(inputs, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         char *out;
-        int rc = run(&out, "%s -I idl -o %s %s", actrc(), tmp, line);
+        int rc = run(&out, "%s -R idl -o %s %s", actrc(), tmp, line);
         ck_assert_msg(rc == 0, "actrc %s: %s", line, out);
         free(out);
         const char *base = strrchr(line, '/') + 1;
@@ -204,7 +204,7 @@ START_TEST(test_dependency_rule)
     char path[256], *out;
     size_t len;
     make_tmp();
-    ck_assert_int_eq(run(&out, "%s -M -I idl -o %s tests/compiler/market.actor", actrc(), tmp), 0);
+    ck_assert_int_eq(run(&out, "%s -M -R idl -o %s tests/compiler/market.actor", actrc(), tmp), 0);
     free(out);
     snprintf(path, sizeof path, "%s/market.actor.d", tmp);
     char *d = slurp(path, &len);
@@ -213,11 +213,11 @@ START_TEST(test_dependency_rule)
     snprintf(want, sizeof want,
              "%s/market.actor.h %s/market.actor.c: tests/compiler/market.actor \\\n"
              "  tests/compiler/shapes.actor \\\n"
-             "  idl/self.actor\n"
+             "  idl/actr_self.actor\n"
              "\n"
              "tests/compiler/shapes.actor:\n"
              "\n"
-             "idl/self.actor:\n", tmp, tmp);
+             "idl/actr_self.actor:\n", tmp, tmp);
     ck_assert_str_eq(d, want);
     free(d);
     drop_tmp();
@@ -228,7 +228,7 @@ START_TEST(test_command_line)
 {
     char *out;
     ck_assert_int_eq(run(&out, "%s --help", actrc()), 0);
-    ck_assert_ptr_nonnull(strstr(out, "usage: actrc [-o DIR] [-I DIR]... [-M] FILE.actor..."));
+    ck_assert_ptr_nonnull(strstr(out, "usage: actrc [-o DIR] [-I DIR]... [-R DIR]... [-M] FILE.actor..."));
     free(out);
     ck_assert_int_eq(run(&out, "%s --version", actrc()), 0);
     ck_assert_str_eq(out, "actrc 0.1.0\n");
@@ -246,6 +246,60 @@ START_TEST(test_command_line)
     free(out);
     ck_assert_int_eq(run(&out, "%s -o /tmp does/not/exist.actor", actrc()), 1);
     ck_assert_ptr_nonnull(strstr(out, "actrc: error: cannot read 'does/not/exist.actor'"));
+    free(out);
+}
+END_TEST
+
+/* ------------------------------------------------------------ actr's own modules */
+
+/* 11b: the runtime's modules take libactr's C prefix; only a module read
+ * from an -R directory may, so a program's module can neither take those
+ * names nor the `self` namespace, even by importing idl/ with -I. */
+START_TEST(test_11b_runtime_modules_only_from_R_dirs)
+{
+    char *out;
+    make_tmp();
+    ck_assert_int_eq(run(&out, "%s -I idl -o %s tests/compiler/market.actor", actrc(), tmp), 1);
+    ck_assert_ptr_nonnull(strstr(out, "idl/actr_self.actor:"));
+    ck_assert_ptr_nonnull(strstr(out, "module name 'actr_self' would generate names in "
+                                      "libactr's namespace"));
+    ck_assert_ptr_nonnull(strstr(out, "actrc -R directory"));
+    free(out);
+    ck_assert_int_eq(run(&out, "%s -R ./idl/ -o %s tests/compiler/market.actor", actrc(), tmp),
+                     0);
+    free(out);
+    drop_tmp();
+}
+END_TEST
+
+/* 11b: libactr.so exports the public API (actr_*) and nothing else of its
+ * own modules than their named types: no module descriptor, no impl, no
+ * argument or composite descriptor, no helper of a layer (disc_*, actri_*). */
+START_TEST(test_11b_libactr_exports_only_public_names)
+{
+    char *out;
+    ck_assert_int_eq(run(&out, "nm -D --defined-only %s/libactr.so | awk '{print $3}'",
+                         ACTR_TEST_BUILD), 0);
+    int n = 0;
+    for (char *l = strtok(out, "\n"); l != NULL; l = strtok(NULL, "\n"), n++) {
+        if (strncmp(l, "__odr_asan", 10) == 0)
+            continue;                   /* AddressSanitizer's, in SAN=1 builds */
+        ck_assert_msg(strncmp(l, "actr_", 5) == 0, "libactr.so exports %s", l);
+        static const char *const internal[] = {"_module", "_impl", "_args_type", "_list_type",
+                                               "_opt_type", "_map_type"};
+        size_t ll = strlen(l);
+        for (size_t i = 0; i < sizeof internal / sizeof internal[0]; i++) {
+            size_t sl = strlen(internal[i]);
+            ck_assert_msg(ll < sl || strcmp(l + ll - sl, internal[i]) != 0,
+                          "libactr.so exports %s", l);
+        }
+    }
+    ck_assert_int_gt(n, 100);
+    free(out);
+    ck_assert_int_eq(run(&out, "nm -D --defined-only %s/libactr.so | awk '{print $3}' | "
+                         "grep -c -x 'actr_self_uid_type\\|actr_self_addr_type\\|actr_registrar_entry_type'",
+                         ACTR_TEST_BUILD), 0);
+    ck_assert_str_eq(out, "3\n");
     free(out);
 }
 END_TEST
@@ -303,6 +357,10 @@ static const struct {
                        "hide a name the generated stubs use"},
     {"actr_things", "actr_things.actor:1:8: error: module name 'actr_things' would generate "
                     "names in libactr's namespace"},
+    {"reserved_ns", "reserved_ns.actor:2:8: error: the wire namespace 'self' is the runtime's "
+                    "own (its built-in endpoints); give module 'reserved_ns' another one"},
+    {"self", "self.actor:3:8: error: the wire namespace 'self' is the runtime's own"},
+    {"mine_actr", "mine_actr.actor:2:8: error: the wire namespace 'actr' is the runtime's own"},
     {"module_mismatch", "module_mismatch.actor:1:8: error: module 'something_else' must be in "
                         "a file named 'something_else.actor'"},
     {"import_missing", "import_missing.actor:3:8: error: cannot find 'no_such_file.actor'"},
@@ -318,7 +376,7 @@ START_TEST(test_diagnostic)
     char *out, path[256];
     make_tmp();
     snprintf(path, sizeof path, "tests/compiler/bad/%s.actor", diags[_i].file);
-    int rc = run(&out, "%s -I idl -o %s %s", actrc(), tmp, path);
+    int rc = run(&out, "%s -R idl -o %s %s", actrc(), tmp, path);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
     ck_assert_msg(strncmp(out, "tests/compiler/bad/", 19) == 0
                   && strncmp(out + 19, diags[_i].want, strlen(diags[_i].want)) == 0,
@@ -394,11 +452,11 @@ START_TEST(test_generated_code_compiles_pedantic)
 {
     char *out;
     make_tmp();
-    ck_assert_int_eq(run(&out, "%s -I idl -o %s idl/self.actor tests/compiler/shapes.actor "
+    ck_assert_int_eq(run(&out, "%s -R idl -o %s idl/actr_self.actor tests/compiler/shapes.actor "
                          "tests/compiler/market.actor tests/compiler/stubnames.actor", actrc(),
                          tmp), 0);
     free(out);
-    static const char *const mods[] = {"self", "shapes", "market", "stubnames"};
+    static const char *const mods[] = {"actr_self", "shapes", "market", "stubnames"};
     for (size_t i = 0; i < 4; i++) {
         int rc = run(&out, "cc -std=c11 -pedantic -Wall -Wextra -Werror -Wshadow "
                      "-Wstrict-prototypes -Iruntime/include -I%s -c -o %s/%s.o %s/%s.actor.c",
@@ -408,7 +466,7 @@ START_TEST(test_generated_code_compiles_pedantic)
     }
     char cpp[256];
     snprintf(cpp, sizeof cpp, "%s/all.cpp", tmp);
-    put(cpp, "#include \"self.actor.h\"\n#include \"shapes.actor.h\"\n"
+    put(cpp, "#include \"actr_self.actor.h\"\n#include \"shapes.actor.h\"\n"
              "#include \"market.actor.h\"\n#include \"stubnames.actor.h\"\n"
              "int main() { return 0; }\n");
     int rc = run(&out, "c++ -std=c++17 -pedantic -Wall -Wextra -Werror -Iruntime/include -I%s "
@@ -496,6 +554,8 @@ main(void)
     tcase_add_test(out, test_generated_code_compiles_pedantic);
     tcase_add_test(out, test_actr_mk_tracks_imports);
     tcase_add_test(out, test_readme_example_compiles);
+    tcase_add_test(out, test_11b_runtime_modules_only_from_R_dirs);
+    tcase_add_test(out, test_11b_libactr_exports_only_public_names);
     suite_add_tcase(s, out);
 
     TCase *dg = tcase_create("diagnostics");

@@ -8,7 +8,7 @@
 
 #include "codec_util.h"
 #include "market.actor.h"
-#include "self.actor.h"
+#include "actr_self.actor.h"
 #include "shapes.actor.h"
 
 /* ------------------------------------------------------------ malformed payloads */
@@ -51,7 +51,7 @@ START_TEST(test_wrong_type_names_field_path)
     {
         BUF(sb6, pk6);
         msgpack_pack_map(&pk6, 0);
-        expect_fail(&self_uid_type, &sb6, NULL, ACTR_ETYPE,
+        expect_fail(&actr_self_uid_type, &sb6, NULL, ACTR_ETYPE,
                     "Uid: expected Uid (an array), got map");
     }
 }
@@ -67,13 +67,13 @@ START_TEST(test_missing_required_field)
         msgpack_pack_array(&pk2, 2);
         pk_str(&pk2, "n");
         msgpack_pack_nil(&pk2);
-        expect_fail(&self_uid_type, &sb2, NULL, ACTR_ETYPE, "Uid.uuid: expected string, got nil");
+        expect_fail(&actr_self_uid_type, &sb2, NULL, ACTR_ETYPE, "Uid.uuid: expected string, got nil");
     }
     {
         BUF(sb3, pk3);                      /* an array struct one item short */
         msgpack_pack_array(&pk3, 1);
         pk_str(&pk3, "n");
-        expect_fail(&self_uid_type, &sb3, NULL, ACTR_ETYPE, "Uid.uuid: missing required field");
+        expect_fail(&actr_self_uid_type, &sb3, NULL, ACTR_ETYPE, "Uid.uuid: missing required field");
     }
 }
 END_TEST
@@ -230,7 +230,7 @@ START_TEST(test_nested_paths)
         pk_str(&pk7, "ok");
         msgpack_pack_str(&pk7, 2);
         msgpack_pack_str_body(&pk7, "\xc3\x28", 2);
-        expect_fail(&self_uid_type, &sb7, NULL, ACTR_ETYPE,
+        expect_fail(&actr_self_uid_type, &sb7, NULL, ACTR_ETYPE,
                     "Uid.uuid: string is not valid UTF-8");
     }
 }
@@ -259,7 +259,7 @@ START_TEST(test_limits_give_etoobig)
         msgpack_pack_array(&pk, 2);
         pk_str(&pk, "abcd");
         pk_str(&pk, "u");
-        expect_fail(&self_uid_type, &sb, &lim, ACTR_ETOOBIG,
+        expect_fail(&actr_self_uid_type, &sb, &lim, ACTR_ETOOBIG,
                     "Uid.name: string of 4 bytes exceeds the limit of 3");
     }
     {
@@ -318,9 +318,9 @@ START_TEST(test_not_msgpack_gives_eproto)
         {"\x90\x90", 2, "Uid: 1 bytes after the value"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        self_uid u;
+        actr_self_uid u;
         actr_codec_err err;
-        ck_assert_int_eq(self_uid_decode_buf(cases[i].bytes, cases[i].len, &u, NULL, &err),
+        ck_assert_int_eq(actr_self_uid_decode_buf(cases[i].bytes, cases[i].len, &u, NULL, &err),
                          ACTR_EPROTO);
         ck_assert_str_eq(err.msg, cases[i].msg);
     }
@@ -337,8 +337,8 @@ START_TEST(test_encode_rejects_bad_values)
     actr_codec_err err;
     msgpack_sbuffer_init(&sb);
 
-    self_uid u = {{NULL, 3}, S("x")};
-    ck_assert_int_eq(self_uid_encode_buf(&sb, &u, &err), ACTR_EINVAL);
+    actr_self_uid u = {{NULL, 3}, S("x")};
+    ck_assert_int_eq(actr_self_uid_encode_buf(&sb, &u, &err), ACTR_EINVAL);
     ck_assert_str_eq(err.msg, "Uid.name: string has length 3 but a NULL pointer");
     ck_assert_uint_eq(sb.size, 0);          /* nothing left behind */
 
@@ -346,8 +346,8 @@ START_TEST(test_encode_rejects_bad_values)
     ck_assert_int_eq(market_quote_encode_buf(&sb, &q, &err), ACTR_EINVAL);
     ck_assert_str_eq(err.msg, "Quote.side: 7 is not a member of Side");
 
-    self_addr a = {S("h"), {(uint8_t *)"\x92\x01", 2}};     /* truncated any */
-    ck_assert_int_eq(self_addr_encode_buf(&sb, &a, &err), ACTR_EINVAL);
+    actr_self_addr a = {S("h"), {(uint8_t *)"\x92\x01", 2}};     /* truncated any */
+    ck_assert_int_eq(actr_self_addr_encode_buf(&sb, &a, &err), ACTR_EINVAL);
     ck_assert_str_eq(err.msg, "Addr.port: any is not exactly one msgpack value");
 
     shapes_i64_list l = {NULL, 2};

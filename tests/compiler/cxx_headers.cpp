@@ -2,7 +2,7 @@
 // guards and nothing C-only) and runs one round trip through them; the
 // codec suite calls actr_test_cxx_roundtrip().
 #include "market.actor.h"
-#include "self.actor.h"
+#include "actr_self.actor.h"
 #include "shapes.actor.h"
 
 #include <cstring>

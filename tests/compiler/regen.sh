@@ -7,6 +7,6 @@ cd "$(dirname "$0")/../.."
 build=${1:-build}
 make -s BUILD="$build" "$build/actrc"
 for f in $(cat tests/compiler/golden/INPUTS); do
-    "$build/actrc" -I idl -o tests/compiler/golden "$f"
+    "$build/actrc" -R idl -o tests/compiler/golden "$f"
 done
 git status --short tests/compiler/golden

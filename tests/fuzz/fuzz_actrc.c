@@ -38,7 +38,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const incs[] = {"inc"};
-    actrc_options opt = {incs, 1, "gen", true, read_mem, NULL};
+    actrc_options opt = {incs, 1, "gen", true, read_mem, NULL, NULL, 0};
     actrc_output out;
 
     int rc = actrc_compile(&opt, "fuzz.actor", (const char *)data, size, &out);

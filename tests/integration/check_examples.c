@@ -1,5 +1,6 @@
-/* The examples run as the suite's children: examples/hello and
- * examples/ticker must exit 0 and print what their READMEs promise. */
+/* The examples run as the suite's children: each must exit 0 and print
+ * what its README promises (hello, ticker, and the patterns of issue 14:
+ * reqresp, pubsub, pool). */
 #include "itest.h"
 
 #include <spawn.h>
@@ -110,6 +111,59 @@ START_TEST(test_example_ticker)
 }
 END_TEST
 
+/* Request/response over a stream: every request answered, by id, on
+ * one context, errors as replies. */
+START_TEST(test_example_reqresp)
+{
+    itest_begin();
+    char out[4096];
+    ck_assert_int_eq(run_example("reqresp", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "#0 7 + 5 = 12\n") && strstr(out, "#3 7 / 5 = 1.4\n")
+                  && strstr(out, "#4 1 / 0 = error: division by zero\n")
+                  && strstr(out, "#9 1e+06 / 8 = 125000\n")
+                  && strstr(out, "server answered 10 requests on one context\n"), "%s", out);
+    itest_end();
+}
+END_TEST
+
+/* Pub/sub: subscriptions change while events flow; every publish after
+ * a confirmed change sees it. */
+START_TEST(test_example_pubsub)
+{
+    itest_begin();
+    char out[4096];
+    ck_assert_int_eq(run_example("pubsub", out, sizeof out), 0);
+    ck_assert_str_eq(out, "alice follows news, bob follows sports\n"
+                          "publish news \"hello\": 1 subscriber\n"
+                          "  alice <- news: hello\n"
+                          "publish sports \"kickoff\": 1 subscriber\n"
+                          "  bob <- sports: kickoff\n"
+                          "  alice <- +sports: ok\n"
+                          "publish sports \"goal\": 2 subscribers\n"
+                          "  alice <- sports: goal\n"
+                          "  bob <- sports: goal\n"
+                          "  bob <- -sports: ok\n"
+                          "publish sports \"final whistle\": 1 subscriber\n"
+                          "  alice <- sports: final whistle\n"
+                          "the broker sent alice 3 events, bob 2\n");
+    itest_end();
+}
+END_TEST
+
+/* The worker pool: every job done once, spread over the workers. */
+START_TEST(test_example_pool)
+{
+    itest_begin();
+    char out[4096];
+    ck_assert_int_eq(run_example("pool", out, sizeof out), 0);
+    ck_assert_str_eq(out, "worker-0 squared 10 numbers\n"
+                          "worker-1 squared 10 numbers\n"
+                          "worker-2 squared 10 numbers\n"
+                          "sum of the squares of 1..30: 9455\n");
+    itest_end();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -118,6 +172,9 @@ main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_example_hello);
     tcase_add_test(tc, test_example_ticker);
+    tcase_add_test(tc, test_example_reqresp);
+    tcase_add_test(tc, test_example_pubsub);
+    tcase_add_test(tc, test_example_pool);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

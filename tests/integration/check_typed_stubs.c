@@ -383,6 +383,57 @@ body_no_impls(actr_actor *self, void *arg)
     return 0;
 }
 
+/* ------------------------------------------------------------ run_in_actor */
+
+/* S2, S9: P_run spawns a child and calls the endpoint in it; its result
+ * is cached (every P_run_result returns it again); a failing call fails
+ * the nursery's close (S3). The string helpers build the arguments. */
+static int
+body_run(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    static const char *en[] = {"typedmod"};
+    actr_spawn_opts so = {.exe = itest_bin("typed_actor"), .enable = en, .nenable = 1};
+    actr_actor_nursery *an;
+    actr_portal *p1, *p2;
+
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(typedmod_add_run(an, "adder", &so, 40, 2, &p1));
+    actr_str title = actr_str_from("Dr.");
+    ck_assert_actr_ok(typedmod_greet_run(an, "greeter", &so, ACTR_STR("Bob"), &title, &p2));
+    int64_t sum = 0;
+    ck_assert_actr_ok(typedmod_add_run_result(p1, &sum));
+    ck_assert_int_eq(sum, 42);
+    sum = 0;
+    ck_assert_actr_ok(typedmod_add_run_result(p1, &sum));     /* cached */
+    ck_assert_int_eq(sum, 42);
+    typedmod_string_opt hello = {0};
+    ck_assert_actr_ok(typedmod_greet_run_result(p2, &hello));
+    ck_assert(hello.has);
+    ck_assert_str_eq(hello.value.ptr, "hello, Dr. Bob");
+    actr_str_free(&hello.value);
+    ck_assert_ptr_null(hello.value.ptr);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+
+    actr_portal *p3;
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(typedmod_fail_run(an, "failer", &so, ACTR_STR("ValueError"),
+                                        actr_str_from("from run"), &p3));
+    ck_assert_actr_err(typedmod_fail_run_result(p3), ACTR_EREMOTE);
+    ck_assert_str_eq(actr_last_error()->type_name, "ValueError");
+    ck_assert_actr_err(actr_actor_nursery_close(an), ACTR_EREMOTE);
+    return 0;
+}
+
+START_TEST(test_S2_typed_run_in_actor_stubs)
+{
+    itest_begin();
+    ck_assert_actr_ok(itest_root(body_run, NULL));
+    itest_end();
+}
+END_TEST
+
 START_TEST(test_S5_typed_module_without_impls_links_and_refuses)
 {
     itest_begin();
@@ -404,6 +455,7 @@ typed_suite(void)
     tcase_add_test(tc, test_S8_typed_context_nil_started_and_result);
     tcase_add_test(tc, test_S11_typed_context_cancel);
     tcase_add_test(tc, test_S5_typed_module_without_impls_links_and_refuses);
+    tcase_add_test(tc, test_S2_typed_run_in_actor_stubs);
     suite_add_tcase(s, tc);
     return s;
 }

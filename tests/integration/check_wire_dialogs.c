@@ -1,7 +1,7 @@
 /* Wire conformance of the actor runtime: this suite plays a tractor-like
  * parent by hand (ipc layer only, no actr_main) against a real actr child
  * (tests/bin/actor_srv) and checks every frame the child sends against the
- * dialogs of the tractor captures (shared/tractor-captures): the Aid
+ * dialogs of the tractor captures (tests/data/tractor-captures): the Aid
  * fields, SpawnSpec accepted, StartAck before Return, lookup failure as an
  * Error with no StartAck, app errors after StartAck with message "" and
  * the text at the end of tb_str, the context dialog with a single Stop,

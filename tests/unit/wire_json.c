@@ -370,12 +370,12 @@ void
 wire_capture_load(const char *file, wire_capture *cap)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/../shared/tractor-captures/%s",
+    snprintf(path, sizeof path, "%s/tests/data/tractor-captures/%s",
              ACTR_TEST_TOP, file);
     FILE *f = fopen(path, "r");
     if (!f)
         ck_abort_msg("tractor capture %s is missing: the wire tests need "
-                     "shared/tractor-captures/ beside the clone", path);
+                     "tests/data/tractor-captures/ of this repository", path);
     memset(cap, 0, sizeof *cap);
     snprintf(cap->name, sizeof cap->name, "%s", file);
     char *line = NULL;

@@ -52,7 +52,7 @@ typedef struct wire_capture {
 extern const char *const wire_capture_files[];
 extern const size_t wire_capture_nfiles;
 
-/* Loads ACTR_TEST_TOP/../shared/tractor-captures/<file>; fails the
+/* Loads ACTR_TEST_TOP/tests/data/tractor-captures/<file>; fails the
  * current test (ck_abort) with a clear message when it cannot. */
 void wire_capture_load(const char *file, wire_capture *cap);
 void wire_capture_free(wire_capture *cap);

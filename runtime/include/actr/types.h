@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "api.h"
 
@@ -33,6 +34,31 @@ typedef struct actr_any {
     uint8_t *ptr;
     size_t len;
 } actr_any;
+
+/* ------------------------------------------------------------ helpers */
+
+/* A view of the NUL-terminated string s, for passing to a stub: no copy,
+ * so s must outlive the call; NULL gives the empty string. Does not block. */
+static inline actr_str
+actr_str_from(const char *s)
+{
+    actr_str v;
+    v.ptr = (char *)(s != NULL ? s : "");
+    v.len = s != NULL ? strlen(s) : 0;
+    return v;
+}
+
+/* A view of a string literal, its length computed at compile time:
+ * hello_greet(p, ACTR_STR("world"), &answer). C only (a compound literal). */
+#define ACTR_STR(lit) ((actr_str){(char *)("" lit), sizeof(lit) - 1})
+
+/* Free a string, bytes or any value that a stub, a decode or a receive
+ * handed over (an out parameter), and zero it; safe on a zeroed value.
+ * Never call them on a view (actr_str_from, ACTR_STR): it is borrowed.
+ * (Generated types have their own: ticker_quote_free(&q).) */
+ACTR_API void actr_str_free(actr_str *s);
+ACTR_API void actr_bytes_free(actr_bytes *b);
+ACTR_API void actr_any_free(actr_any *a);
 
 ACTR_END_DECLS
 

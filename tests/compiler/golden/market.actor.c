@@ -22,9 +22,9 @@ const actr_type market_quote_type = {
 /* ------------------------------------------------------------ Subscription */
 
 static const actr_field market_subscription_fields[] = {
-    {"owner", offsetof(market_subscription, owner), &self_uid_type},
+    {"owner", offsetof(market_subscription, owner), &actr_self_uid_type},
     {"syms", offsetof(market_subscription, syms), &market_string_list_type},
-    {"feeds", offsetof(market_subscription, feeds), &market_self_addr_map_type},
+    {"feeds", offsetof(market_subscription, feeds), &market_actr_self_addr_map_type},
 };
 
 const actr_type market_subscription_type = {
@@ -143,13 +143,13 @@ const actr_type market_string_list_type = {
     .elem = &actr_type_string,
 };
 
-const actr_type market_self_addr_map_type = {
+const actr_type market_actr_self_addr_map_type = {
     .kind = ACTR_KIND_MAP,
-    .name = "map<string, self.Addr>",
-    .size = sizeof(market_self_addr_map),
-    .elem = &self_addr_type,
-    .entry_size = sizeof(market_self_addr_map_entry),
-    .value_offset = offsetof(market_self_addr_map_entry, value),
+    .name = "map<string, actr_self.Addr>",
+    .size = sizeof(market_actr_self_addr_map),
+    .elem = &actr_self_addr_type,
+    .entry_size = sizeof(market_actr_self_addr_map_entry),
+    .value_offset = offsetof(market_actr_self_addr_map_entry, value),
 };
 
 const actr_type market_subscription_opt_type = {

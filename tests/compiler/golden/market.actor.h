@@ -17,7 +17,7 @@
 #include <actr/portal.h>
 
 #include "shapes.actor.h"
-#include "self.actor.h"
+#include "actr_self.actor.h"
 
 #if !defined(ACTR_GEN_ABI) || ACTR_GEN_ABI != 1
 #error "market.actor.h was generated for another libactr ABI; rerun actrc"
@@ -36,8 +36,8 @@ typedef struct market_feed_args market_feed_args;
 typedef struct market_watch_args market_watch_args;
 typedef struct market_private_call_args market_private_call_args;
 typedef struct market_string_list market_string_list;
-typedef struct market_self_addr_map_entry market_self_addr_map_entry;
-typedef struct market_self_addr_map market_self_addr_map;
+typedef struct market_actr_self_addr_map_entry market_actr_self_addr_map_entry;
+typedef struct market_actr_self_addr_map market_actr_self_addr_map;
 typedef struct market_shapes_side_list market_shapes_side_list;
 
 struct market_quote {
@@ -54,21 +54,21 @@ struct market_string_list {
     size_t len;
 };
 
-/* map<string, self.Addr> */
-struct market_self_addr_map_entry {
+/* map<string, actr_self.Addr> */
+struct market_actr_self_addr_map_entry {
     actr_str key;
-    self_addr value;
+    actr_self_addr value;
 };
 
-struct market_self_addr_map {
-    market_self_addr_map_entry *items;
+struct market_actr_self_addr_map {
+    market_actr_self_addr_map_entry *items;
     size_t len;
 };
 
 struct market_subscription {
-    self_uid owner;
+    actr_self_uid owner;
     market_string_list syms;
-    market_self_addr_map feeds;
+    market_actr_self_addr_map feeds;
 };
 
 /* list<shapes.Side> */
@@ -79,7 +79,6 @@ struct market_shapes_side_list {
 
 /* ------------------------------------------------------------ endpoints */
 
-/** Adds two numbers. */
 /* Arguments of `fn add(a: i64, b: i64) -> i64`, called as "examples.market:add":
  * the kwargs map of its Start message. */
 struct market_add_args {
@@ -87,14 +86,12 @@ struct market_add_args {
     int64_t b;
 };
 
-/** Returns nothing (nil on the wire). */
 /* Arguments of `fn ping()`, called as "examples.market:ping":
  * the kwargs map of its Start message. */
 struct market_ping_args {
     char no_fields;  /* C has no empty structs; never on the wire */
 };
 
-/** Streams `count` quotes for `sym`. */
 /* Arguments of `gen quotes(sym: string, count: u32) yields Quote`, called as "examples.market:quotes":
  * the kwargs map of its Start message. */
 struct market_quotes_args {
@@ -102,10 +99,6 @@ struct market_quotes_args {
     uint32_t count;
 };
 
-/**
- * A feed: started with the number of symbols, quotes flow to the caller
- * and commands to the callee; the result is the number of quotes sent.
- */
 /* Arguments of `context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string; }`, called as "examples.market:feed":
  * the kwargs map of its Start message. */
 struct market_feed_args {
@@ -113,14 +106,12 @@ struct market_feed_args {
     market_subscription *sub;  /* NULL when absent */
 };
 
-/** A context without stream or started value. */
 /* Arguments of `context watch(limit: i32) -> list<shapes.Side>`, called as "examples.market:watch":
  * the kwargs map of its Start message. */
 struct market_watch_args {
     int32_t limit;
 };
 
-/** A wire name that is not a C name. */
 /* Arguments of `fn private_call(x: shapes.Side) -> shapes.Side`, called as "examples.market:_private":
  * the kwargs map of its Start message. */
 struct market_private_call_args {
@@ -141,16 +132,17 @@ ACTR_API extern const actr_type market_watch_args_type;
 ACTR_API extern const actr_type market_private_call_args_type;
 ACTR_API extern const actr_type market_shapes_point_opt_type;
 ACTR_API extern const actr_type market_string_list_type;
-ACTR_API extern const actr_type market_self_addr_map_type;
+ACTR_API extern const actr_type market_actr_self_addr_map_type;
 ACTR_API extern const actr_type market_subscription_opt_type;
 ACTR_API extern const actr_type market_shapes_side_list_type;
 ACTR_API extern const actr_module market_module;
 
 /* ------------------------------------------------------------ codecs
- * _encode writes one value into a packer, _decode validates and copies
- * one msgpack object into *out (written only on success), the _buf forms
- * work on whole buffers; _free releases what a decode allocated. Errors
- * and ownership: actr/codec.h. */
+ * For each struct: _encode writes one value into a packer, _decode
+ * validates and copies one msgpack object into *out (written only on
+ * success), the _buf forms work on whole buffers; _free releases what a
+ * decode (or a stub's out parameter) handed over. Errors and ownership:
+ * actr/codec.h. */
 
 static inline ACTR_NODISCARD int
 market_quote_encode(msgpack_packer *pk, const market_quote *v,
@@ -236,258 +228,6 @@ market_subscription_free(market_subscription *v)
     actr_codec_free(&market_subscription_type, v);
 }
 
-static inline ACTR_NODISCARD int
-market_add_args_encode(msgpack_packer *pk, const market_add_args *v,
-                       actr_codec_err *err)
-{
-    return actr_codec_encode(pk, &market_add_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_add_args_decode(const msgpack_object *obj, market_add_args *out,
-                       const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_add_args tmp;
-    int rc = actr_codec_decode(obj, &market_add_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline ACTR_NODISCARD int
-market_add_args_encode_buf(msgpack_sbuffer *sb, const market_add_args *v,
-                           actr_codec_err *err)
-{
-    return actr_codec_encode_buf(sb, &market_add_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_add_args_decode_buf(const void *buf, size_t len, market_add_args *out,
-                           const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_add_args tmp;
-    int rc = actr_codec_decode_buf(buf, len, &market_add_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline void
-market_add_args_free(market_add_args *v)
-{
-    actr_codec_free(&market_add_args_type, v);
-}
-
-static inline ACTR_NODISCARD int
-market_ping_args_encode(msgpack_packer *pk, const market_ping_args *v,
-                        actr_codec_err *err)
-{
-    return actr_codec_encode(pk, &market_ping_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_ping_args_decode(const msgpack_object *obj, market_ping_args *out,
-                        const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_ping_args tmp;
-    int rc = actr_codec_decode(obj, &market_ping_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline ACTR_NODISCARD int
-market_ping_args_encode_buf(msgpack_sbuffer *sb, const market_ping_args *v,
-                            actr_codec_err *err)
-{
-    return actr_codec_encode_buf(sb, &market_ping_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_ping_args_decode_buf(const void *buf, size_t len, market_ping_args *out,
-                            const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_ping_args tmp;
-    int rc = actr_codec_decode_buf(buf, len, &market_ping_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline void
-market_ping_args_free(market_ping_args *v)
-{
-    actr_codec_free(&market_ping_args_type, v);
-}
-
-static inline ACTR_NODISCARD int
-market_quotes_args_encode(msgpack_packer *pk, const market_quotes_args *v,
-                          actr_codec_err *err)
-{
-    return actr_codec_encode(pk, &market_quotes_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_quotes_args_decode(const msgpack_object *obj, market_quotes_args *out,
-                          const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_quotes_args tmp;
-    int rc = actr_codec_decode(obj, &market_quotes_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline ACTR_NODISCARD int
-market_quotes_args_encode_buf(msgpack_sbuffer *sb, const market_quotes_args *v,
-                              actr_codec_err *err)
-{
-    return actr_codec_encode_buf(sb, &market_quotes_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_quotes_args_decode_buf(const void *buf, size_t len, market_quotes_args *out,
-                              const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_quotes_args tmp;
-    int rc = actr_codec_decode_buf(buf, len, &market_quotes_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline void
-market_quotes_args_free(market_quotes_args *v)
-{
-    actr_codec_free(&market_quotes_args_type, v);
-}
-
-static inline ACTR_NODISCARD int
-market_feed_args_encode(msgpack_packer *pk, const market_feed_args *v,
-                        actr_codec_err *err)
-{
-    return actr_codec_encode(pk, &market_feed_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_feed_args_decode(const msgpack_object *obj, market_feed_args *out,
-                        const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_feed_args tmp;
-    int rc = actr_codec_decode(obj, &market_feed_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline ACTR_NODISCARD int
-market_feed_args_encode_buf(msgpack_sbuffer *sb, const market_feed_args *v,
-                            actr_codec_err *err)
-{
-    return actr_codec_encode_buf(sb, &market_feed_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_feed_args_decode_buf(const void *buf, size_t len, market_feed_args *out,
-                            const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_feed_args tmp;
-    int rc = actr_codec_decode_buf(buf, len, &market_feed_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline void
-market_feed_args_free(market_feed_args *v)
-{
-    actr_codec_free(&market_feed_args_type, v);
-}
-
-static inline ACTR_NODISCARD int
-market_watch_args_encode(msgpack_packer *pk, const market_watch_args *v,
-                         actr_codec_err *err)
-{
-    return actr_codec_encode(pk, &market_watch_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_watch_args_decode(const msgpack_object *obj, market_watch_args *out,
-                         const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_watch_args tmp;
-    int rc = actr_codec_decode(obj, &market_watch_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline ACTR_NODISCARD int
-market_watch_args_encode_buf(msgpack_sbuffer *sb, const market_watch_args *v,
-                             actr_codec_err *err)
-{
-    return actr_codec_encode_buf(sb, &market_watch_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_watch_args_decode_buf(const void *buf, size_t len, market_watch_args *out,
-                             const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_watch_args tmp;
-    int rc = actr_codec_decode_buf(buf, len, &market_watch_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline void
-market_watch_args_free(market_watch_args *v)
-{
-    actr_codec_free(&market_watch_args_type, v);
-}
-
-static inline ACTR_NODISCARD int
-market_private_call_args_encode(msgpack_packer *pk, const market_private_call_args *v,
-                                actr_codec_err *err)
-{
-    return actr_codec_encode(pk, &market_private_call_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_private_call_args_decode(const msgpack_object *obj, market_private_call_args *out,
-                                const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_private_call_args tmp;
-    int rc = actr_codec_decode(obj, &market_private_call_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline ACTR_NODISCARD int
-market_private_call_args_encode_buf(msgpack_sbuffer *sb, const market_private_call_args *v,
-                                    actr_codec_err *err)
-{
-    return actr_codec_encode_buf(sb, &market_private_call_args_type, v, err);
-}
-
-static inline ACTR_NODISCARD int
-market_private_call_args_decode_buf(const void *buf, size_t len, market_private_call_args *out,
-                                    const actr_codec_limits *lim, actr_codec_err *err)
-{
-    market_private_call_args tmp;
-    int rc = actr_codec_decode_buf(buf, len, &market_private_call_args_type, &tmp, lim, err);
-    if (rc == 0)
-        *out = tmp;
-    return rc;
-}
-
-static inline void
-market_private_call_args_free(market_private_call_args *v)
-{
-    actr_codec_free(&market_private_call_args_type, v);
-}
-
 static inline void
 market_string_list_free(market_string_list *v)
 {
@@ -495,9 +235,9 @@ market_string_list_free(market_string_list *v)
 }
 
 static inline void
-market_self_addr_map_free(market_self_addr_map *v)
+market_actr_self_addr_map_free(market_actr_self_addr_map *v)
 {
-    actr_codec_free(&market_self_addr_map_type, v);
+    actr_codec_free(&market_actr_self_addr_map_type, v);
 }
 
 static inline void
@@ -543,6 +283,33 @@ market_add(actr_portal *p, int64_t a, int64_t b, int64_t *out)
     return actr_portal_call(p, &market_module.endpoints[0], &args, out);
 }
 
+/* run_in_actor: spawns a child actor called name in the actor nursery an (opts:
+ * NULL = defaults, as actr_actor_nursery_start), calls add in it and stores the
+ * child's portal in *portal (owned by the nursery). The nursery cancels the
+ * child once its result has come; read it with market_add_run_result. Returns 0
+ * or an error of actr_actor_nursery_run. Cancellation point. */
+static inline ACTR_NODISCARD int
+market_add_run(actr_actor_nursery *an, const char *name, const actr_spawn_opts *opts, int64_t a,
+               int64_t b, actr_portal **portal)
+{
+    market_add_args args;
+
+    memset(&args, 0, sizeof args);
+    args.a = a;
+    args.b = b;
+    return actr_actor_nursery_run(an, name, opts, &market_module.endpoints[0], &args, portal);
+}
+
+/* Waits for the result of the child started by market_add_run and stores it in
+ * *out (a fresh copy each call, owned by the caller; NULL discards it). Cached:
+ * every call returns the same outcome. Returns 0 or the child's error
+ * (actr_portal_result). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_add_run_result(actr_portal *portal, int64_t *out)
+{
+    return actr_portal_result(portal, out);
+}
+
 /* ---- fn ping(), called as "examples.market:ping" */
 /** Returns nothing (nil on the wire). */
 
@@ -555,6 +322,30 @@ market_ping(actr_portal *p)
 
     memset(&args, 0, sizeof args);
     return actr_portal_call(p, &market_module.endpoints[1], &args, NULL);
+}
+
+/* run_in_actor: spawns a child actor called name in the actor nursery an (opts:
+ * NULL = defaults, as actr_actor_nursery_start), calls ping in it and stores
+ * the child's portal in *portal (owned by the nursery). The nursery cancels the
+ * child once its result has come; read it with market_ping_run_result. Returns
+ * 0 or an error of actr_actor_nursery_run. Cancellation point. */
+static inline ACTR_NODISCARD int
+market_ping_run(actr_actor_nursery *an, const char *name, const actr_spawn_opts *opts,
+                actr_portal **portal)
+{
+    market_ping_args args;
+
+    memset(&args, 0, sizeof args);
+    return actr_actor_nursery_run(an, name, opts, &market_module.endpoints[1], &args, portal);
+}
+
+/* Waits for the result of the child started by market_ping_run. Cached: every
+ * call returns the same outcome. Returns 0 or the child's error
+ * (actr_portal_result). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_ping_run_result(actr_portal *portal)
+{
+    return actr_portal_result(portal, NULL);
 }
 
 /* ---- gen quotes(sym: string, count: u32) yields Quote, called as "examples.market:quotes" */
@@ -760,6 +551,33 @@ market_private_call(actr_portal *p, shapes_side x, shapes_side *out)
     memset(&args, 0, sizeof args);
     args.x = x;
     return actr_portal_call(p, &market_module.endpoints[5], &args, out);
+}
+
+/* run_in_actor: spawns a child actor called name in the actor nursery an (opts:
+ * NULL = defaults, as actr_actor_nursery_start), calls private_call in it and
+ * stores the child's portal in *portal (owned by the nursery). The nursery
+ * cancels the child once its result has come; read it with
+ * market_private_call_run_result. Returns 0 or an error of
+ * actr_actor_nursery_run. Cancellation point. */
+static inline ACTR_NODISCARD int
+market_private_call_run(actr_actor_nursery *an, const char *name, const actr_spawn_opts *opts,
+                        shapes_side x, actr_portal **portal)
+{
+    market_private_call_args args;
+
+    memset(&args, 0, sizeof args);
+    args.x = x;
+    return actr_actor_nursery_run(an, name, opts, &market_module.endpoints[5], &args, portal);
+}
+
+/* Waits for the result of the child started by market_private_call_run and
+ * stores it in *out (a fresh copy each call, owned by the caller; NULL discards
+ * it). Cached: every call returns the same outcome. Returns 0 or the child's
+ * error (actr_portal_result). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_private_call_run_result(actr_portal *portal, shapes_side *out)
+{
+    return actr_portal_result(portal, out);
 }
 
 /* ------------------------------------------------------------ callee side */

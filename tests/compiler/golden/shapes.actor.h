@@ -350,10 +350,11 @@ ACTR_API extern const actr_type shapes_any_map_type;
 ACTR_API extern const actr_module shapes_module;
 
 /* ------------------------------------------------------------ codecs
- * _encode writes one value into a packer, _decode validates and copies
- * one msgpack object into *out (written only on success), the _buf forms
- * work on whole buffers; _free releases what a decode allocated. Errors
- * and ownership: actr/codec.h. */
+ * For each struct: _encode writes one value into a packer, _decode
+ * validates and copies one msgpack object into *out (written only on
+ * success), the _buf forms work on whole buffers; _free releases what a
+ * decode (or a stub's out parameter) handed over. Errors and ownership:
+ * actr/codec.h. */
 
 static inline ACTR_NODISCARD int
 shapes_scalars_encode(msgpack_packer *pk, const shapes_scalars *v,
