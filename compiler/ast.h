@@ -87,6 +87,8 @@ typedef struct decl {
     typeref *started;           /* CONTEXT; NULL = nil */
     typeref *stream_out;        /* CONTEXT: callee -> caller */
     typeref *stream_in;         /* CONTEXT: caller -> callee */
+    uint32_t window;            /* GEN, CONTEXT: default flow-control
+                                   window (S27), 0 = none */
     /* set by the checker */
     const char *cname;          /* struct/enum: module_snake; endpoint: module_ep_args */
     const char *ucname;         /* upper-case cname, for enum members */

@@ -176,16 +176,23 @@ emit_signature(strbuf *b, const decl *d)
     for (field *f = d->fields; f != NULL; f = f->next)
         sb_printf(b, "%s%s: %s", f == d->fields ? "" : ", ", f->name, f->type->spell);
     sb_putc(b, ')');
-    if (d->kind == D_GEN)
+    if (d->kind == D_GEN) {
         sb_printf(b, " yields %s", d->yield->spell);
-    else if (d->result != NULL)
+        if (d->window > 0)
+            sb_printf(b, " window %u", (unsigned)d->window);
+    } else if (d->result != NULL) {
         sb_printf(b, " -> %s", d->result->spell);
+    }
     if (d->kind == D_CONTEXT && (d->started != NULL || d->stream_out != NULL)) {
         sb_puts(b, " {");
         if (d->started != NULL)
             sb_printf(b, " started: %s;", d->started->spell);
-        if (d->stream_out != NULL)
-            sb_printf(b, " stream: %s <-> %s;", d->stream_out->spell, d->stream_in->spell);
+        if (d->stream_out != NULL) {
+            sb_printf(b, " stream: %s <-> %s", d->stream_out->spell, d->stream_in->spell);
+            if (d->window > 0)
+                sb_printf(b, " window %u", (unsigned)d->window);
+            sb_putc(b, ';');
+        }
         sb_puts(b, " }");
     }
 }

@@ -104,6 +104,8 @@ emit_endpoint(strbuf *b, const module *m, const decl *d, arena *a)
     emit_type_field(b, "stream_out", d->stream_out);
     emit_type_field(b, "stream_in", d->stream_in);
     sb_printf(b, "        .invoke = %s,\n", emit_invoke_name(m, d, a));
+    if (d->window > 0)
+        sb_printf(b, "        .window = %u,\n", (unsigned)d->window);
     sb_puts(b, "    },\n");
 }
 

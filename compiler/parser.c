@@ -2,6 +2,7 @@
 #include "parser.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lexer.h"
@@ -347,7 +348,33 @@ parse_params(parser *p, decl *d)
     return expect(p, T_RPAREN);
 }
 
-/* context body: { started: T; stream: A <-> B; } */
+/* Optional `window N` after a stream's type: the endpoint's default
+ * flow-control window (S27). Returns false after reporting a bad one. */
+static bool
+parse_window(parser *p, decl *d)
+{
+    if (!is_ident(p, "window"))
+        return true;
+    advance(p);
+    loc at = p->tk.at;
+    if (p->tk.kind != T_NUMBER) {
+        expected(p, "a window size (a number of messages) after 'window'");
+        return false;
+    }
+    char *end = NULL;
+    unsigned long long n = strtoull(p->tk.text, &end, 10);
+    if (!end || *end || n == 0 || n > 1000000) {
+        diag_error(p->dg, at, "window '%s' is not a number of messages in 1..1000000",
+                   p->tk.text);
+        advance(p);
+        return false;
+    }
+    d->window = (uint32_t)n;
+    advance(p);
+    return true;
+}
+
+/* context body: { started: T; stream: A <-> B [window N]; } */
 static void
 parse_context_body(parser *p, decl *d)
 {
@@ -369,7 +396,7 @@ parse_context_body(parser *p, decl *d)
                 if (d->stream_out != NULL)
                     diag_error(p->dg, at, "context '%s' declares 'stream' twice", d->name);
                 if ((d->stream_out = parse_type(p, 0)) == NULL || !expect(p, T_BIARROW)
-                    || (d->stream_in = parse_type(p, 0)) == NULL)
+                    || (d->stream_in = parse_type(p, 0)) == NULL || !parse_window(p, d))
                     goto bad;
             }
             if (!expect(p, T_SEMI))
@@ -400,7 +427,7 @@ parse_endpoint(parser *p, decl *d)
             goto fail;
         }
         advance(p);
-        if ((d->yield = parse_type(p, 0)) == NULL)
+        if ((d->yield = parse_type(p, 0)) == NULL || !parse_window(p, d))
             goto fail;
     } else if (p->tk.kind == T_ARROW) {
         advance(p);

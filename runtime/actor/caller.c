@@ -30,9 +30,15 @@ caller_deliver(struct dialog *d, const actr_msg *m)
         if (!c->got_ack) {
             c->got_ack = 1;
             c->functype = m->u.startack.functype;
+            /* S27: the callee takes part in the flow control we announced. */
+            if (m->u.startack.has_window && c->announced)
+                actri_flow_peer(d, m->u.startack.window);
         }
         break;
     case ACTR_MSG_STARTED:
+        /* The callee's window as its task set it, before we may send. */
+        if (!c->got_started && d->fc && m->u.started.has_window)
+            actri_flow_peer(d, m->u.started.window);
         keep(&c->started, &c->got_started, m);
         break;
     case ACTR_MSG_RETURN:
@@ -118,6 +124,12 @@ actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
     st->func.ptr = (char *)func;
     st->func.len = strlen(func);
     st->uid = actri_self_uid(l->a);
+    if (c->d.kind != ACTR_ENDPOINT_FN && actri_flow_enabled()) {
+        /* S27: we take part in flow control, and this is our window. */
+        c->announced = 1;
+        st->has_window = 1;
+        st->window = c->d.recv_window;
+    }
     if (args_t && args) {
         actr_codec_err err;
         int rc = actr_codec_encode_buf(&sb, args_t, args, &err);
@@ -265,6 +277,7 @@ actri_ctx_result(struct actr_ctx *c, void *result)
         actr_any pld;
         while (actri_dialog_pop(d, &pld))
             ;
+        actri_flow_settle(d);     /* dropped values are taken: the sender goes on */
         actri_ovf_discard(d);
         if (c->has_return && d->overruns && !d->allow_overruns && !c->cancel_called)
             return actri_ctx_overrun_error(c);

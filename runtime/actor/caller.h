@@ -41,6 +41,7 @@ struct actr_ctx {
 
     /* what this end did */
     int cancel_called;            /* we asked for this dialog's cancel (S11) */
+    int announced;                /* our Start announced flow control (S27) */
     int quiet_logged;             /* the quiet outcome was logged once */
     int bg_cancel;                /* a background cancel request owns it */
 

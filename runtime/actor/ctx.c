@@ -50,6 +50,8 @@ open_common(struct actr_ctx *c, const char *ns, const char *func, const actr_typ
         if (opts->queue_size)
             d->qmax = opts->queue_size;
         d->ovf_max = opts->overflow_max;
+        if (opts->window)
+            actri_flow_window(d, opts->window);
     }
     int rc = actri_ctx_start(c, ns, func, args_t, args, kw);
     if (rc == 0)
@@ -134,6 +136,7 @@ open_ep(actr_portal *p, const actr_endpoint *ep, actr_endpoint_kind kind, const 
     c->d.t_recv = kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_out : ep->yield;
     c->t_started = ep->started;
     c->t_result = ep->result;
+    actri_flow_window(&c->d, ep->window);          /* the IDL's default, S27 */
     rc = open_common(c, ns, ep->func, ep->args, args, NULL, opts, started);
     return open_done(c, rc, out);
 }
@@ -178,9 +181,23 @@ actr_stream_open(actr_portal *p, const actr_endpoint *ep, const void *args, actr
 }
 
 int
+actr_stream_open_opts(actr_portal *p, const actr_endpoint *ep, const void *args,
+                      const actr_ctx_opts *opts, actr_ctx **out)
+{
+    return open_ep(p, ep, ACTR_ENDPOINT_GEN, args, opts, out, NULL);
+}
+
+int
 actr_stream_open_raw(actr_portal *p, const char *fn, const actr_any *kwargs, actr_ctx **out)
 {
     return open_raw(p, fn, ACTR_ENDPOINT_GEN, kwargs, NULL, out, NULL);
+}
+
+int
+actr_stream_open_raw_opts(actr_portal *p, const char *fn, const actr_any *kwargs,
+                          const actr_ctx_opts *opts, actr_ctx **out)
+{
+    return open_raw(p, fn, ACTR_ENDPOINT_GEN, kwargs, opts, out, NULL);
 }
 
 /* ------------------------------------------------------------ the stream */
@@ -195,14 +212,22 @@ send_locked(actr_ctx *c, const void *v)
         return misuse(c, "send", "a generator's caller only receives");
     if (d->we_stopped)
         return misuse(c, "send", "send after done()");
+    /* Every send is a checkpoint: a task sending in a loop lets the
+     * actor's other tasks run between any two sends, window or not. */
     int rc = actr_checkpoint();
     if (rc < 0)
         return rc;
-    if (d->has_error)
-        return actri_ctx_raise(c);
-    if (c->has_return)
-        return actr_error_set(ACTR_EPIPE, "%s already returned", actri_dialog_name(d));
-    if ((rc = actri_dialog_check_eoc(d)) < 0 || (rc = actri_dialog_check_link(d)) < 0)
+    do {
+        if (c->state == CTX_CLOSED)
+            return misuse(c, "send", "the context was closed");
+        if (d->has_error)
+            return actri_ctx_raise(c);
+        if (c->has_return)
+            return actr_error_set(ACTR_EPIPE, "%s already returned", actri_dialog_name(d));
+        if ((rc = actri_dialog_check_eoc(d)) < 0 || (rc = actri_dialog_check_link(d)) < 0)
+            return rc;
+    } while ((rc = actri_flow_acquire(d)) == ACTR_EAGAIN);     /* S27 */
+    if (rc < 0)
         return rc;
     if (c->state == CTX_STARTED)
         c->state = CTX_STREAMING;
@@ -235,7 +260,9 @@ recv_locked(actr_ctx *c, void *v)
         if (actri_dialog_pop(d, &pld)) {
             if (c->state == CTX_STARTED)
                 c->state = CTX_STREAMING;
-            return actri_dialog_decode(d, d->t_recv, &pld, v, "stream value");
+            int rc = actri_dialog_decode(d, d->t_recv, &pld, v, "stream value");
+            actri_flow_settle(d);
+            return rc;
         }
         if ((d->peer_stopped || c->has_return) && !actri_dialog_pending(d))
             return d->overruns && !d->allow_overruns ? actri_ctx_overrun_error(c)

@@ -196,6 +196,8 @@ deliver_yield(struct dialog *d, const actr_msg *m)
         refuse_yield(d, m);
         return;
     }
+    if (d->fc)
+        actri_flow_received(d);
     size_t max = d->qmax;
     if (d->allow_overruns && (d->q.len >= max || actri_ovf_len(d) > 0)) {
         actri_ovf_keep(d, m);             /* S18, in order behind the overflow */
@@ -246,6 +248,10 @@ actri_dialog_deliver(struct dialog *d, const actr_msg *m)
     case ACTR_MSG_STOP:
         d->peer_stopped = 1;
         break;
+    case ACTR_MSG_CREDIT:
+        if (d->fc)
+            actri_flow_credit(d, m->u.credit.grant);
+        break;
     case ACTR_MSG_ERROR:
         if (d->has_error)
             break;                        /* the first one counts */
@@ -294,6 +300,8 @@ actri_dialog_pop(struct dialog *d, actr_any *pld)
         return 0;
     if (d->ovf)
         actri_ovf_space(d);
+    if (d->fc)
+        d->taken++;             /* granted by actri_flow_settle, once pld is used */
     return 1;
 }
 

@@ -88,6 +88,15 @@ struct dialog {
     size_t yields_refused;        /* Yields on a dialog that receives none */
     int yield_mte_sent;           /* their one MsgTypeError was sent */
 
+    /* S27 flow control, negotiated when the dialog opens (flow.c) */
+    int fc;                       /* the peer takes part: credit may flow */
+    uint32_t send_window;         /* our sends are limited (0: they are not) */
+    uint64_t send_credit;         /* messages we may still send */
+    uint32_t recv_window;         /* the window we grant the peer (0: none) */
+    uint64_t granted;             /* credit granted to the peer in all */
+    uint64_t received;            /* Yields received, in all */
+    uint64_t taken;               /* taken by our tasks since the last grant */
+
     /* what happened to the dialog */
     int peer_stopped;             /* the peer's Stop arrived (S8) */
     int eoc;                      /* this end's recv reached that Stop: its
@@ -133,7 +142,8 @@ int actri_dialog_ctxc(const struct dialog *d, actr_uid *canceller);
 
 /* Takes the oldest queued Yield payload: 1 with *pld borrowed from the
  * queue (valid until the queue is next pushed to, i.e. until the task
- * next switches out), or 0 when empty. */
+ * next switches out), or 0 when empty. With flow control the caller then
+ * calls actri_flow_settle, after it is done with *pld. */
 int actri_dialog_pop(struct dialog *d, actr_any *pld);
 /* 1 while stream values are still on their way to the reader (queue or
  * overflow): the end of the stream is not reached yet. */
@@ -156,6 +166,38 @@ int actri_dialog_eoc(struct dialog *d);
 int actri_dialog_check_eoc(struct dialog *d);
 /* ACTR_ECLOSED with a detail when d's channel is gone, else 0. */
 int actri_dialog_check_link(struct dialog *d);
+
+/* ------------------------------------------------------------ flow control */
+
+/* S27 (flow.c). A window of N messages: a sender may have at most N
+ * messages the receiving task has not taken; the receiver grants credit
+ * (ActrCredit) in batches as its tasks take them. Only with a peer that
+ * negotiated it; otherwise S16-S18 hold as they are. */
+
+/* 1 when flow control is on for this process (ACTR_FLOW_CONTROL is not
+ * "off"): streams this actor opens announce it, Starts that announce it
+ * are answered. */
+int actri_flow_enabled(void);
+/* The peer takes part and its receive window is window (0: our sends are
+ * not limited). */
+void actri_flow_peer(struct dialog *d, uint32_t window);
+/* Our receive window (0: none); the queue grows to hold it and the room
+ * granted past it (see flow.c). Before the peer learns it. */
+void actri_flow_window(struct dialog *d, uint32_t window);
+/* Before a send: 0 with one credit taken (or no window), ACTR_EAGAIN
+ * when the task waited and the dialog's state may have changed (the
+ * caller checks it again and retries), ACTR_ECANCELED, or ACTR_EPIPE
+ * once the peer's Stop released the wait (it takes nothing more). A
+ * cancellation point. */
+int actri_flow_acquire(struct dialog *d);
+/* A Yield arrived (the message loop, before it is queued). */
+void actri_flow_received(struct dialog *d);
+/* After our task took values from the queue (actri_dialog_pop counts
+ * them) and is done with the borrowed payload: grants credit in batches.
+ * May park at the output's high-water mark. */
+void actri_flow_settle(struct dialog *d);
+/* An ActrCredit arrived: grant more sends, wake the waiting senders. */
+void actri_flow_credit(struct dialog *d, uint32_t grant);
 
 /* ------------------------------------------------------------ overflow */
 

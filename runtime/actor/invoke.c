@@ -174,6 +174,9 @@ send_startack(struct actr_call *call)
     m.u.startack.functype = call->ep->kind == ACTR_ENDPOINT_FN ? ACTR_FUNCTYPE_ASYNCFUNC
                           : call->ep->kind == ACTR_ENDPOINT_GEN ? ACTR_FUNCTYPE_ASYNCGEN
                           : ACTR_FUNCTYPE_CONTEXT;
+    /* S27: only in answer to a Start that announced flow control. */
+    m.u.startack.has_window = call->d.fc;
+    m.u.startack.window = call->d.recv_window;
     send_final(call->d.link, &m);
 }
 
@@ -395,6 +398,12 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
               : ep->kind == ACTR_ENDPOINT_GEN ? ep->yield : NULL;
     call->cancel_rpc = str_is(&st->ns, "self") &&
                        (str_is(&st->func, "cancel") || str_is(&st->func, "_cancel_task"));
+    if (st->has_window && ep->kind != ACTR_ENDPOINT_FN && actri_flow_enabled()) {
+        /* S27: the opener takes part; our window is the IDL's default
+         * until the implementation sets another before started(). */
+        actri_flow_window(d, ep->kind == ACTR_ENDPOINT_CONTEXT ? ep->window : 0);
+        actri_flow_peer(d, st->window);
+    }
     actr_task_opts o = {.name = ep->wire_name};
     if (actri_link_register(l, d) < 0 || actr_nursery_spawn_opts(a->svc, rpc_task, call, &o) < 0) {
         actr_log_error(ACTOR_TAG, "cannot start a task for %s (cid %s)", ep->wire_name, cid);
@@ -413,8 +422,8 @@ actr_call_started(actr_call *call, const void *v)
                               call->ep->wire_name);
     if (call->started_sent)
         return actr_error_set(ACTR_ESTATE, "%s: started() called twice", call->ep->wire_name);
-    int rc = actri_link_send_pld(call->d.link, ACTR_MSG_STARTED, call->d.cid, call->ep->started,
-                                 v);
+    int rc = actri_link_send_started(call->d.link, call->d.cid, call->ep->started, v,
+                                     call->d.fc, call->d.recv_window);
     if (rc == 0)
         call->started_sent = 1;
     return rc;
@@ -431,14 +440,17 @@ actr_call_send(actr_call *call, const void *v)
         return actr_error_set(ACTR_ESTATE, "%s: send before started()", call->ep->wire_name);
     if (d->we_stopped)
         return actr_error_set(ACTR_ESTATE, "%s: send after done()", call->ep->wire_name);
+    /* Every send is a checkpoint (see actr_ctx_send). */
     int rc = actr_checkpoint();
     if (rc < 0)
         return rc;
-    if (d->has_error)
-        return actri_dialog_raise(d);
-    if ((rc = actri_dialog_check_eoc(d)) < 0 || (rc = actri_dialog_check_link(d)) < 0)
-        return rc;
-    return actri_dialog_send_value(d, v);
+    do {
+        if (d->has_error)
+            return actri_dialog_raise(d);
+        if ((rc = actri_dialog_check_eoc(d)) < 0 || (rc = actri_dialog_check_link(d)) < 0)
+            return rc;
+    } while ((rc = actri_flow_acquire(d)) == ACTR_EAGAIN);     /* S27 */
+    return rc < 0 ? rc : actri_dialog_send_value(d, v);
 }
 
 int
@@ -454,8 +466,11 @@ actr_call_recv(actr_call *call, void *v)
         if (d->has_error)
             return actri_dialog_raise(d);
         actr_any pld;
-        if (actri_dialog_pop(d, &pld))
-            return actri_dialog_decode(d, d->t_recv, &pld, v, "stream value");
+        if (actri_dialog_pop(d, &pld)) {
+            int rc = actri_dialog_decode(d, d->t_recv, &pld, v, "stream value");
+            actri_flow_settle(d);
+            return rc;
+        }
         if (d->peer_stopped && !actri_dialog_pending(d))
             return actri_dialog_eoc(d);
         int rc = actri_dialog_check_link(d);
@@ -521,9 +536,13 @@ actr_call_stream_opts(actr_call *call, const actr_ctx_opts *opts)
         return actr_error_set(ACTR_ESTATE, "%s is a %s: it receives no stream",
                               call->ep->wire_name, actri_kind_name(call->ep->kind));
     struct dialog *d = &call->d;
+    if (call->started_sent && opts->window != d->recv_window)
+        return actr_error_set(ACTR_ESTATE, "%s: the window is set before started()",
+                              call->ep->wire_name);
     d->allow_overruns = opts->allow_overruns;
     d->qmax = opts->queue_size ? opts->queue_size : ACTR_CTX_QUEUE_DEFAULT;
     d->ovf_max = opts->overflow_max;
+    actri_flow_window(d, opts->window);
     return 0;
 }
 

@@ -223,9 +223,10 @@ actri_link_send(struct link *l, const actr_msg *m, int nowait)
 /* A kept payload buffer larger than this is freed after its send. */
 #define PLD_KEEP_MAX (64 * 1024)
 
-int
-actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
-                    const actr_type *t, const void *v)
+/* A payload message; a Started may carry the callee's window (S27). */
+static int
+send_pld(struct link *l, actr_msg_type type, const char *cid, const actr_type *t,
+         const void *v, int has_window, uint32_t window)
 {
     static const uint8_t nil = 0xc0;
     /* Encode into the link's kept buffer, unless another task's send is
@@ -245,6 +246,8 @@ actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
                     : type == ACTR_MSG_YIELD ? &m.u.yield : &m.u.ret;
     p->cid.ptr = (char *)cid;
     p->cid.len = strlen(cid);
+    p->has_window = has_window;
+    p->window = window;
     int rc = 0;
     actr_codec_err err;
     if (t && v && (rc = actr_codec_encode_buf(&sb, t, v, &err)) < 0) {
@@ -269,6 +272,20 @@ actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
     if (borrowed)
         l->pld_busy = 0;
     return rc;
+}
+
+int
+actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
+                    const actr_type *t, const void *v)
+{
+    return send_pld(l, type, cid, t, v, 0, 0);
+}
+
+int
+actri_link_send_started(struct link *l, const char *cid, const actr_type *t, const void *v,
+                        int has_window, uint32_t window)
+{
+    return send_pld(l, ACTR_MSG_STARTED, cid, t, v, has_window, window);
 }
 
 /* ------------------------------------------------------------ the loop */

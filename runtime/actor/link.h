@@ -66,6 +66,10 @@ int actri_link_send(struct link *l, const actr_msg *m, int nowait);
 int actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
                         const actr_type *t, const void *v);
 /* The dialog of l with this cid, or NULL. */
+/* actri_link_send_pld for a Started, with the callee's receive window
+ * when has_window (S27, sent only to a peer that announced flow control). */
+int actri_link_send_started(struct link *l, const char *cid, const actr_type *t,
+                            const void *v, int has_window, uint32_t window);
 struct dialog *actri_link_find(struct link *l, const char *cid, size_t len);
 /* Enters d in l's table: 0, ACTR_EPROTO (cid in use), ACTR_ENOMEM. */
 int actri_link_register(struct link *l, struct dialog *d);

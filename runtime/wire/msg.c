@@ -27,6 +27,9 @@ actr_msg_cid(const actr_msg *m, actr_str *cid)
     case ACTR_MSG_CANCELACK:
         *cid = m->u.cancelack.cid;
         return 1;
+    case ACTR_MSG_CREDIT:
+        *cid = m->u.credit.cid;
+        return 1;
     case ACTR_MSG_ERROR:
         if (!m->u.error.has_cid)
             return 0;

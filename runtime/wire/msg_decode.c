@@ -217,6 +217,20 @@ get_field(struct dec *d, const struct fdesc *f, const uint8_t **pp,
                               f->name, actri_mp_kind_name(v.kind));
         *pp += h;
         return 0;
+    case FK_U32_EXT:
+        *HAS(m, f) = v.kind != MP_NIL;
+        if (v.kind == MP_NIL) {
+            *pp += h;
+            return 0;
+        }
+        /* fall through */
+    case FK_U32:
+        if (v.kind != MP_INT || v.big || v.v.i < 0 || v.v.i > (int64_t)UINT32_MAX)
+            return type_error(d, "%s.%s: expected an int in 0..%u, got %s", TNAME(d),
+                              f->name, (unsigned)UINT32_MAX, actri_mp_kind_name(v.kind));
+        *FIELD(m, f, uint32_t) = (uint32_t)v.v.i;
+        *pp += h;
+        return 0;
     case FK_BOOL_OPT:
         *HAS(m, f) = v.kind != MP_NIL;
         if (v.kind == MP_NIL) {
@@ -301,7 +315,7 @@ get_field(struct dec *d, const struct fdesc *f, const uint8_t **pp,
 static bool
 required(enum fkind k)
 {
-    return k == FK_STR || k == FK_BOOL || k == FK_UID || k == FK_UIDLIST ||
+    return k == FK_STR || k == FK_BOOL || k == FK_UID || k == FK_UIDLIST || k == FK_U32 ||
            k == FK_FUNCTYPE || k == FK_ANY || k == FK_MAP ||
            k == FK_MAP_STRKEY || k == FK_MAP_STRSTR || k == FK_ADDRS ||
            k == FK_ADDRS_OPT;

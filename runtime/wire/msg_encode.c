@@ -107,6 +107,9 @@ put_field(actr_wbuf *b, const actr_msg *m, const struct fdesc *f, int trusted)
         return mp_put_bool(b, *CFIELD(m, f, bool));
     case FK_BOOL_OPT:
         return CHAS(m, f) ? mp_put_bool(b, *CFIELD(m, f, bool)) : mp_put_nil(b);
+    case FK_U32:
+    case FK_U32_EXT:
+        return actri_mp_put_int(b, (int64_t)*CFIELD(m, f, uint32_t));
     case FK_UID:
         return put_uid(b, CFIELD(m, f, actr_uid));
     case FK_UID_OPT:
@@ -133,6 +136,14 @@ put_field(actr_wbuf *b, const actr_msg *m, const struct fdesc *f, int trusted)
     return ACTR_EINVAL;
 }
 
+/* 1 for an extension field that is not set: it is not written at all. */
+static int
+absent_ext(const actr_msg *m, const struct fdesc *f)
+{
+    return (f->kind == FK_EXT && CFIELD(m, f, actr_any)->len == 0) ||
+           (f->kind == FK_U32_EXT && !CHAS(m, f));
+}
+
 static int
 encode(const actr_msg *m, actr_wbuf *out, int trusted)
 {
@@ -147,7 +158,7 @@ encode(const actr_msg *m, actr_wbuf *out, int trusted)
     out->len += 4;  /* the length prefix, patched below */
     size_t nkeys = (size_t)md->nfields + 1;
     for (unsigned i = 0; i < md->nfields; i++)
-        if (md->fields[i].kind == FK_EXT && CFIELD(m, &md->fields[i], actr_any)->len == 0)
+        if (absent_ext(m, &md->fields[i]))
             nkeys--;
     rc = mp_put_map(out, nkeys);
     if (rc == 0)
@@ -156,7 +167,7 @@ encode(const actr_msg *m, actr_wbuf *out, int trusted)
         rc = mp_put_str(out, md->name, md->namelen);
     for (unsigned i = 0; rc == 0 && i < md->nfields; i++) {
         const struct fdesc *f = &md->fields[i];
-        if (f->kind == FK_EXT && CFIELD(m, f, actr_any)->len == 0)
+        if (absent_ext(m, f))
             continue;
         rc = mp_put_str(out, f->name, f->namelen);
         if (rc == 0)

@@ -36,11 +36,13 @@ static const struct fdesc start_f[] = {
     F("kwargs", FK_MAP_STRKEY, u.start.kwargs),
     F("uid", FK_UID, u.start.uid),
     FD("pld_spec", FK_STR_DEF, u.start.pld_spec, "typing.Any"),
+    FO("_actr_window", FK_U32_EXT, u.start.window, u.start.has_window),
 };
 
 static const struct fdesc startack_f[] = {
     F("cid", FK_STR, u.startack.cid),
     F("functype", FK_FUNCTYPE, u.startack.functype),
+    FO("_actr_window", FK_U32_EXT, u.startack.window, u.startack.has_window),
 };
 
 /* Started, Yield and Return share the actr_msg_pld layout, so one table
@@ -48,6 +50,18 @@ static const struct fdesc startack_f[] = {
 static const struct fdesc pld_f[] = {
     F("cid", FK_STR, u.started.cid),
     F("pld", FK_ANY, u.started.pld),
+};
+
+/* Started alone carries actr's flow-control field. */
+static const struct fdesc started_f[] = {
+    F("cid", FK_STR, u.started.cid),
+    F("pld", FK_ANY, u.started.pld),
+    FO("_actr_window", FK_U32_EXT, u.started.window, u.started.has_window),
+};
+
+static const struct fdesc credit_f[] = {
+    F("cid", FK_STR, u.credit.cid),
+    F("grant", FK_U32, u.credit.grant),
 };
 
 static const struct fdesc stop_f[] = {
@@ -85,12 +99,13 @@ const struct mdesc actri_msg_desc[ACTR_MSG_TYPE_COUNT] = {
     [ACTR_MSG_SPAWNSPEC] = M("SpawnSpec", spawnspec_f, spawnspec),
     [ACTR_MSG_START] = M("Start", start_f, start),
     [ACTR_MSG_STARTACK] = M("StartAck", startack_f, startack),
-    [ACTR_MSG_STARTED] = M("Started", pld_f, started),
+    [ACTR_MSG_STARTED] = M("Started", started_f, started),
     [ACTR_MSG_YIELD] = M("Yield", pld_f, yield),
     [ACTR_MSG_STOP] = M("Stop", stop_f, stop),
     [ACTR_MSG_RETURN] = M("Return", pld_f, ret),
     [ACTR_MSG_CANCELACK] = M("CancelAck", cancelack_f, cancelack),
     [ACTR_MSG_ERROR] = M("Error", error_f, error),
+    [ACTR_MSG_CREDIT] = M("ActrCredit", credit_f, credit),
 };
 
 actr_msg_type

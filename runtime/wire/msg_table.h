@@ -32,9 +32,12 @@ enum fkind {
     FK_ADDRS_OPT,  /* the same or None (no default) */
     FK_MAP_OPT,    /* dict|None = None */
     FK_PLDMSG_OPT, /* Started|Yield|Return|None = None */
-    FK_EXT         /* actr's extension (PROTOCOL.md): any value, written
+    FK_EXT,        /* actr's extension (PROTOCOL.md): any value, written
                       only when set (len > 0), so tractor's own fields
                       stay byte for byte; tractor ignores unknown fields */
+    FK_U32,        /* int in 0..UINT32_MAX (uint32_t) */
+    FK_U32_EXT     /* actr's extension: a uint32_t written only when its
+                      has_ flag is set */
 };
 
 struct fdesc {

@@ -361,6 +361,10 @@ static const struct {
                     "own (its built-in endpoints); give module 'reserved_ns' another one"},
     {"self", "self.actor:3:8: error: the wire namespace 'self' is the runtime's own"},
     {"mine_actr", "mine_actr.actor:2:8: error: the wire namespace 'actr' is the runtime's own"},
+    {"bad_window", "bad_window.actor:3:27: error: window '0' is not a number of messages in "
+                   "1..1000000"},
+    {"window_word", "window_word.actor:4:32: error: expected a window size (a number of "
+                    "messages) after 'window', got identifier 'many'"},
     {"module_mismatch", "module_mismatch.actor:1:8: error: module 'something_else' must be in "
                         "a file named 'something_else.actor'"},
     {"import_missing", "import_missing.actor:3:8: error: cannot find 'no_such_file.actor'"},

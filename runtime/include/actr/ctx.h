@@ -70,6 +70,15 @@ typedef struct actr_ctx_opts {
                              0: S17, answer StreamOverrun instead */
     size_t queue_size;    /* receive queue; 0 = ACTR_CTX_QUEUE_DEFAULT */
     size_t overflow_max;  /* overflow bound; 0 = ACTR_CTX_OVERFLOW_MAX */
+    uint32_t window;      /* S27 flow control of the stream this side
+                             receives: the sender may have at most window
+                             values this side's tasks have not taken, and
+                             waits (in send) beyond that; credit is granted
+                             in batches as values are taken. 0 = the
+                             endpoint's IDL default (`window N`), else none.
+                             Used only with a peer that takes part (an actr
+                             peer with ACTR_FLOW_CONTROL not "off"); with
+                             any other the S16-S18 rules above apply */
 } actr_ctx_opts;
 
 /* ------------------------------------------------------------ caller side */
@@ -98,9 +107,24 @@ ACTR_API ACTR_NODISCARD int actr_ctx_open_raw(actr_portal *p, const char *fn,
 ACTR_API ACTR_NODISCARD int actr_stream_open(actr_portal *p, const actr_endpoint *ep,
                                              const void *args, actr_ctx **out);
 
+/* actr_stream_open with options: opts->window bounds how many yielded
+ * values the generator may have sent that this side has not received
+ * (S27: it waits in its yield beyond that, so a huge generator runs in
+ * constant memory on both sides); queue_size and allow_overruns as for a
+ * context. NULL opts: the defaults. */
+ACTR_API ACTR_NODISCARD int actr_stream_open_opts(actr_portal *p, const actr_endpoint *ep,
+                                                  const void *args, const actr_ctx_opts *opts,
+                                                  actr_ctx **out);
+
 /* actr_stream_open by name, with raw values. */
 ACTR_API ACTR_NODISCARD int actr_stream_open_raw(actr_portal *p, const char *fn,
                                                  const actr_any *kwargs, actr_ctx **out);
+
+/* actr_stream_open_raw with options (see actr_stream_open_opts). */
+ACTR_API ACTR_NODISCARD int actr_stream_open_raw_opts(actr_portal *p, const char *fn,
+                                                      const actr_any *kwargs,
+                                                      const actr_ctx_opts *opts,
+                                                      actr_ctx **out);
 
 /* Sends *v (encoded with ep->stream_in; raw contexts: an actr_any) as one
  * stream message. Blocks only while the channel's output is over its

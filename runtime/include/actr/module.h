@@ -50,6 +50,8 @@ typedef struct actr_endpoint {
     const actr_type *stream_in;       /* CONTEXT: caller -> callee Yield.pld */
     /* Added by the actor runtime (keep new members at the end): */
     actr_invoke_fn invoke;            /* callee trampoline; NULL = not served here */
+    uint32_t window;                  /* GEN, CONTEXT: the IDL's default
+                                         flow-control window (S27), 0 = none */
 } actr_endpoint;
 
 /* A module: the namespace a Start message's "ns" names. */

@@ -39,10 +39,13 @@ typedef enum actr_msg_type {
     ACTR_MSG_STOP,       /* "Stop": the sender's stream side is done */
     ACTR_MSG_RETURN,     /* "Return": final result */
     ACTR_MSG_CANCELACK,  /* "CancelAck": result of a self:cancel* RPC */
-    ACTR_MSG_ERROR       /* "Error": a boxed remote exception */
+    ACTR_MSG_ERROR,      /* "Error": a boxed remote exception */
+    ACTR_MSG_CREDIT      /* "ActrCredit": actr's flow-control grant, an
+                            extension sent only to a peer that negotiated
+                            it (PROTOCOL.md) */
 } actr_msg_type;
 
-#define ACTR_MSG_TYPE_COUNT 11
+#define ACTR_MSG_TYPE_COUNT 12
 
 /* StartAck.functype, the endpoint kind. */
 typedef enum actr_functype {
@@ -98,17 +101,30 @@ typedef struct actr_msg_start {
     actr_any kwargs;     /* map with str keys */
     actr_uid uid;        /* the caller's uid */
     actr_str pld_spec;   /* ptr NULL when encoding: the default "typing.Any" */
+    bool has_window;     /* actr's extension "_actr_window" (S27): the opener
+                            takes part in flow control; window = its
+                            receive window (0: none). Not sent when false */
+    uint32_t window;
 } actr_msg_start;
 
 typedef struct actr_msg_startack {
     actr_str cid;
     actr_functype functype;
+    bool has_window;     /* actr's extension "_actr_window" (S27): the
+                            callee takes part in the flow control the Start
+                            announced; window = its receive window (0:
+                            none). Sent only in answer to such a Start */
+    uint32_t window;
 } actr_msg_startack;
 
 /* Started, Yield and Return: a cid and one raw payload value. */
 typedef struct actr_msg_pld {
     actr_str cid;
     actr_any pld;
+    bool has_window;     /* Started only, actr's extension "_actr_window"
+                            (S27): the callee's receive window (0: none),
+                            sent when the Start announced flow control */
+    uint32_t window;
 } actr_msg_pld;
 
 typedef struct actr_msg_stop {
@@ -119,6 +135,13 @@ typedef struct actr_msg_cancelack {
     actr_str cid;
     bool pld;
 } actr_msg_cancelack;
+
+/* ActrCredit (S27): the receiver of cid's stream lets its sender send
+ * grant more messages. */
+typedef struct actr_msg_credit {
+    actr_str cid;
+    uint32_t grant;
+} actr_msg_credit;
 
 typedef struct actr_msg_error {
     actr_uid src_uid;
@@ -156,6 +179,7 @@ typedef struct actr_msg {
         actr_msg_pld ret;   /* Return */
         actr_msg_cancelack cancelack;
         actr_msg_error error;
+        actr_msg_credit credit;
     } u;
 } actr_msg;
 

@@ -293,6 +293,7 @@ static const actr_endpoint market_endpoints[] = {
         .args = &market_quotes_args_type,
         .yield = &market_quote_type,
         .invoke = market_quotes_invoke,
+        .window = 128,
     },
     {
         .name = "feed",
@@ -307,6 +308,7 @@ static const actr_endpoint market_endpoints[] = {
         .stream_out = &market_quote_type,
         .stream_in = &actr_type_string,
         .invoke = market_feed_invoke,
+        .window = 256,
     },
     {
         .name = "watch",

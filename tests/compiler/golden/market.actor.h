@@ -92,14 +92,14 @@ struct market_ping_args {
     char no_fields;  /* C has no empty structs; never on the wire */
 };
 
-/* Arguments of `gen quotes(sym: string, count: u32) yields Quote`, called as "examples.market:quotes":
+/* Arguments of `gen quotes(sym: string, count: u32) yields Quote window 128`, called as "examples.market:quotes":
  * the kwargs map of its Start message. */
 struct market_quotes_args {
     actr_str sym;
     uint32_t count;
 };
 
-/* Arguments of `context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string; }`, called as "examples.market:feed":
+/* Arguments of `context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string window 256; }`, called as "examples.market:feed":
  * the kwargs map of its Start message. */
 struct market_feed_args {
     market_string_list syms;
@@ -348,7 +348,7 @@ market_ping_run_result(actr_portal *portal)
     return actr_portal_result(portal, NULL);
 }
 
-/* ---- gen quotes(sym: string, count: u32) yields Quote, called as "examples.market:quotes" */
+/* ---- gen quotes(sym: string, count: u32) yields Quote window 128, called as "examples.market:quotes" */
 /** Streams `count` quotes for `sym`. */
 
 /* Opens the generator quotes on the actor behind p and stores its stream in
@@ -395,7 +395,7 @@ market_quotes_base(market_quotes *h)
     return (actr_ctx *)h;
 }
 
-/* ---- context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string; }, called as "examples.market:feed" */
+/* ---- context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string window 256; }, called as "examples.market:feed" */
 /**
  * A feed: started with the number of symbols, quotes flow to the caller
  * and commands to the callee; the result is the number of quotes sent.
@@ -600,7 +600,7 @@ int market_add_impl(actr_call *call, int64_t a, int64_t b, int64_t *out);
  * negative code; actr_call_fail(call, type, fmt, ...) names the error. */
 int market_ping_impl(actr_call *call);
 
-/* ---- gen quotes(sym: string, count: u32) yields Quote, called as "examples.market:quotes" */
+/* ---- gen quotes(sym: string, count: u32) yields Quote window 128, called as "examples.market:quotes" */
 
 /* Implemented by the program that serves quotes: the runtime calls it in the
  * task serving the request (where no definition is linked, calls fail with
@@ -627,7 +627,7 @@ market_quotes_call_base(market_quotes_call *h)
     return (actr_call *)h;
 }
 
-/* ---- context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string; }, called as "examples.market:feed" */
+/* ---- context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string window 256; }, called as "examples.market:feed" */
 
 /* Implemented by the program that serves feed: the runtime calls it in the task
  * serving the request (where no definition is linked, calls fail with

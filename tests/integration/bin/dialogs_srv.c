@@ -231,6 +231,73 @@ dialogs_ack_flood_impl(dialogs_ack_flood_call *call, uint32_t n, uint64_t *out)
 }
 
 int
+dialogs_fc_flood_impl(dialogs_fc_flood_call *call, uint32_t n, uint64_t *out)
+{
+    int rc = dialogs_fc_flood_call_started(call, true);
+    uint64_t sent = 0;
+    while (rc == 0 && sent < n && (rc = dialogs_fc_flood_call_send(call, sent)) == 0)
+        sent++;
+    *out = sent;
+    return rc == ACTR_EPIPE ? 0 : rc;     /* the caller's Stop ended it */
+}
+
+/* Reads until the caller's Stop (or limit values, when not 0), sleeping
+ * us after each value; the number that arrived in order. */
+static int
+read_in_order(actr_call *base, uint32_t us, uint32_t limit, uint64_t *out)
+{
+    uint64_t next = 0, n = 0, v;
+    int rc;
+    while ((limit == 0 || n < limit) && (rc = actr_call_recv(base, &v)) == 0) {
+        n++;
+        if (v == next)
+            next++;
+        if (us && (rc = actr_sleep((us + 999) / 1000)) < 0)
+            break;
+    }
+    *out = next;
+    return rc == ACTR_EPIPE ? 0 : rc;
+}
+
+int
+dialogs_fc_sink_impl(dialogs_fc_sink_call *call, uint32_t window, uint32_t us, uint32_t limit,
+                     uint64_t *out)
+{
+    actr_call *base = dialogs_fc_sink_call_base(call);
+    int rc = 0;
+    if (window) {
+        actr_ctx_opts o = {.window = window};
+        rc = actr_call_stream_opts(base, &o);
+    }
+    if (rc == 0)
+        rc = dialogs_fc_sink_call_started(call, true);
+    return rc < 0 ? rc : read_in_order(base, us, limit, out);
+}
+
+int
+dialogs_fc_both_impl(dialogs_fc_both_call *call, uint32_t n, uint32_t window, uint32_t bound,
+                     uint64_t *out)
+{
+    actr_call *base = dialogs_fc_both_call_base(call);
+    actr_ctx_opts o = {.window = window, .overflow_max = bound};
+    int rc = actr_call_stream_opts(base, &o);
+    if (rc == 0)
+        rc = dialogs_fc_both_call_started(call, true);
+    for (uint32_t i = 0; rc == 0 && i < n; i++)
+        rc = dialogs_fc_both_call_send(call, i);
+    return rc < 0 ? rc : read_in_order(base, 0, 0, out);
+}
+
+int
+dialogs_fc_count_impl(dialogs_fc_count_call *call, uint32_t n)
+{
+    int rc = 0;
+    for (uint64_t i = 0; rc == 0 && i < n; i++)
+        rc = dialogs_fc_count_call_yield(call, i);
+    return rc;
+}
+
+int
 dialogs_current_is_me_impl(actr_call *call, bool *out)
 {
     *out = actr_call_current() == call;
