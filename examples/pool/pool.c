@@ -1,12 +1,9 @@
 /* pool: a worker pool. The root actor "pool" spawns NWORKERS workers
- * (this program in child mode, named worker-0...), opens one `work`
- * context on each and feeds it jobs from one task per worker, at most
- * WINDOW jobs ahead of the results it has read. That window is the
- * overrun rule at work: a context's receive queue holds
- * ACTR_CTX_QUEUE_DEFAULT (64) values and whatever arrives beyond it is
- * dropped and answered with StreamOverrun (S17), so a producer must not
- * run further ahead of its consumer than that. (Flow-control windows in
- * the protocol will make this automatic; until then, keep the window.)
+ * (this program in child mode, named worker-0...) and opens one `work`
+ * context on each. Per worker, one task sends the jobs and another
+ * collects the squares (any number of tasks may use one context). The
+ * IDL's `window 8` holds each sender at 8 values in flight (S27): no
+ * hand-written credit, and no overrun however fast the feeder is.
  *
  * With --serve the pool stays up after its jobs, so the actr tool can be
  * tried on it (docs/quickstart.md, section 5) until `actr cancel pool`. */
@@ -19,7 +16,6 @@
 
 #define NWORKERS 3
 #define NJOBS 30
-#define WINDOW 8            /* jobs in flight per worker, below the queue's 64 */
 
 /* ================================================= worker (callee side) */
 
@@ -57,36 +53,45 @@ pool_countdown_impl(pool_countdown_call *call, uint32_t from)
 struct feeder {
     actr_portal *worker;
     int index;
+    pool_work *w;
     int64_t sum;            /* of the squares it got back */
     uint32_t done;          /* the worker's own count */
 };
 
-/* One task per worker: jobs index+1, index+1+NWORKERS, ... */
+/* Reads squares until the worker's stream ends (it returned). */
+static int
+collect(void *arg)
+{
+    struct feeder *f = arg;
+    int64_t sq;
+    int rc;
+    while ((rc = pool_work_recv(f->w, &sq)) == 0)
+        f->sum += sq;
+    return rc == ACTR_EPIPE ? 0 : rc;
+}
+
+/* One task per worker: jobs index+1, index+1+NWORKERS, ..., sent as
+ * fast as the window lets them go, while collect() reads the squares. */
 static int
 feed(void *arg)
 {
     struct feeder *f = arg;
-    pool_work *w;
-    int rc = pool_work_open(f->worker, NULL, &w);
+    int rc = pool_work_open(f->worker, NULL, &f->w);
     if (rc < 0)
         return rc;
-    int64_t next = f->index + 1;
-    int inflight = 0;
-    while (rc == 0 && (next <= NJOBS || inflight > 0)) {
-        if (next <= NJOBS && inflight < WINDOW) {
-            rc = pool_work_send(w, next);
-            next += NWORKERS;
-            inflight++;
-        } else {
-            int64_t sq;
-            if ((rc = pool_work_recv(w, &sq)) == 0)
-                f->sum += sq;
-            inflight--;
-        }
+    actr_nursery *n;
+    if ((rc = actr_nursery_open(&n)) == 0) {
+        rc = actr_nursery_spawn(n, collect, f);
+        for (int64_t job = f->index + 1; rc == 0 && job <= NJOBS; job += NWORKERS)
+            rc = pool_work_send(f->w, job);
+        if (rc == 0)
+            rc = pool_work_done(f->w);      /* the worker returns, collect ends */
+        int crc = actr_nursery_close(n, ACTR_FOREVER);
+        rc = rc < 0 ? rc : crc;
     }
-    if (rc == 0 && (rc = pool_work_done(w)) == 0)
-        rc = pool_work_result(w, &f->done);
-    int crc = pool_work_close(w);
+    if (rc == 0)
+        rc = pool_work_result(f->w, &f->done);
+    int crc = pool_work_close(f->w);
     return rc < 0 ? rc : crc;
 }
 
@@ -99,7 +104,7 @@ run_jobs(actr_portal *const *workers)
     if (rc < 0)
         return rc;
     for (int i = 0; i < NWORKERS && rc == 0; i++) {
-        f[i] = (struct feeder){workers[i], i, 0, 0};
+        f[i] = (struct feeder){workers[i], i, NULL, 0, 0};
         rc = actr_nursery_spawn(n, feed, &f[i]);
     }
     int crc = actr_nursery_close(n, ACTR_FOREVER);   /* waits for every feeder */

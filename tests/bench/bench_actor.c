@@ -16,7 +16,12 @@
  *  7. resident memory of an idle child (vs the baseline child) and the
  *     memory added per open context, both sides;
  *  8. cancel latency: from actr_ctx_cancel on a flooding context to the
- *     opener's reader seeing ContextCancelled (vs a call round trip).
+ *     opener's reader seeing ContextCancelled (vs a call round trip);
+ *  9. S27 flow control: figure 3 with a window of 64 and of 1024 (vs the
+ *     unwindowed figure 3 of the same run), and a slow receiver (10 us of
+ *     work per message) under a fast sender with a window of 64: the
+ *     messages it lost (0) and the growth of the sender's resident memory
+ *     while it streams (vs the idle child's).
  * Everything goes through the public API a user calls: generated stubs,
  * actor nurseries, portals, contexts. The program spawns itself as the
  * child actor (actr_main in child mode) and as the baseline child.
@@ -128,6 +133,8 @@ struct run {
     bench_stat tree_ms;
     double child_rss_kib, ctx_callee_kib, ctx_caller_kib;
     bench_stat cancel_us, cancel_ack_us;
+    bench_stat win64_mmsgs, win1024_mmsgs;
+    double slow_lost, slow_rss_growth_kib;
 };
 
 /* ACTR_BENCH_ONLY="stream,cancel" measures only the figures named (for
@@ -242,13 +249,27 @@ flood_bytes(long n)
     return total;
 }
 
+/* Ends a flood: its result (the count the callee sent) must be n. */
 static int
-flood(actr_portal *p, long n, double *mmsgs)
+flood_end(benchmod_flood *h, int rc, uint64_t n)
+{
+    uint64_t total = 0;
+    if (rc == 0)
+        rc = benchmod_flood_result(h, &total);
+    int crc = benchmod_flood_close(h);
+    CHECK(rc);
+    CHECK(crc);
+    return total == n ? 0 : ACTR_EPROTO;
+}
+
+static int
+flood(actr_portal *p, long n, uint32_t window, double *mmsgs)
 {
     benchmod_flood *h;
     bool started;
+    actr_ctx_opts o = {.window = window};
     int64_t t0 = bench_now_ns();
-    CHECK(benchmod_flood_open(p, (uint64_t)n, NULL, &h, &started));
+    CHECK(benchmod_flood_open(p, (uint64_t)n, window ? &o : NULL, &h, &started));
     int rc = 0;
     for (long i = 0; i < n && rc == 0; i++) {
         int64_t v;
@@ -256,14 +277,7 @@ flood(actr_portal *p, long n, double *mmsgs)
         if (rc == 0 && v != i)
             rc = ACTR_EPROTO;
     }
-    uint64_t total = 0;
-    if (rc == 0)
-        rc = benchmod_flood_result(h, &total);
-    int crc = benchmod_flood_close(h);
-    CHECK(rc);
-    CHECK(crc);
-    if (total != (uint64_t)n)
-        return ACTR_EPROTO;
+    CHECK(flood_end(h, rc, (uint64_t)n));
     *mmsgs = (double)n / ((double)(bench_now_ns() - t0) / 1e9) / 1e6;
     return 0;
 }
@@ -273,14 +287,70 @@ fig_flood(struct run *r, actr_portal *p)
 {
     double rate[REPS], mb[REPS], dummy;
     double per_msg = flood_bytes(N_FLOOD) / N_FLOOD;
-    CHECK(flood(p, N_FLOOD / 10, &dummy));
+    CHECK(flood(p, N_FLOOD / 10, 0, &dummy));
     for (int i = 0; i < REPS; i++) {
-        CHECK(flood(p, N_FLOOD, &rate[i]));
+        CHECK(flood(p, N_FLOOD, 0, &rate[i]));
         mb[i] = rate[i] * per_msg;
     }
     bench_stat_of(rate, REPS, &r->flood_mmsgs);
     bench_stat_of(mb, REPS, &r->flood_mb);
     return 0;
+}
+
+/* Figure 9: the same stream through a window of 64 and of 1024,
+ * alternating with each other so that both see the same machine. */
+static int
+fig_flood_windows(struct run *r, actr_portal *p)
+{
+    double w64[REPS], w1024[REPS], dummy;
+    CHECK(flood(p, N_FLOOD / 10, 64, &dummy));
+    for (int i = 0; i < REPS; i++) {
+        CHECK(flood(p, N_FLOOD, 64, &w64[i]));
+        CHECK(flood(p, N_FLOOD, 1024, &w1024[i]));
+    }
+    bench_stat_of(w64, REPS, &r->win64_mmsgs);
+    bench_stat_of(w1024, REPS, &r->win1024_mmsgs);
+    return 0;
+}
+
+static int child_rss(actr_portal *p, double *kib);
+
+/* About us microseconds of work, without giving up the CPU. */
+static void
+work_us(int us)
+{
+    int64_t until = bench_now_ns() + (int64_t)us * 1000;
+    while (bench_now_ns() < until)
+        ;
+}
+
+/* Figure 9, slow receiver: SLOW_N messages, 10 us of work per message
+ * here, a window of 64; the sender's resident memory is read halfway. */
+#define SLOW_N 20000
+static int
+fig_slow_receiver(struct run *r, actr_portal *p)
+{
+    double rss0, rss1;
+    CHECK(child_rss(p, &rss0));
+    benchmod_flood *h;
+    bool started;
+    actr_ctx_opts o = {.window = 64};
+    CHECK(benchmod_flood_open(p, SLOW_N, &o, &h, &started));
+    int rc = 0;
+    long got = 0;
+    int64_t v;
+    while (rc == 0 && (rc = benchmod_flood_recv(h, &v)) == 0) {
+        if (v != got++)
+            rc = ACTR_EPROTO;
+        work_us(10);
+        if (got == SLOW_N / 2)
+            rc = child_rss(p, &rss1);
+    }
+    if (rc == ACTR_EPIPE)
+        rc = 0;
+    r->slow_lost = (double)(SLOW_N - got) + (double)actr_ctx_overruns(benchmod_flood_base(h));
+    r->slow_rss_growth_kib = rss1 > rss0 ? rss1 - rss0 : 0;
+    return flood_end(h, rc, SLOW_N);
 }
 
 static int
@@ -527,6 +597,10 @@ bench_root(actr_actor *self, void *arg)
         rc = fig_sessions(p, &r->sess_us);
     if (rc == 0 && want("stream") && (r->step = "stream", 1))
         rc = fig_flood(r, p);
+    if (rc == 0 && want("window") && (r->step = "window", 1))
+        rc = fig_flood_windows(r, p);
+    if (rc == 0 && want("slow") && (r->step = "slow receiver", 1))
+        rc = fig_slow_receiver(r, p);
     if (rc == 0 && want("echo") && (r->step = "echo", 1))
         rc = fig_echo(r, p);
     if (rc == 0 && want("cancel") && (r->step = "cancel", 1))
@@ -652,6 +726,19 @@ bench_transport(bench_tpt t, int argc, char **argv)
     if (want("stream")) {
         report("stream", t, &r.flood_mmsgs, "Mmsg/s", "ev_stream", &ev_stream.mmsgs);
         report("stream_bytes", t, &r.flood_mb, "MB/s", "ev_stream_bytes", &ev_stream.mbytes);
+    }
+    if (want("window")) {
+        /* The unwindowed figure 3 of this run is the baseline. */
+        report("stream_window64", t, &r.win64_mmsgs, "Mmsg/s", "actor_stream", &r.flood_mmsgs);
+        report("stream_window1024", t, &r.win1024_mmsgs, "Mmsg/s", "actor_stream",
+               &r.flood_mmsgs);
+    }
+    if (want("slow")) {
+        bench_stat lost = one(r.slow_lost), growth = one(r.slow_rss_growth_kib);
+        bench_stat idle = one(r.child_rss_kib);
+        report("slow_receiver_lost", t, &lost, "msgs", "none", &none);
+        report("slow_receiver_sender_rss_growth", t, &growth, "KiB", "idle_child_rss_kib",
+               &idle);
     }
     if (want("echo"))
         report("echo", t, &r.echo_krt, "krt/s", "ev_rtt_echo", &echo_base);

@@ -1,6 +1,6 @@
 /* The examples run as the suite's children: each must exit 0 and print
  * what its README promises (hello, ticker, and the patterns of issue 14:
- * reqresp, pubsub, pool). */
+ * reqresp, pubsub, pool; and the job farm of S27, workers). */
 #include "itest.h"
 
 #include <spawn.h>
@@ -164,6 +164,23 @@ START_TEST(test_example_pool)
 }
 END_TEST
 
+/* The job farm (S27): correct on every run, thanks to its windows. */
+START_TEST(test_S27_example_workers)
+{
+    itest_begin();
+    char out[4096];
+    for (int run = 0; run < 3; run++) {
+        ck_assert_int_eq(run_example("workers", out, sizeof out), 0);
+        ck_assert_str_eq(out, "worker-0 counted 6667 lines\n"
+                              "worker-1 counted 6667 lines\n"
+                              "worker-2 counted 6666 lines\n"
+                              "20000 lines, 99993 words, 580103 letters\n"
+                              "matches the root's own count\n");
+    }
+    itest_end();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -175,6 +192,7 @@ main(void)
     tcase_add_test(tc, test_example_reqresp);
     tcase_add_test(tc, test_example_pubsub);
     tcase_add_test(tc, test_example_pool);
+    tcase_add_test(tc, test_S27_example_workers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

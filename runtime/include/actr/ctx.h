@@ -22,7 +22,10 @@
  * context (S10: an error is never hidden behind queued payload). Each
  * side's receive queue is bounded (S16, ACTR_CTX_QUEUE_DEFAULT): a value
  * arriving for a full queue is dropped and answered with a StreamOverrun
- * error to its sender (S17), unless the context allows overruns. A side
+ * error to its sender (S17), unless the context allows overruns. With a
+ * window (S27: actr_ctx_opts.window, actr_call_stream_opts, the IDL's
+ * `window N`) a sender instead waits in send while N of its values are
+ * not taken yet, between actr peers that negotiate it. A side
  * that receives no stream (a generator's callee) answers the first value
  * sent to it with a MsgTypeError error and drops every one; it goes on.
  * A peer that breaks the opening (no StartAck before a CancelAck, or
