@@ -184,11 +184,10 @@ void actri_flow_peer(struct dialog *d, uint32_t window);
 /* Our receive window (0: none); the queue grows to hold it and the room
  * granted past it (see flow.c). Before the peer learns it. */
 void actri_flow_window(struct dialog *d, uint32_t window);
-/* Before a send: 0 with one credit taken (or no window), ACTR_EAGAIN
- * when the task waited and the dialog's state may have changed (the
- * caller checks it again and retries), ACTR_ECANCELED, or ACTR_EPIPE
- * once the peer's Stop released the wait (it takes nothing more). A
- * cancellation point. */
+/* Before a send: 0 with one credit taken (or when no window applies: none
+ * was negotiated, or the peer's Stop lifted it), ACTR_EAGAIN when the task
+ * waited and the dialog's state may have changed (the caller checks it
+ * again and retries), or ACTR_ECANCELED. A cancellation point. */
 int actri_flow_acquire(struct dialog *d);
 /* A Yield arrived (the message loop, before it is queued). */
 void actri_flow_received(struct dialog *d);

@@ -140,10 +140,14 @@ actri_flow_acquire(struct dialog *d)
         d->send_credit--;
         return 0;
     }
-    if (d->peer_stopped)
-        return actr_error_set(ACTR_EPIPE, "%s (cid %s): %s ended the stream (Stop) while"
-                              " this side waited for its window", actri_dialog_name(d),
-                              d->cid, d->link->peer.name);
+    if (d->peer_stopped) {
+        /* The receiver said it sends no more: its window is lifted. It
+         * may still be reading (a feeder that sent its last job reads the
+         * results), and it takes the rest with its result or close; we,
+         * the sender, stop once our recv reaches its Stop (S8). Past its
+         * queue's bound S17 applies, so memory stays bounded. */
+        return 0;
+    }
     /* Both ways full (see the top of this file): let the peer go on. */
     if (d->recv_window && d->granted == d->received && d->q.len + batch(d) <= d->qmax)
         grant(d, batch(d));
