@@ -297,9 +297,11 @@ CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
 check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIBSO) \
                $(ACTRC) $(UNINSTALLED_PC) $(TREE_IDL_H),all $(if $(filter 1,$(SAN)),,install-check))
-	$(Q)fail=0; for t in $(CHECK_SUITES); do \
-	    echo "== $$t"; \
-	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t || { echo "FAILED: $$t"; fail=1; }; \
+	$(Q)fail=0; mkdir -p $(BUILD)/test-logs; for t in $(CHECK_SUITES); do \
+	    echo "== $$t"; log=$(BUILD)/test-logs/$$(basename $$t).stderr; \
+	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
+	    rc=$$?; awk -f tests/logcheck.awk $$log >&2 || rc=1; \
+	    [ $$rc = 0 ] || { echo "FAILED: $$t"; fail=1; }; \
 	done; \
 	if [ $$fail = 0 ]; then echo "check: all suites passed ($(BUILD))"; \
 	else echo "check: FAILURES ($(BUILD))"; fi; exit $$fail

@@ -19,16 +19,6 @@
 
 static actr_actor *the_actor;
 
-/* What the command line of a child carries (see spawn.c). */
-struct child_args {
-    const char *name;
-    const char *uuid;
-    const char *parent;
-    int ppid;
-    int loglevel;
-    int status_fd;          /* the boot status pipe of an actr parent, or -1 */
-};
-
 struct boot {
     const actr_actor_opts *opts;
     actr_actor_fn fn;
@@ -42,33 +32,6 @@ int
 actr_is_child(int argc, char *const *argv)
 {
     return argc > 1 && argv && argv[1] && strcmp(argv[1], "--actr-child") == 0;
-}
-
-static int
-parse_child_args(int argc, char **argv, struct child_args *ca)
-{
-    memset(ca, 0, sizeof *ca);
-    ca->status_fd = -1;
-    for (int i = 2; i + 1 < argc; i += 2) {
-        const char *k = argv[i], *v = argv[i + 1];
-        if (strcmp(k, "--actr-name") == 0)
-            ca->name = v;
-        else if (strcmp(k, "--actr-uuid") == 0)
-            ca->uuid = v;
-        else if (strcmp(k, "--actr-parent") == 0)
-            ca->parent = v;
-        else if (strcmp(k, "--actr-ppid") == 0)
-            ca->ppid = atoi(v);
-        else if (strcmp(k, "--actr-status-fd") == 0)
-            ca->status_fd = atoi(v) > 2 ? atoi(v) : -1;
-        else if (strcmp(k, "--actr-loglevel") == 0) {
-            if (actr_log_parse_level(v, &ca->loglevel) < 0)
-                ca->loglevel = 0;
-        }
-    }
-    if (!ca->name || !ca->uuid || strlen(ca->uuid) != UUID_LEN || !ca->parent)
-        return ACTR_EINVAL;
-    return 0;
 }
 
 actr_actor *
@@ -146,6 +109,35 @@ listen_on(actr_actor *a, const char *const *urls, size_t n)
     return 0;
 }
 
+/* A connection that closes before its Aid (a port scan, a TCP health
+ * check, a registrar probing an actor on its way out) is normal; one that
+ * sends something else is worth a warning, at most one per
+ * REFUSED_LOG_EVERY_MS with a count of the ones not logged. */
+#define REFUSED_LOG_EVERY_MS 10000
+static void
+handshake_refused(int rc)
+{
+    static int64_t last = -REFUSED_LOG_EVERY_MS;
+    static unsigned quiet;
+    const char *why = actr_last_error()->message;
+    if (rc == ACTR_ECLOSED || rc == ACTR_EIO || rc == ACTR_ECANCELED) {
+        actr_log_debug(ACTOR_TAG, "connection closed before its handshake: %s", why);
+        return;
+    }
+    int64_t now = actr_now();
+    if (now - last < REFUSED_LOG_EVERY_MS) {
+        quiet++;
+        return;
+    }
+    last = now;
+    if (quiet)
+        actr_log_warning(ACTOR_TAG, "refused a connection: %s (%u more refused, not logged)",
+                         why, quiet);
+    else
+        actr_log_warning(ACTOR_TAG, "refused a connection: %s", why);
+    quiet = 0;
+}
+
 static int
 conn_task(void *arg)
 {
@@ -155,6 +147,7 @@ conn_task(void *arg)
     actri_self_aid(a, &aid);
     int rc = actr_ipc_handshake(ipc, &aid, actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS));
     if (rc < 0) {
+        handshake_refused(rc);
         actr_ipc_close(ipc, 0);
         return 0;
     }
@@ -311,6 +304,41 @@ on_sigint(struct ev_loop *loop, ev_signal *w, int revents)
 
 /* ------------------------------------------------------------ main */
 
+/* A root that fails says why before it exits (its user may not look at
+ * actr_main's result): the whole error, with where it came from. */
+static void
+root_failed(const actr_actor *a, int rc)
+{
+    if (!actr_log_enabled(ACTR_LOG_ERROR))
+        return;
+    const actr_error *e = actr_last_error();
+    char title[128];
+    snprintf(title, sizeof title, "actr: root actor '%s' failed", a->uid.name);
+    if (e->code == rc) {
+        actr_error_print(stderr, title, e);
+    } else {
+        actr_error only = {.code = rc, .message = actr_strerror(rc), .count = 1};
+        actr_error_print(stderr, title, &only);
+    }
+}
+
+/* A child's parent gets its start failure in the boot report, so the
+ * child only notes it; a root has nobody to tell but its user. A child
+ * cancelled while it starts (its parent gave up on it) is no failure. */
+static void
+start_failed(const actr_actor *a, int child, int rc)
+{
+    if (!child) {
+        root_failed(a, rc);
+        return;
+    }
+    if (rc == ACTR_ECANCELED)
+        CANCEL_LOG(a, NULL, "actor %s cancelled while starting", a->uid.name);
+    else
+        actr_log_runtime(ACTOR_TAG, "actor %s cannot start: %s", a->uid.name,
+                         actr_last_error()->message);
+}
+
 static void
 actor_free(actr_actor *a)
 {
@@ -373,8 +401,7 @@ actor_main_task(void *arg)
     if (rc == 0)
         rc = actr_nursery_open(&a->svc);
     if (rc < 0) {
-        actr_log_error(ACTOR_TAG, "actor %s cannot start: %s", a->uid.name,
-                       actr_last_error()->message);
+        start_failed(a, b->child, rc);
         the_actor = NULL;
         actor_free(a);
         return rc;
@@ -400,10 +427,13 @@ actor_main_task(void *arg)
     }
     int result = rc;
     if (rc < 0) {
-        actr_log_error(ACTOR_TAG, "actor %s cannot start: %s", a->uid.name,
-                       actr_last_error()->message);
+        start_failed(a, b->child, rc);
+        if (b->child && rc == ACTR_ECANCELED && a->cancelled)
+            result = 0;                   /* cancelled while starting: a normal exit */
     } else if (!b->child && b->fn) {
         result = b->fn(a, b->arg);
+        if (result < 0 && !(result == ACTR_ECANCELED && a->cancelled))
+            root_failed(a, result);
     } else {
         rc = actr_sleep_until(ACTR_FOREVER);   /* serve until cancelled */
         result = 0;
@@ -442,6 +472,19 @@ actor_main_task(void *arg)
     return result;
 }
 
+/* The parent died before PR_SET_PDEATHSIG took (its orphan would serve
+ * nobody). Under a wrapper (gdb, rr) our parent process is the wrapper:
+ * the parent must still exist instead. */
+static int
+parent_gone(const struct child_args *ca)
+{
+    if (ca->ppid <= 0)
+        return 0;
+    if (ca->wrapped)
+        return kill(ca->ppid, 0) < 0 && errno == ESRCH;
+    return getppid() != ca->ppid;
+}
+
 /* actr_main (defined by the discovery layer, which passes its hooks). */
 int
 actri_actor_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_fn fn,
@@ -451,19 +494,23 @@ actri_actor_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_
     struct boot b = {.opts = opts ? opts : &none, .fn = fn, .arg = arg, .hooks = hooks};
     if (the_actor)
         return actr_error_set(ACTR_ESTATE, "an actor already runs in this process");
+    (void)actri_self_exe();               /* before anything can replace it */
     if (actr_is_child(argc, argv)) {
         b.child = 1;
-        if (parse_child_args(argc, argv, &b.ca) < 0) {
-            fprintf(stderr, "actr: bad child command line (--actr-child needs --actr-name,"
-                    " --actr-uuid and --actr-parent)\n");
+        char why[200];
+        if (actri_child_args_get(argc, argv, &b.ca, why, sizeof why) < 0) {
+            fprintf(stderr, "actr: bad child start: %s\n", why);
             return ACTR_EINVAL;
         }
         /* Backstop for S1: die with the parent even if its channel
          * somehow stays open. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         signal(SIGINT, SIG_IGN);          /* S4: the parent's cancel tears us down */
-        if (b.ca.ppid > 0 && getppid() != b.ca.ppid)
+        if (parent_gone(&b.ca))
             return ACTR_ECLOSED;
+        char title[160];
+        snprintf(title, sizeof title, "%s@%.8s (actr child)", b.ca.name, b.ca.uuid);
+        actri_proctitle_set(argc, argv, title, b.ca.name);
         if (b.ca.loglevel > 0)
             actr_log_set_level(b.ca.loglevel);
     } else if (b.opts->loglevel > 0) {

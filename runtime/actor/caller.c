@@ -5,6 +5,7 @@
 #include "actor/caller.h"
 #include "actor/cancel.h"
 #include "actor/link.h"
+#include "actor/spawn.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -209,8 +210,7 @@ actri_ctx_wait_ack(struct actr_ctx *c)
                                   " StartAck", actri_dialog_name(d), d->cid,
                                   d->link->peer.name);
         if (d->dead)
-            return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s answered",
-                                  d->link->peer.name, actri_dialog_name(d));
+            return actri_closed_error(d, "before %s answered");
         int rc = actri_dialog_wait(d);
         if (rc < 0)
             return rc;
@@ -244,8 +244,7 @@ actri_ctx_wait_return(struct actr_ctx *c, void *result)
             return actri_dialog_decode(d, c->t_result, &pld, result, "CancelAck");
         }
         if (d->dead)
-            return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s returned",
-                                  d->link->peer.name, actri_dialog_name(d));
+            return actri_closed_error(d, "before %s returned");
         int rc = actri_dialog_wait(d);
         if (rc < 0)
             return rc;
@@ -286,8 +285,7 @@ actri_ctx_result(struct actr_ctx *c, void *result)
         if (d->has_error)
             return actri_ctx_raise(c);
         if (d->dead || !d->link->ipc)
-            return actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s returned",
-                                  d->link->peer.name, actri_dialog_name(d));
+            return actri_closed_error(d, "before %s returned");
         int rc = actri_dialog_wait(d);
         if (rc < 0)
             return rc;

@@ -69,8 +69,7 @@ open_common(struct actr_ctx *c, const char *ns, const char *func, const actr_typ
             rc = actr_error_set(ACTR_EPROTO, "%s returned before started()",
                                 actri_dialog_name(d));
         } else if (d->dead) {
-            rc = actr_error_set(ACTR_ECLOSED, "channel to %s closed before %s started",
-                                d->link->peer.name, actri_dialog_name(d));
+            rc = actri_closed_error(d, "before %s started");
         } else {
             rc = actri_dialog_wait(d);
         }
@@ -268,8 +267,7 @@ recv_locked(actr_ctx *c, void *v)
             return d->overruns && !d->allow_overruns ? actri_ctx_overrun_error(c)
                  : d->peer_stopped ? actri_dialog_eoc(d) : ACTR_EPIPE;
         if (d->dead || !d->link->ipc)
-            return actr_error_set(ACTR_ECLOSED, "channel to %s closed during %s",
-                                  d->link->peer.name, actri_dialog_name(d));
+            return actri_closed_error(d, "during %s");
         int rc = actri_dialog_wait(d);
         if (rc < 0)
             return rc;
@@ -393,8 +391,10 @@ actr_ctx_close(actr_ctx *c)
     if (actr_task_cancelled()) {
         rc = ACTR_ECANCELED;
     } else if (d->kind == ACTR_ENDPOINT_GEN) {
-        if (!actri_ctx_finished(c) && !d->dead)
+        if (!actri_ctx_finished(c) && !d->dead) {
+            d->draining = 1;
             actri_cancel_request(c, CTX_CANCEL_TIMEOUT_MS);
+        }
         /* An overrun of a generator closed early is the consequence of
          * not reading on: recv reports overruns to a reader, close does
          * not. */

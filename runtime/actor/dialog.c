@@ -223,6 +223,10 @@ deliver_yield(struct dialog *d, const actr_msg *m)
         if (gone)
             return;                       /* closed meanwhile: nobody to read it */
     }
+    if (d->q.len >= max && d->draining) {
+        d->overruns++;                    /* we asked the sender to stop */
+        return;
+    }
     if (d->q.len >= max) {
         /* S17: one warning per dialog; the sender gets an error for every
          * dropped message (as tractor does). */

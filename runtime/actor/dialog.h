@@ -102,6 +102,9 @@ struct dialog {
     int eoc;                      /* this end's recv reached that Stop: its
                                      sends fail with ACTR_EPIPE too (S8) */
     int we_stopped;               /* our Stop was sent */
+    int draining;                 /* this end stopped reading (a generator
+                                     closed early): values still arriving
+                                     are dropped without news */
     int has_error;                /* the peer's Error arrived (first one) */
     actr_msg err;
     int dead;                     /* the channel ended: its code */

@@ -21,17 +21,13 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 int
 actri_flow_enabled(void)
 {
     static int enabled = -1;
-    if (enabled < 0) {
-        const char *v = getenv("ACTR_FLOW_CONTROL");
-        enabled = !(v && (strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0 ||
-                          strcasecmp(v, "no") == 0));
-    }
+    if (enabled < 0)
+        enabled = actr_env_bool(ACTR_ENV_FLOW_CONTROL, 1);
     return enabled;
 }
 

@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 extern char **environ;
 
@@ -40,6 +43,7 @@ struct actr_actor_nursery {
 };
 
 static void nursery_exit_hook(struct actri_exit_hook *h);
+static void record_errors(struct errlist *l);
 
 int
 actr_actor_nursery_open(actr_actor_nursery **out)
@@ -113,6 +117,100 @@ unpend(actr_actor *a, struct child *ch)
 
 /* ------------------------------------------------------------ tasks */
 
+void
+actri_child_exit_text(const struct child *ch, char *buf, size_t cap)
+{
+    if (!ch->exited)
+        snprintf(buf, cap, "still running");
+    else if (WIFSIGNALED(ch->status)) {
+        const char *abbrev = sigabbrev_np(WTERMSIG(ch->status));
+        if (abbrev)
+            snprintf(buf, cap, "killed by SIG%s%s", abbrev,
+                     WCOREDUMP(ch->status) ? " (core dumped)" : "");
+        else
+            snprintf(buf, cap, "killed by signal %d", WTERMSIG(ch->status));
+    } else if (WEXITSTATUS(ch->status))
+        snprintf(buf, cap, "exited with status %d", WEXITSTATUS(ch->status));
+    else
+        snprintf(buf, cap, "exited");
+}
+
+/* " while serving a:b, c:d" for the endpoints of the dialogs we had open
+ * with ch (each once, the first three), or "". */
+static void
+serving_text(const struct child *ch, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    const char *seen[3];
+    size_t nseen = 0, more = 0;
+    struct link *l = ch->link;
+    for (size_t b = 0; l && b < l->nbuckets; b++)
+        for (struct dialog *d = l->tab[b]; d; d = d->hnext) {
+            if (d->end != DIALOG_CALLER)
+                continue;
+            const char *name = actri_dialog_name(d);
+            size_t i = 0;
+            while (i < nseen && strcmp(seen[i], name) != 0)
+                i++;
+            if (i < nseen)
+                continue;
+            if (nseen == 3) {
+                more++;
+                continue;
+            }
+            seen[nseen++] = name;
+            size_t len = strlen(buf);
+            snprintf(buf + len, cap - len, "%s%s", nseen > 1 ? ", " : " while serving ", name);
+        }
+    if (more) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, cap - len, " and %zu more", more);
+    }
+}
+
+/* A daemon child that died unasked is an error of its nursery, reported
+ * when it closes (run_in_actor children report through their result). */
+static void
+record_death(struct child *ch, const char *how, const char *serving)
+{
+    if (ch->run)
+        return;
+    char msg[400];
+    snprintf(msg, sizeof msg, "child '%s' (pid %d) %s%s", ch->name, ch->pid, how, serving);
+    char *src = actri_uid_text(ch->name, ch->uuid);
+    actr_error e = {.code = ACTR_ECLOSED, .message = msg, .type_name = "ActorFailure",
+                    .src_uid = src};
+    actr_error_set_detail(&e);
+    free(src);
+    record_errors(&ch->an->failed);
+}
+
+int
+actri_closed_error(struct dialog *d, const char *when)
+{
+    struct link *l = d->link;
+    if (l->child && !l->child->exited)
+        (void)actr_event_wait(&l->child->exit_ev, actr_deadline_in(CHILD_DEATH_WAIT_MS));
+    if (actr_task_cancelled())
+        return ACTR_ECANCELED;
+    char where[200];
+    snprintf(where, sizeof where, when, actri_dialog_name(d));
+    struct child *ch = l->child;  /* again: the nursery may be gone meanwhile */
+    if (!ch || !ch->exited || !ch->died)
+        return actr_error_set(ACTR_ECLOSED, "channel to %s closed %s", l->peer.name, where);
+    char how[64];
+    actri_child_exit_text(ch, how, sizeof how);
+    char msg[400];
+    snprintf(msg, sizeof msg, "child '%s' (pid %d) %s while serving %s", ch->name, ch->pid,
+             how, actri_dialog_name(d));
+    char *src = actri_uid_text(ch->name, ch->uuid);
+    actr_error e = {.code = ACTR_ECLOSED, .message = msg, .type_name = "ActorFailure",
+                    .src_uid = src};
+    int rc = actr_error_set_detail(&e);
+    free(src);
+    return rc;
+}
+
 /* Reaps the child, whatever happens around it. */
 static int
 reaper_task(void *arg)
@@ -127,12 +225,20 @@ reaper_task(void *arg)
     actr_scope_exit(&sh);
     ch->exited = 1;
     ch->status = st;
-    if (WIFSIGNALED(st))
-        actr_log_runtime(ACTOR_TAG, "child %s (pid %d) killed by signal %d", ch->name, ch->pid,
-                         WTERMSIG(st));
-    else
-        actr_log_runtime(ACTOR_TAG, "child %s (pid %d) exited with %d", ch->name, ch->pid,
-                         WEXITSTATUS(st));
+    char how[64];
+    actri_child_exit_text(ch, how, sizeof how);
+    /* Exiting when asked, or cancelled by anyone (status 0), is normal;
+     * anything else is news, told once, with what it was doing for us. */
+    ch->died = !ch->asked && (WIFSIGNALED(st) || WEXITSTATUS(st) != 0);
+    if (ch->died) {
+        char serving[200];
+        serving_text(ch, serving, sizeof serving);
+        actr_log_warning(ACTOR_TAG, "child '%s' (pid %d) %s%s", ch->name, ch->pid, how,
+                         serving);
+        record_death(ch, how, serving);
+    } else {
+        actr_log_runtime(ACTOR_TAG, "child '%s' (pid %d) %s", ch->name, ch->pid, how);
+    }
     actr_event_set(&ch->exit_ev);
     actr_event_set(&ch->ready);
     return 0;
@@ -150,6 +256,7 @@ teardown(struct child *ch)
         return;
     struct actri_errsave saved;             /* the child's failure, if any */
     actri_error_save(&saved);
+    ch->asked = 1;
     if (!ch->exited) {
         CANCEL_LOG(a, NULL, "teardown of child %s.%s (pid %d): %s", ch->name, ch->uuid,
                    ch->pid, ch->portal && actr_portal_connected(ch->portal)
@@ -193,8 +300,7 @@ wait_result(struct child *ch)
         if (c->has_return)
             return 0;
         if (d->dead)
-            return actr_error_set(ACTR_ECLOSED, "child %s exited before returning %s (%s)",
-                                  ch->name, actri_dialog_name(d), actr_strerror(d->dead));
+            return actri_closed_error(d, "before %s returned");
         rc = actri_dialog_wait(d);
     }
     return rc;
@@ -297,6 +403,14 @@ supervisor_task(void *arg)
 
 /* ------------------------------------------------------------ spawning */
 
+/* A start that failed: the child goes, and its exit is no news. */
+static void
+kill_child(struct child *ch)
+{
+    ch->asked = 1;
+    kill(ch->pid, SIGKILL);
+}
+
 /* Reads the child's boot report from the status pipe (actor.c's
  * report_boot): "ok", or "error <code> <type>: <message>" recorded as the
  * start's error. The child writes it once it serves, so a start returns
@@ -330,13 +444,101 @@ wait_boot(struct child *ch, int fd, int64_t deadline)
         return 0;
     int code = 0, at = 0;
     char type[64] = "";
-    if (sscanf(line, "error %d %63[^:]: %n", &code, type, &at) < 2 || code <= 0 || !at)
-        return actr_error_set(ACTR_ECLOSED, "child %s (pid %d) exited while starting",
-                              ch->name, ch->pid);
+    if (sscanf(line, "error %d %63[^:]: %n", &code, type, &at) < 2 || code <= 0 || !at) {
+        char how[64];
+        if (!ch->exited)
+            (void)actr_event_wait(&ch->exit_ev, actr_deadline_in(CHILD_DEATH_WAIT_MS));
+        actri_child_exit_text(ch, how, sizeof how);
+        return actr_error_set(ACTR_ECLOSED, "child %s (pid %d) %s while starting", ch->name,
+                              ch->pid, ch->exited ? how : "closed its boot socket");
+    }
     char msg[700];
     snprintf(msg, sizeof msg, "child %s could not start: %s", ch->name, line + at);
     actr_error e = {.code = -code, .message = msg, .type_name = type};
     return actr_error_set_detail(&e);
+}
+
+/* The command a child runs under: the spawn option, else
+ * $ACTR_CHILD_WRAPPER, split into words as the shell would (no command
+ * substitution). we_wordc 0: none. */
+static int
+child_wrapper(const actr_spawn_opts *o, wordexp_t *we)
+{
+    const char *w = o && o->wrapper ? o->wrapper : actr_env_get(ACTR_ENV_CHILD_WRAPPER);
+    memset(we, 0, sizeof *we);
+    if (!w || !*w)
+        return 0;
+    int err = wordexp(w, we, WRDE_NOCMD);
+    if (err == 0)
+        return 0;
+    memset(we, 0, sizeof *we);
+    return actr_error_set(ACTR_EINVAL, "bad child wrapper \"%s\": %s", w,
+                          err == WRDE_CMDSUB ? "command substitution is not allowed"
+                          : err == WRDE_BADCHAR ? "unquoted special character"
+                          : err == WRDE_SYNTAX ? "unbalanced quotes" : "cannot split it");
+}
+
+/* Starts the child process: [wrapper...] exe --actr-child --actr-boot-fd
+ * N, the boot record already waiting on the socket N (nothing about the
+ * child on its command line). *bootfd is our end, for its boot status. */
+static int
+start_process(actr_actor *a, struct child *ch, const char *exe, const actr_spawn_opts *o,
+              int *pid, int *bootfd)
+{
+    wordexp_t we;
+    int rc = child_wrapper(o, &we);
+    if (rc < 0)
+        return rc;
+    struct child_args ca = {.ppid = a->pid, .wrapped = we.we_wordc > 0,
+                            .loglevel = o && o->loglevel ? o->loglevel : actr_log_get_level()};
+    snprintf(ca.name, sizeof ca.name, "%s", ch->name);
+    snprintf(ca.uuid, sizeof ca.uuid, "%s", ch->uuid);
+    snprintf(ca.parent, sizeof ca.parent, "%s", a->url);
+    int sp[2] = {-1, -1};
+    char **argv = calloc(we.we_wordc + 5, sizeof *argv);
+    if (!argv)
+        rc = actr_error_set(ACTR_ENOMEM, "out of memory to spawn child %s", ch->name);
+    else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+        rc = actr_error_set(ACTR_EIO, "cannot spawn child %s: socketpair: %s", ch->name,
+                            strerror(errno));
+    else if (actri_child_args_send(sp[0], &ca) < 0 || shutdown(sp[0], SHUT_WR) < 0)
+        rc = actr_error_set(ACTR_EIO, "cannot spawn child %s: boot record: %s", ch->name,
+                            strerror(errno));
+    if (rc == 0) {
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", sp[1]);
+        size_t n = 0;
+        for (size_t i = 0; i < we.we_wordc; i++)
+            argv[n++] = we.we_wordv[i];
+        argv[n++] = (char *)exe;
+        argv[n++] = "--actr-child";
+        argv[n++] = "--actr-boot-fd";
+        argv[n++] = fd;
+        posix_spawn_file_actions_t fa;
+        int err = posix_spawn_file_actions_init(&fa);
+        /* dup2 onto itself clears close-on-exec: only this end goes. */
+        if (!err && !(err = posix_spawn_file_actions_adddup2(&fa, sp[1], sp[1])))
+            err = we.we_wordc ? posix_spawnp(pid, argv[0], &fa, NULL, argv, environ)
+                              : posix_spawn(pid, exe, &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        if (err)
+            rc = actr_error_set(err == ENOENT || err == EACCES ? ACTR_ENOTFOUND : ACTR_EIO,
+                                "cannot spawn %s as child %s: %s", argv[0], ch->name,
+                                strerror(err));
+        else
+            actr_log_runtime(ACTOR_TAG, "spawned child %s.%s pid %d (%s%s%s)", ch->name,
+                             ch->uuid, *pid, we.we_wordc ? argv[0] : "",
+                             we.we_wordc ? " ... " : "", exe);
+    }
+    if (sp[1] >= 0)
+        close(sp[1]);
+    if (rc < 0 && sp[0] >= 0)
+        close(sp[0]);
+    *bootfd = sp[0];
+    free(argv);
+    if (we.we_wordc)
+        wordfree(&we);
+    return rc;
 }
 
 static int
@@ -346,6 +548,10 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
     actr_actor *a = an->a;
     if (!name || !*name || strlen(name) >= sizeof ((struct child *)0)->name)
         return actr_error_set(ACTR_EINVAL, "a child needs a name of 1..63 bytes");
+    for (const char *c = name; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return actr_error_set(ACTR_EINVAL, "child name \"%s\" has a control character",
+                                  name);
     struct child *ch = calloc(1, sizeof *ch);
     if (!ch)
         return actr_error_set(ACTR_ENOMEM, "out of memory for a child");
@@ -356,45 +562,25 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
     actr_event_init(&ch->exit_ev);
     actr_event_init(&ch->result_ev);
 
-    const char *exe = o && o->exe ? o->exe : "/proc/self/exe";
-    char ppid[16], level[16];
-    snprintf(ppid, sizeof ppid, "%d", a->pid);
-    snprintf(level, sizeof level, "%d", o && o->loglevel ? o->loglevel : actr_log_get_level());
-    /* The child reports its boot on this pipe (its end only is inherited). */
-    int sp[2];
-    if (pipe2(sp, O_CLOEXEC) < 0) {
+    const char *exe = o && o->exe ? o->exe : actri_self_exe();
+    int pid, bootfd;
+    int rc = start_process(a, ch, exe, o, &pid, &bootfd);
+    if (rc < 0) {
         free(ch);
-        return actr_error_set(ACTR_EIO, "cannot spawn child %s: pipe: %s", name, strerror(errno));
-    }
-    char sfd[16];
-    snprintf(sfd, sizeof sfd, "%d", sp[1]);
-    char *argv[] = {(char *)exe, "--actr-child", "--actr-name", ch->name,
-                    "--actr-uuid", ch->uuid, "--actr-parent", a->url,
-                    "--actr-ppid", ppid, "--actr-loglevel", level, "--actr-status-fd", sfd, NULL};
-    posix_spawn_file_actions_t fa;
-    int pid, err = posix_spawn_file_actions_init(&fa);
-    if (!err && !(err = posix_spawn_file_actions_adddup2(&fa, sp[1], sp[1])))
-        err = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(sp[1]);
-    if (err) {
-        close(sp[0]);
-        free(ch);
-        return actr_error_set(err == ENOENT || err == EACCES ? ACTR_ENOTFOUND : ACTR_EIO,
-                              "cannot spawn %s as child %s: %s", exe, name, strerror(err));
+        return rc;
     }
     ch->pid = pid;
+    ch->asked = 1;                /* until it started: the start's error tells */
     ch->next = an->children;
     an->children = ch;
     ch->pending = 1;
     ch->pnext = a->pending;
     a->pending = ch;
-    actr_log_runtime(ACTOR_TAG, "spawned child %s.%s pid %d (%s)", ch->name, ch->uuid, pid, exe);
 
     actr_task_opts to = {.name = "reaper"};
     if (actr_nursery_spawn_opts(an->tn, reaper_task, ch, &to) < 0) {
         /* No task to reap it: do it here, the hard way. */
-        close(sp[0]);
+        close(bootfd);
         kill(pid, SIGKILL);
         int st;
         actr_child_wait(pid, &st, ACTR_FOREVER);
@@ -403,26 +589,30 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
         return actr_error_set(ACTR_ENOMEM, "no task to supervise child %s", name);
     }
     int64_t deadline = actr_deadline_in(CONNECT_TIMEOUT_MS);
-    int rc = actr_event_wait(&ch->ready, deadline);
+    rc = actr_event_wait(&ch->ready, deadline);
     unpend(a, ch);
-    if (rc == 0 && !ch->link)
-        rc = actr_error_set(ACTR_ECLOSED, "child %s (pid %d) exited before connecting back",
-                            name, pid);
+    if (rc == 0 && !ch->link) {
+        char how[64];
+        actri_child_exit_text(ch, how, sizeof how);
+        rc = actr_error_set(ACTR_ECLOSED, "child %s (pid %d) %s before connecting back",
+                            name, pid, how);
+    }
     else if (rc == ACTR_ETIMEDOUT)
         actr_error_set(rc, "child %s (pid %d) did not connect back within %d ms", name, pid,
                        CONNECT_TIMEOUT_MS);
     if (rc == 0)
         rc = actri_spawnspec_send(a, ch->link, o, exe);
     if (rc == 0)
-        rc = wait_boot(ch, sp[0], deadline);
-    close(sp[0]);
+        rc = wait_boot(ch, bootfd, deadline);
+    close(bootfd);
     if (rc == 0)
         rc = actri_portal_new(ch->link, ch, &ch->portal);
     if (rc < 0) {
         if (!ch->exited)
-            kill(pid, SIGKILL);   /* the reaper task reaps it */
+            kill_child(ch);       /* the reaper task reaps it */
         return rc;
     }
+    ch->asked = 0;
     *out = ch;
     return 0;
 }
@@ -433,7 +623,7 @@ start_supervisor(actr_actor_nursery *an, struct child *ch)
     actr_task_opts to = {.name = "supervisor"};
     int rc = actr_nursery_spawn_opts(an->tn, supervisor_task, ch, &to);
     if (rc < 0)
-        kill(ch->pid, SIGKILL);
+        kill_child(ch);
     return rc;
 }
 
@@ -472,7 +662,7 @@ run_common(actr_actor_nursery *an, const char *name, const actr_spawn_opts *opts
         return rc;
     struct actr_ctx *c = actri_ctx_new(ch->link, ACTR_ENDPOINT_FN, ep ? ep->wire_name : fn, 1);
     if (!c) {
-        kill(ch->pid, SIGKILL);
+        kill_child(ch);
         return actr_error_set(ACTR_ENOMEM, "out of memory for a call");
     }
     c->t_result = ep ? ep->result : &actr_type_any;
@@ -482,7 +672,7 @@ run_common(actr_actor_nursery *an, const char *name, const actr_spawn_opts *opts
     if (rc == 0)
         rc = start_supervisor(an, ch);
     else
-        kill(ch->pid, SIGKILL);
+        kill_child(ch);
     if (rc == 0)
         *out = ch->portal;
     return rc;

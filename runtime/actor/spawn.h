@@ -20,6 +20,9 @@ struct child {
     int pid;
     int exited;
     int status;
+    int asked;                    /* we asked it to go (teardown, cancel_actor,
+                                     a failed start): its exit is no news */
+    int died;                     /* it died unasked (signal or status != 0) */
     struct link *link;            /* once connected (reference) */
     actr_event ready;             /* connected or exited */
     actr_event exit_ev;
@@ -41,8 +44,56 @@ struct actr_portal {
  * attach it. */
 void actri_spawn_attach(actr_actor *a, struct link *l);
 
+/* How ch's process ended, for messages: "killed by SIGSEGV", "exited
+ * with status 3", "exited". */
+void actri_child_exit_text(const struct child *ch, char *buf, size_t cap);
+
+/* The error of dialog d whose channel ended (ACTR_ECLOSED), with when
+ * ("before %s returned", %s the dialog's name) saying where it was. When
+ * the peer is a child of ours that died unasked, the error says how
+ * ("child 'w1' (pid 7) killed by SIGSEGV while serving mk:crash"): the
+ * channel's EOF comes before the reaper, so this waits up to
+ * CHILD_DEATH_WAIT_MS for the exit. Cancellation point. */
+#define CHILD_DEATH_WAIT_MS 1000
+int actri_closed_error(struct dialog *d, const char *when);
+
 int actri_portal_new(struct link *l, struct child *ch, actr_portal **out);
 void actri_portal_free(actr_portal *p);
+
+/* ------------------------------------------------------------ boot */
+
+/* What a child learns before it connects back (childargs.c). An actr
+ * parent writes it on the child's boot socket (--actr-boot-fd N), which
+ * then carries the boot status back; a foreign parent's shim passes
+ * --actr-name, --actr-uuid, --actr-parent (and optionally --actr-ppid,
+ * --actr-loglevel, --actr-status-fd) instead. */
+struct child_args {
+    char name[64];
+    char uuid[UUID_LEN + 1];
+    char parent[ACTR_ADDR_URL_MAX];
+    int ppid;                     /* the parent's pid (0: unknown) */
+    int loglevel;                 /* 0: the default */
+    int status_fd;                /* where the boot status goes, or -1 */
+    int wrapped;                  /* runs under ACTR_CHILD_WRAPPER: its
+                                     parent process is the wrapper */
+};
+
+/* Writes ca's record on fd (the parent's end of the boot socket). 0,
+ * ACTR_EINVAL (a field too long), ACTR_EIO. */
+int actri_child_args_send(int fd, const struct child_args *ca);
+/* Fills ca from a child's command line (argv[1] is --actr-child) and
+ * the boot record it names. 0, or ACTR_EINVAL with the reason in why. */
+int actri_child_args_get(int argc, char **argv, struct child_args *ca, char *why,
+                         size_t cap);
+
+/* Sets this process's title (what ps shows for its command line, within
+ * the room argv had) and its comm (what pgrep and top match, 15 bytes)
+ * (proctitle.c). */
+void actri_proctitle_set(int argc, char **argv, const char *title, const char *comm);
+
+/* This program's executable, resolved once at startup (the path children
+ * are spawned from, so ps, pgrep and valgrind see a real file). */
+const char *actri_self_exe(void);
 
 /* ------------------------------------------------------------ SpawnSpec */
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <actr/env.h>
 #include <actr/err.h>
 #include <actr/task.h>
 
@@ -53,13 +54,13 @@ actri_log_init(void)
     lg.inited = 1;
     if (lg.explicit_level)
         return;
-    const char *env = getenv("ACTR_LOGLEVEL");
+    const char *env = actr_env_get(ACTR_ENV_LOGLEVEL);
     int level;
-    if (env && *env) {
+    if (env) {
         if (actr_log_parse_level(env, &level) == 0)
             lg.level = level;
         else
-            fprintf(stderr, "actr: ignoring ACTR_LOGLEVEL=%s (not a level)\n", env);
+            actr_env_warn_bad(ACTR_ENV_LOGLEVEL, "not a level");
     }
 }
 
@@ -141,8 +142,7 @@ static int
 use_colour(void)
 {
     if (lg.colour < 0) {
-        const char *nc = getenv("NO_COLOR");
-        lg.colour = isatty(STDERR_FILENO) && !(nc && *nc);
+        lg.colour = isatty(STDERR_FILENO) && !actr_env_get(ACTR_ENV_NO_COLOR);
     }
     return lg.colour;
 }

@@ -40,7 +40,7 @@ parse_urls(const char *const *urls, size_t n, actr_addr **out)
 int
 actr_registry_default(actr_addr **out, size_t *n)
 {
-    const char *env = getenv(ACTR_REGISTRY_ENV);
+    const char *env = getenv(ACTR_REGISTRY_ENV);    /* "" means none here */
     const char *list = env ? env : ACTR_REGISTRY_DEFAULT;
     *out = NULL;
     *n = 0;

@@ -149,8 +149,10 @@ write_some(actr_ipc *ipc)
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return 1;
             int e = errno;
-            actr_log_warning(IPC_TAG, "ipc %s: write failed: %s; the channel is broken",
-                             ipc->name, strerror(e));
+            /* A peer that went away is the usual end of a channel. */
+            actr_log(e == EPIPE || e == ECONNRESET ? ACTR_LOG_RUNTIME : ACTR_LOG_WARNING,
+                     IPC_TAG, "ipc %s: write failed: %s; the channel is broken", ipc->name,
+                     strerror(e));
             drop_output(ipc);
             actri_ipc_set_end(ipc, ACTR_EIO);
             return ipc->end;

@@ -55,8 +55,10 @@ wait_readable(actr_ipc *ipc, int64_t deadline)
 static int
 end_read(actr_ipc *ipc, int code, const char *why)
 {
-    if (code == ACTR_ECLOSED)
-        actr_log_runtime(IPC_TAG, "ipc %s: peer closed the channel", ipc->name);
+    /* A reset is a peer that died, or closed with our data unread: the
+     * usual end of a channel too, whoever cares learns it from the code. */
+    if (code == ACTR_ECLOSED || errno == ECONNRESET)
+        actr_log_runtime(IPC_TAG, "ipc %s: %s", ipc->name, why);
     else
         actr_log_warning(IPC_TAG, "ipc %s: %s; the channel is broken", ipc->name, why);
     actri_ipc_set_end(ipc, code);
@@ -253,7 +255,9 @@ handshake_failed(actr_ipc *ipc, int code, const char *fmt, const char *detail)
 {
     char why[256];
     snprintf(why, sizeof why, fmt, detail);
-    actr_log_error(IPC_TAG, "ipc %s: peer sent an invalid actor handshake: %s",
+    /* The caller tells (a connector's caller gets the error; an acceptor
+     * logs it, rate-limited: a port scan must not flood the log). */
+    actr_log_debug(IPC_TAG, "ipc %s: peer sent an invalid actor handshake: %s",
                    ipc->name, why);
     actri_ipc_set_end(ipc, code);
     return actr_error_set(code, "ipc %s: invalid actor handshake: %s", ipc->name, why);

@@ -23,6 +23,10 @@ S(const char *z)
 
 typedef void (*body_fn)(actr_actor_nursery *an, actr_portal *p);
 
+/* The signal a body killed its child with (the nursery's close then
+ * reports that death), or 0. */
+static int child_killed;
+
 static int
 with_child(actr_actor *self, void *arg)
 {
@@ -37,7 +41,7 @@ with_child(actr_actor *self, void *arg)
     actr_portal *p;
     ck_assert_actr_ok(actr_actor_nursery_start(an, "child", &so, &p));
     body(an, p);
-    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    itest_close_after_death(an, "child", child_killed);
     long n = -1;
     for (int i = 0; i < 100 && (n = itest_tasks()) != tasks0; i++)
         actr_sleep(10);
@@ -160,7 +164,8 @@ dead_channel_body(actr_actor_nursery *an, actr_portal *p)
     (void)an;
     int64_t pid;
     ck_assert_actr_ok(actr_portal_call(p, itest_ep("pid"), NULL, &pid));
-    kill((pid_t)pid, SIGKILL);
+    itest_kill_child("child", pid, SIGKILL);
+    child_killed = SIGKILL;
     for (int i = 0; i < 300 && actr_portal_connected(p); i++)
         actr_sleep(10);
     ck_assert(!actr_portal_connected(p));
@@ -307,9 +312,11 @@ dead_link_body(actr_actor_nursery *an, actr_portal *p)
     ck_assert_actr_ok(actr_ctx_open(p, itest_ep("sleeper"), NULL, NULL, &c1, NULL));
     ck_assert_actr_ok(actr_ctx_open(p, itest_ep("sleeper"), NULL, NULL, &c2, NULL));
     int64_t t0 = actr_now();
-    kill((pid_t)pid, SIGKILL);
+    itest_kill_child("child", pid, SIGKILL);
+    child_killed = SIGKILL;
     bool r;
     ck_assert_actr_err(actr_ctx_result(c1, &r), ACTR_ECLOSED);
+    itest_assert_death("child", SIGKILL, "testmod:sleeper");
     ck_assert_int_lt(actr_now() - t0, 1000);
     /* Every context of the channel failed at once: no wait for c2. */
     int64_t t1 = actr_now();

@@ -196,7 +196,7 @@ trigger_task(void *arg)
         actr_nursery_cancel(x->tn);
         break;
     case CALLEE_KILLED:
-        kill((pid_t)x->callee_pid, SIGKILL);
+        itest_kill_child("callee", x->callee_pid, SIGKILL);
         break;
     default:
         break;
@@ -362,7 +362,7 @@ cell_main(actr_actor *self, void *arg)
     if (x->phase == NURSERY && x->open_rc == 0)
         ck_assert_msg(itest_pid_gone((int)x->started, 3000), "grandchild %lld still runs",
                       (long long)x->started);
-    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    itest_close_after_death(an, "callee", x->cause == CALLEE_KILLED ? SIGKILL : 0);
     long n = -1;
     for (int i = 0; i < 100 && (n = itest_tasks()) != root_tasks0; i++)
         actr_sleep(10);

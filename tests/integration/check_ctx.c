@@ -2,7 +2,12 @@
  * S16-S18), and what a caller sees when the callee's process dies. */
 #include "itest.h"
 
+#include <signal.h>
 #include <string.h>
+
+/* The signal a body killed its child with (the nursery's close then
+ * reports that death), or 0. */
+static int child_killed;
 
 /* Spawns one actor_srv child, runs body(p), closes the nursery. */
 typedef void (*with_child_fn)(actr_portal *p);
@@ -18,7 +23,7 @@ with_child(actr_actor *self, void *arg)
     actr_portal *p;
     ck_assert_actr_ok(actr_actor_nursery_start(an, "child", &so, &p));
     body(p);
-    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    itest_close_after_death(an, "child", child_killed);
     return 0;
 }
 
@@ -253,6 +258,8 @@ overrun_body(actr_portal *p)
 {
     testmod_flood_args a = {500, 0, S("")};
     actr_ctx *c;
+    test_expect_log("(testmod:flood): receive queue full (64), message from child dropped");
+    test_expect_log("output to child is over its high-water mark: Error dropped");
     ck_assert_actr_ok(actr_ctx_open(p, itest_ep("flood"), &a, NULL, &c, NULL));
     actr_sleep(500);            /* be slow: the queue of 64 overflows */
     int64_t v;
@@ -300,9 +307,13 @@ END_TEST
 
 /* ------------------------------------------------------------ crashes */
 
+/* The callee's process dies mid-stream: the caller's context fails at
+ * once, with how it died and what it was serving. */
 static void
 crash_body_how(actr_portal *p, const char *how)
 {
+    child_killed = strcmp(how, "abort") == 0 ? SIGABRT : SIGKILL;
+    test_expect_log("while serving testmod:flood");     /* its death, logged */
     testmod_flood_args a = {1000000, 5, S(how)};
     actr_ctx *c;
     ck_assert_actr_ok(actr_ctx_open(p, itest_ep("flood"), &a, NULL, &c, NULL));
@@ -311,6 +322,7 @@ crash_body_how(actr_portal *p, const char *how)
     while ((rc = actr_ctx_recv(c, &v)) == 0)
         got++;
     ck_assert_actr_err(rc, ACTR_ECLOSED);
+    itest_assert_death("child", child_killed, "testmod:flood");
     ck_assert_int_eq(got, 5);
     ck_assert_int_lt(actr_now() - t0, 1000);
     ck_assert_actr_err(actr_ctx_close(c), ACTR_ECLOSED);

@@ -197,6 +197,7 @@ callee_queue_body(actr_actor_nursery *an, actr_portal *dlg, actr_portal *srv)
     ck_assert_int_eq(n, 500);
     ck_assert_actr_ok(dialogs_slow_reader_close(c));
     /* Without overruns, its queue of 4 overflows: we hear of it (S17). */
+    test_expect_log("(dialogs:slow_reader): receive queue full (4)");
     ck_assert_actr_ok(dialogs_slow_reader_open(dlg, 4, false, 300, NULL, &c, &started));
     int rc = 0;
     for (uint64_t i = 0; i < 500 && rc == 0; i++) {
@@ -386,6 +387,7 @@ left_open_main(actr_actor *self, void *arg)
 
 START_TEST(test_S1_an_actor_nursery_left_open_is_closed_by_its_tasks_end)
 {
+    test_expect_log("returned with an actor nursery open: closing it");
     itest_run_root(left_open_main, NULL);
 }
 END_TEST

@@ -1,6 +1,7 @@
 /* Helpers of the integration suites (itest.h). */
 #include "itest.h"
 
+#include <signal.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -324,6 +325,66 @@ itest_tasks_back_to(long tasks0)
     for (int i = 0; i < 200 && (n = itest_tasks()) != tasks0; i++)
         actr_sleep(10);
     ck_assert_int_eq(n, tasks0);
+}
+
+int
+itest_kill_child(const char *name, long long pid, int sig)
+{
+    char line[160];
+    snprintf(line, sizeof line, "child '%s' (pid %lld) killed by SIG%s", name, pid,
+             sigabbrev_np(sig));
+    test_expect_log(line);
+    return kill((pid_t)pid, sig);
+}
+
+/* 1 in an AddressSanitizer build (the children are built the same way). */
+static int
+itest_asan(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return 1;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return 1;
+#endif
+#endif
+    return 0;
+}
+
+void
+itest_assert_death(const char *name, int sig, const char *ep)
+{
+    const actr_error *e = actr_last_error();
+    ck_assert_int_eq(e->code, ACTR_ECLOSED);
+    ck_assert_msg(e->type_name && strcmp(e->type_name, "ActorFailure") == 0,
+                  "type %s, expected ActorFailure (%s)", e->type_name ? e->type_name : "none",
+                  e->message);
+    char who[96], how[64];
+    snprintf(who, sizeof who, "child '%s' (pid ", name);
+    snprintf(how, sizeof how, "killed by SIG%s", sigabbrev_np(sig));
+    ck_assert_msg(strstr(e->message, who) != NULL, "no \"%s\" in: %s", who, e->message);
+    /* ASan turns a crash into its report and exit status 1 */
+    int crash = sig == SIGSEGV || sig == SIGABRT;
+    ck_assert_msg(strstr(e->message, how) || (itest_asan() && crash &&
+                                             strstr(e->message, "exited with status")),
+                  "no \"%s\" in: %s", how, e->message);
+    if (ep) {
+        char serving[128];
+        snprintf(serving, sizeof serving, "while serving %s", ep);
+        ck_assert_msg(strstr(e->message, serving) != NULL, "no \"%s\" in: %s", serving,
+                      e->message);
+    }
+}
+
+void
+itest_close_after_death(actr_actor_nursery *an, const char *name, int sig)
+{
+    if (!sig) {
+        ck_assert_actr_ok(actr_actor_nursery_close(an));
+        return;
+    }
+    ck_assert_actr_err(actr_actor_nursery_close(an), ACTR_ECLOSED);
+    itest_assert_death(name, sig, NULL);
 }
 
 int

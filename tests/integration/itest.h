@@ -7,6 +7,7 @@
 
 #include <actr/actr.h>
 
+#include "testlog.h"
 #include "testmod.actor.h"
 
 /* Path of $(BUILD)/tests/bin/<name>. */
@@ -106,6 +107,21 @@ long itest_tasks(void);
 /* Waits up to 2 s for this process's live tasks to be tasks0 again, then
  * asserts they are (nothing the test started is left running). */
 void itest_tasks_back_to(long tasks0);
+/* Sends sig to our child actor name (pid), announcing the WARNING its
+ * death logs (testlog.h). Returns kill's result. */
+int itest_kill_child(const char *name, long long pid, int sig);
+
+/* Closes an, which must report that child name died by signal sig
+ * (a child that dies unasked is an error of its nursery: ActorFailure,
+ * "child 'name' (pid N) killed by SIG..."); sig 0: close must succeed.
+ * Under ASan a crash is reported as an exit status instead: any death of
+ * name is accepted for SIGSEGV/SIGABRT there. */
+void itest_close_after_death(actr_actor_nursery *an, const char *name, int sig);
+
+/* Asserts the task's last error is the death of child name by signal sig
+ * while serving endpoint ep (NULL: any). */
+void itest_assert_death(const char *name, int sig, const char *ep);
+
 /* Runs suite s (freeing it) and returns main's exit status. */
 int itest_run_suite(Suite *s);
 /* Live tasks of the actor behind p (testmod:tasks). */

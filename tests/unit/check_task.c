@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core_util.h"
+#include "testlog.h"
 #include "core/sched.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -247,6 +248,7 @@ outlive_body(void *arg)
 
 START_TEST(test_S15_task_cannot_outlive_nursery)
 {
+    test_expect_log("returned with a nursery open: closing it");
     run_main(outlive_body, NULL);
 }
 END_TEST
@@ -298,6 +300,8 @@ leftover_scopes_body(void *arg)
 
 START_TEST(test_S15_task_returning_inside_scopes_leaves_them)
 {
+    test_expect_log("returned with a nursery open: closing it");
+    test_expect_log("returned inside a cancel scope: leaving it");
     run_main(leftover_scopes_body, NULL);
 }
 END_TEST

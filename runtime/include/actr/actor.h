@@ -101,7 +101,8 @@ ACTR_API void actr_actor_cancel(actr_actor *a);
 /* Options of one child; NULL or zeroed fields mean the defaults. */
 typedef struct actr_spawn_opts {
     const char *exe;                /* executable to run in child mode;
-                                       NULL = this program (/proc/self/exe) */
+                                       NULL = this program (its real path,
+                                       resolved at startup) */
     const char *const *enable;      /* wire namespaces the child enables */
     size_t nenable;
     const char *const *bind;        /* URLs the child listens on; default
@@ -109,6 +110,10 @@ typedef struct actr_spawn_opts {
                                        when the parent listens on one) */
     size_t nbind;
     int loglevel;                   /* 0 = this process's level */
+    const char *wrapper;            /* command the child runs under (split
+                                       as the shell does, e.g. "valgrind
+                                       -q"); NULL = $ACTR_CHILD_WRAPPER,
+                                       "" = none */
 } actr_spawn_opts;
 
 /* Opens an actor nursery in the current task (it holds a task nursery,

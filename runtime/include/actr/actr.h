@@ -7,6 +7,7 @@
 #include "types.h"
 #include "time.h"
 #include "error.h"
+#include "env.h"
 #include "log.h"
 #include "scope.h"
 #include "task.h"

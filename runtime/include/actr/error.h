@@ -10,6 +10,7 @@
 #define ACTR_ERROR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "api.h"
 
@@ -76,6 +77,14 @@ ACTR_API int actr_error_set_list(const actr_error *errs, size_t n);
 
 /* Forgets the current task's error detail (code becomes 0). */
 ACTR_API void actr_error_clear(void);
+
+/* Writes e for people to f: a first line "<title>: <type>: <message>"
+ * (title may be NULL), then, indented, where it came from (source actor,
+ * every relay hop, canceller, task) and its traceback, and every member
+ * of a group the same way. e NULL or e->code 0 writes nothing. Used by a
+ * failing root actor (actr_main) and the actr tool; never fails
+ * visibly. */
+ACTR_API void actr_error_print(FILE *f, const char *title, const actr_error *e);
 
 ACTR_END_DECLS
 

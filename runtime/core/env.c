@@ -1,0 +1,72 @@
+/* The environment variables actr reads (actr/env.h): one table, read and
+ * checked in one place. */
+#include <actr/env.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+static const actr_env_info table[ACTR_ENV_COUNT] = {
+    [ACTR_ENV_LOGLEVEL] = {"ACTR_LOGLEVEL",
+                           "error|warning|info|cancel|runtime|debug or a number",
+                           "log level of every actor (default warning); opts.loglevel wins"},
+    [ACTR_ENV_NO_COLOR] = {"NO_COLOR", "any non-empty value",
+                           "no colour in log lines, even on a terminal"},
+    [ACTR_ENV_REGISTRY] = {"ACTR_REGISTRY", "URLs separated by commas or spaces, or none",
+                           "the registrars actors register with and look names up at"
+                           " (default tcp://127.0.0.1:1616)"},
+    [ACTR_ENV_FLOW_CONTROL] = {"ACTR_FLOW_CONTROL", "on|off (default on)",
+                               "off: streams never announce a window (S27)"},
+    [ACTR_ENV_CHILD_WRAPPER] = {"ACTR_CHILD_WRAPPER", "a command, split as the shell does",
+                                "children run under it, e.g. \"valgrind -q\" or"
+                                " \"gdb -batch -ex run -ex bt --args\"; inherited by the tree"},
+};
+
+static unsigned char warned[ACTR_ENV_COUNT];
+
+const actr_env_info *
+actr_env_list(size_t *n)
+{
+    if (n)
+        *n = ACTR_ENV_COUNT;
+    return table;
+}
+
+const char *
+actr_env_get(actr_env_var v)
+{
+    if ((unsigned)v >= ACTR_ENV_COUNT)
+        return NULL;
+    const char *s = getenv(table[v].name);
+    return s && *s ? s : NULL;
+}
+
+void
+actr_env_warn_bad(actr_env_var v, const char *why)
+{
+    if ((unsigned)v >= ACTR_ENV_COUNT || warned[v])
+        return;
+    warned[v] = 1;
+    const char *s = getenv(table[v].name);
+    /* Plain stderr: the log level may itself be what is wrong. */
+    fprintf(stderr, "actr: ignoring %s=%s (%s; accepted: %s)\n", table[v].name, s ? s : "",
+            why ? why : "not a value it accepts", table[v].values);
+}
+
+int
+actr_env_bool(actr_env_var v, int dflt)
+{
+    const char *s = actr_env_get(v);
+    if (!s)
+        return dflt;
+    static const char *const on[] = {"1", "on", "yes", "true"};
+    static const char *const off[] = {"0", "off", "no", "false"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, on[i]) == 0)
+            return 1;
+        if (strcasecmp(s, off[i]) == 0)
+            return 0;
+    }
+    actr_env_warn_bad(v, "not a switch");
+    return dflt;
+}

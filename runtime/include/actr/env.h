@@ -1,0 +1,53 @@
+/* actr/env.h: every environment variable actr reads, in one table.
+ *
+ * The README's "Environment" section and `actr --help` print this table;
+ * the runtime reads variables only through actr_env_get, so nothing is
+ * read that is not listed. A value a variable does not accept is warned
+ * about once per process (on stderr, naming the variable, the value and
+ * what it accepts) and the default is used instead. */
+#ifndef ACTR_ENV_H
+#define ACTR_ENV_H
+
+#include <stddef.h>
+
+#include "api.h"
+
+ACTR_BEGIN_DECLS
+
+/* The variables (indexes into the table). */
+typedef enum actr_env_var {
+    ACTR_ENV_LOGLEVEL,        /* ACTR_LOGLEVEL: the log level */
+    ACTR_ENV_NO_COLOR,        /* NO_COLOR: no colour in logs on a terminal */
+    ACTR_ENV_REGISTRY,        /* ACTR_REGISTRY: the registrar addresses */
+    ACTR_ENV_FLOW_CONTROL,    /* ACTR_FLOW_CONTROL: S27 windows on or off */
+    ACTR_ENV_CHILD_WRAPPER,   /* ACTR_CHILD_WRAPPER: children run under it */
+    ACTR_ENV_COUNT
+} actr_env_var;
+
+/* One row of the table: the name, the values it accepts and what it
+ * does (static strings). */
+typedef struct actr_env_info {
+    const char *name;
+    const char *values;
+    const char *meaning;
+} actr_env_info;
+
+/* The table (ACTR_ENV_COUNT rows, in actr_env_var order); *n gets its
+ * length when n is not NULL. */
+ACTR_API const actr_env_info *actr_env_list(size_t *n);
+
+/* The value of v in this process's environment, or NULL when unset or
+ * set to "" (both mean "the default"). */
+ACTR_API const char *actr_env_get(actr_env_var v);
+
+/* Warns once per process that v's value is not one it accepts (why says
+ * what was wrong); later calls for v say nothing. */
+ACTR_API void actr_env_warn_bad(actr_env_var v, const char *why);
+
+/* v as a switch: 1 for 1/on/yes/true, 0 for 0/off/no/false (any case),
+ * dflt when unset; anything else is warned about once and gives dflt. */
+ACTR_API int actr_env_bool(actr_env_var v, int dflt);
+
+ACTR_END_DECLS
+
+#endif
