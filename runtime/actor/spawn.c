@@ -40,6 +40,16 @@ struct actr_actor_nursery {
 };
 
 static void nursery_exit_hook(struct actri_exit_hook *h);
+static void child_free(actr_actor_nursery *an, struct child *ch);
+
+/* Close began: daemons are torn down. */
+static void
+set_closing(actr_actor_nursery *an)
+{
+    actr_event_set(&an->closing);
+    for (struct child *ch = an->children; ch; ch = ch->next)
+        actr_event_set(&ch->wake);
+}
 
 int
 actr_actor_nursery_open(actr_actor_nursery **out)
@@ -135,6 +145,7 @@ reaper_task(void *arg)
                          WEXITSTATUS(st));
     actr_event_set(&ch->exit_ev);
     actr_event_set(&ch->ready);
+    actr_event_set(&ch->wake);
     return 0;
 }
 
@@ -260,7 +271,10 @@ supervisor_task(void *arg)
                 child_failed(ch);
         }
     } else {
-        actr_event_wait(&an->closing, ACTR_FOREVER);
+        /* A daemon serves until the nursery closes or stops it, or until
+         * it exits on its own: then this task ends, so a supervisor that
+         * restarts children again and again leaves no parked task. */
+        actr_event_wait(&ch->wake, ACTR_FOREVER);
     }
     teardown(ch);
     if (ch->run && !ch->result_done) {
@@ -292,6 +306,7 @@ supervisor_task(void *arg)
         ch->result_done = 1;
         actr_event_set(&ch->result_ev);
     }
+    actr_event_set(&ch->sup_done);
     return 0;
 }
 
@@ -355,6 +370,8 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
     actr_event_init(&ch->ready);
     actr_event_init(&ch->exit_ev);
     actr_event_init(&ch->result_ev);
+    actr_event_init(&ch->wake);
+    actr_event_init(&ch->sup_done);
 
     const char *exe = o && o->exe ? o->exe : "/proc/self/exe";
     char ppid[16], level[16];
@@ -516,6 +533,46 @@ actr_actor_nursery_cancel(actr_actor_nursery *an)
 }
 
 int
+actr_actor_nursery_stop(actr_actor_nursery *an, actr_portal *p, int *status)
+{
+    struct child *ch = p ? p->child : NULL;
+    if (!an || !ch || ch->an != an || ch->run)
+        return actr_error_set(ACTR_EINVAL, "actr_actor_nursery_stop: not a daemon child of"
+                              " this nursery");
+    actr_scope sh;
+    if (actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD) < 0)
+        return actr_error_set(ACTR_ESTATE, "actr_actor_nursery_stop outside a task");
+    CANCEL_LOG(an->a, NULL, "stopping child %s.%s (pid %d)", ch->name, ch->uuid, ch->pid);
+    actr_event_set(&ch->wake);
+    /* Its supervisor task tears it down and reaps it; then it is ours. */
+    actr_event_wait(&ch->sup_done, ACTR_FOREVER);
+    actr_scope_exit(&sh);
+    if (status)
+        *status = ch->status;
+    for (struct child **pp = &an->children; *pp; pp = &(*pp)->next)
+        if (*pp == ch) {
+            *pp = ch->next;
+            break;
+        }
+    child_free(an, ch);
+    return 0;
+}
+
+int
+actr_portal_wait_exit(actr_portal *p, int *status, int64_t deadline)
+{
+    struct child *ch = p ? p->child : NULL;
+    if (!ch)
+        return actr_error_set(ACTR_EINVAL, "actr_portal_wait_exit: not a child's portal");
+    int rc = actr_event_wait(&ch->exit_ev, deadline);
+    if (rc < 0)
+        return rc;
+    if (status)
+        *status = ch->status;
+    return 0;
+}
+
+int
 actr_actor_nursery_cancel_called(const actr_actor_nursery *an)
 {
     return an && an->cancel_called;
@@ -559,7 +616,7 @@ nursery_exit_hook(struct actri_exit_hook *h)
                                                     offsetof(actr_actor_nursery, exit_hook));
     actr_log_warning(ACTOR_TAG, "task %s returned with an actor nursery open: closing it",
                      actr_task_name());
-    actr_event_set(&an->closing);
+    set_closing(an);
     if (actri_nursery_innermost(an->tn)) {
         (void)actr_actor_nursery_close(an);
         return;
@@ -581,7 +638,7 @@ actr_actor_nursery_close(actr_actor_nursery *an)
                               " the scopes and nurseries opened after it (in the task that"
                               " opened it)");
     actri_task_on_exit_cancel(&an->exit_hook);
-    actr_event_set(&an->closing);
+    set_closing(an);
     int rc = actr_nursery_close(an->tn, ACTR_FOREVER);
     if (an->failed.n > 0)
         rc = report_errors(an);
@@ -590,19 +647,25 @@ actr_actor_nursery_close(actr_actor_nursery *an)
 }
 
 static void
+child_free(actr_actor_nursery *an, struct child *ch)
+{
+    unpend(an->a, ch);
+    actri_ctx_unref(ch->run_ctx);
+    actri_portal_free(ch->portal);
+    if (ch->link) {
+        ch->link->child = NULL;
+        actri_link_unref(ch->link);
+    }
+    free(ch);
+}
+
+static void
 nursery_free(actr_actor_nursery *an)
 {
     while (an->children) {
         struct child *ch = an->children;
         an->children = ch->next;
-        unpend(an->a, ch);
-        actri_ctx_unref(ch->run_ctx);
-        actri_portal_free(ch->portal);
-        if (ch->link) {
-            ch->link->child = NULL;
-            actri_link_unref(ch->link);
-        }
-        free(ch);
+        child_free(an, ch);
     }
     free_errors(&an->failed);
     free_errors(&an->cancelled);

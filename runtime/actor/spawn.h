@@ -23,6 +23,8 @@ struct child {
     struct link *link;            /* once connected (reference) */
     actr_event ready;             /* connected or exited */
     actr_event exit_ev;
+    actr_event wake;              /* daemon: nursery closing, exited, or stop */
+    actr_event sup_done;          /* its supervisor task has finished */
     actr_portal *portal;
     /* run_in_actor */
     int run;

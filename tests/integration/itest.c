@@ -41,6 +41,16 @@ itest_srv_opts(void)
     return o;
 }
 
+actr_portal *
+itest_open_with_srv(actr_actor_nursery **an, const char *name)
+{
+    ck_assert_actr_ok(actr_actor_nursery_open(an));
+    actr_spawn_opts so = itest_srv_opts();
+    actr_portal *p;
+    ck_assert_actr_ok(actr_actor_nursery_start(*an, name, &so, &p));
+    return p;
+}
+
 actr_spawn_opts
 itest_dialogs_opts(void)
 {
