@@ -18,6 +18,10 @@ const actr_endpoint *itest_ep(const char *name);
 /* Spawn options running actor_srv with testmod enabled. */
 actr_spawn_opts itest_srv_opts(void);
 
+/* Spawn options running hl_srv with the hlmod module enabled
+ * (hlmod.actor: the hilevel suites' actor). */
+actr_spawn_opts itest_hl_opts(void);
+
 /* Opens an actor nursery into *an and starts actor_srv in it as child
  * `name`; returns the child's portal (asserts success). */
 actr_portal *itest_open_with_srv(actr_actor_nursery **an, const char *name);
