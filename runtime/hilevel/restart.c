@@ -13,8 +13,10 @@ restart_window_count(struct restart_window *w, int64_t now, int64_t period_ms)
     size_t old = 0;
     while (old < w->n && w->t[old] <= now - period_ms)
         old++;
-    memmove(w->t, w->t + old, (w->n - old) * sizeof *w->t);
-    w->n -= old;
+    if (old > 0) {
+        memmove(w->t, w->t + old, (w->n - old) * sizeof *w->t);
+        w->n -= old;
+    }
     return w->n;
 }
 

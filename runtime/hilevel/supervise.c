@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "hilevel/calls.h"
 #include "hilevel/restart.h"
 #include "hilevel/spawncopy.h"
 
@@ -58,6 +59,7 @@ struct actr_supervisor {
     actr_sup_opts o;
     struct sup_child *children;
     actr_lock lock;
+    struct call_set calls;            /* start, stop, wait in flight */
     actr_event wake;                  /* a child ended */
     actr_event idle;                  /* no child left, or gave up */
     struct restart_window recent;     /* every restart (intensity) */
@@ -346,7 +348,7 @@ choose_and_stop(actr_supervisor *s, struct sup_child *ch)
 static void
 restart_marked(actr_supervisor *s, const char *why)
 {
-    for (struct sup_child *c = s->children; c; c = c->next) {
+    for (struct sup_child *c = s->children; c && !s->closing; c = c->next) {
         if (!c->again)
             continue;
         c->again = 0;
@@ -476,6 +478,7 @@ actr_supervisor_open(actr_actor_nursery *an, const actr_sup_opts *opts, actr_sup
     s->an = an;
     s->rng = restart_seed();
     actr_lock_init(&s->lock);
+    calls_init(&s->calls);
     actr_event_init(&s->wake);
     actr_event_init(&s->idle);
     actr_event_set(&s->idle);
@@ -514,45 +517,70 @@ check_spec(const actr_supervisor *s, const actr_sup_child_spec *spec)
     return 0;
 }
 
+/* A call of the API that may block: registered, so that close can
+ * cancel it and wait for it (hilevel/calls.h). */
+static int
+call_begin(actr_supervisor *s, struct inflight *c)
+{
+    if (s->failed || s->closing)
+        return actr_error_set(ACTR_ECLOSED, "supervisor %s %s", s->name,
+                              s->failed ? "gave up" : "is closing");
+    return calls_enter(&s->calls, c);
+}
+
+static int
+call_end(actr_supervisor *s, struct inflight *c, int rc)
+{
+    calls_leave(c);
+    if (rc == ACTR_ECANCELED && s->closing)
+        rc = actr_error_set(ACTR_ECLOSED, "supervisor %s closed meanwhile", s->name);
+    return rc;
+}
+
+static int
+start_locked(actr_supervisor *s, const actr_sup_child_spec *spec, void **started)
+{
+    int rc = check_spec(s, spec);
+    struct sup_child *ch = NULL;
+    if (rc == 0 && !(ch = calloc(1, sizeof *ch)))
+        rc = actr_error_set(ACTR_ENOMEM, "out of memory for a child");
+    if (rc == 0 && spec->spawn && (rc = spawn_copy_init(&ch->spawn, spec->spawn)) < 0)
+        free(ch);
+    if (rc < 0)
+        return rc;
+    ch->sup = s;
+    snprintf(ch->name, sizeof ch->name, "%s", spec->name);
+    ch->restart = spec->restart;
+    ch->run = spec->run;
+    ch->arg = spec->arg;
+    actr_event_init(&ch->done);
+    struct sup_child **pp = &s->children;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = ch;
+    update_idle(s);
+    if ((rc = run_start(ch, started)) < 0)
+        forget(s, ch);          /* no release: arg is still the caller's */
+    else
+        ch->release = spec->release;
+    return rc;
+}
+
 int
 actr_supervisor_start(actr_supervisor *s, const actr_sup_child_spec *spec, void **started)
 {
     if (!s)
         return actr_error_set(ACTR_EINVAL, "no supervisor");
-    int rc = actr_lock_acquire(&s->lock, ACTR_FOREVER);
+    struct inflight c;
+    int rc = call_begin(s, &c);
     if (rc < 0)
         return rc;
-    if (s->failed || s->closing)
-        rc = actr_error_set(ACTR_ECLOSED, "supervisor %s %s", s->name,
-                            s->failed ? "gave up" : "is closing");
-    else
-        rc = check_spec(s, spec);
-    struct sup_child *ch = NULL;
-    if (rc == 0 && !(ch = calloc(1, sizeof *ch)))
-        rc = actr_error_set(ACTR_ENOMEM, "out of memory for a child");
-    if (rc == 0 && spec->spawn && (rc = spawn_copy_init(&ch->spawn, spec->spawn)) < 0) {
-        free(ch);
-        ch = NULL;
+    if ((rc = actr_lock_acquire(&s->lock, ACTR_FOREVER)) == 0) {
+        rc = s->failed ? actr_error_set(ACTR_ECLOSED, "supervisor %s gave up", s->name)
+                       : start_locked(s, spec, started);
+        actr_lock_release(&s->lock);
     }
-    if (rc == 0) {
-        ch->sup = s;
-        snprintf(ch->name, sizeof ch->name, "%s", spec->name);
-        ch->restart = spec->restart;
-        ch->run = spec->run;
-        ch->arg = spec->arg;
-        actr_event_init(&ch->done);
-        struct sup_child **pp = &s->children;
-        while (*pp)
-            pp = &(*pp)->next;
-        *pp = ch;
-        update_idle(s);
-        if ((rc = run_start(ch, started)) < 0)
-            forget(s, ch);      /* no release: arg is still the caller's */
-        else
-            ch->release = spec->release;
-    }
-    actr_lock_release(&s->lock);
-    return rc;
+    return call_end(s, &c, rc);
 }
 
 int
@@ -560,20 +588,23 @@ actr_supervisor_stop(actr_supervisor *s, const char *name)
 {
     if (!s || !name)
         return actr_error_set(ACTR_EINVAL, "no supervisor or name");
-    int rc = actr_lock_acquire(&s->lock, ACTR_FOREVER);
+    struct inflight c;
+    int rc = call_begin(s, &c);
     if (rc < 0)
         return rc;
-    struct sup_child *ch = find(s, name);
-    if (!ch) {
-        rc = actr_error_set(ACTR_ENOTFOUND, "supervisor %s has no child called %s", s->name,
-                            name);
-    } else {
-        actr_log_info(TAG, "supervisor %s: stopping %s", s->name, name);
-        run_stop(ch);
-        forget(s, ch);
+    if ((rc = actr_lock_acquire(&s->lock, ACTR_FOREVER)) == 0) {
+        struct sup_child *ch = find(s, name);
+        if (!ch) {
+            rc = actr_error_set(ACTR_ENOTFOUND, "supervisor %s has no child called %s",
+                                s->name, name);
+        } else {
+            actr_log_info(TAG, "supervisor %s: stopping %s", s->name, name);
+            run_stop(ch);
+            forget(s, ch);
+        }
+        actr_lock_release(&s->lock);
     }
-    actr_lock_release(&s->lock);
-    return rc;
+    return call_end(s, &c, rc);
 }
 
 static void
@@ -604,7 +635,8 @@ actr_supervisor_child(const actr_supervisor *s, const char *name, actr_sup_child
     if (!ch)
         return actr_error_set(ACTR_ENOTFOUND, "no supervised child called %s",
                               name ? name : "(null)");
-    info_of(ch, out);
+    if (out)
+        info_of(ch, out);
     return 0;
 }
 
@@ -613,10 +645,21 @@ actr_supervisor_wait(actr_supervisor *s)
 {
     if (!s)
         return actr_error_set(ACTR_EINVAL, "no supervisor");
-    int rc = actr_event_wait(&s->idle, ACTR_FOREVER);
+    if (s->failed) {
+        actr_error_restore(s->fail_err);
+        return s->fail_rc;
+    }
+    struct inflight c;
+    int rc = call_begin(s, &c);
     if (rc < 0)
         return rc;
-    return s->failed ? actr_error_restore(s->fail_err) : 0;
+    rc = actr_event_wait(&s->idle, ACTR_FOREVER);
+    if (rc == 0 && s->failed) {
+        actr_error_restore(s->fail_err);
+        rc = s->fail_rc;
+    }
+    calls_leave(&c);
+    return rc;
 }
 
 int
@@ -628,6 +671,12 @@ actr_supervisor_close(actr_supervisor *s)
     if (actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD) < 0)
         return actr_error_set(ACTR_ESTATE, "actr_supervisor_close outside a task");
     s->closing = 1;
+    /* Starts under way (a caller's, or a restart) give up; callers parked
+     * in start, stop or wait leave before anything is freed. */
+    for (struct sup_child *ch = s->children; ch; ch = ch->next)
+        if (ch->running && !ch->started && ch->scope)
+            actr_scope_cancel(ch->scope);
+    calls_cancel_wait(&s->calls);
     int locked = actr_lock_acquire(&s->lock, ACTR_FOREVER) == 0;
     stop_all(s);
     if (locked)

@@ -58,14 +58,25 @@ itest_hl_opts(void)
     return bin_opts("hl_srv", en, exe, sizeof exe);
 }
 
-actr_portal *
-itest_open_with_srv(actr_actor_nursery **an, const char *name)
+static actr_portal *
+open_with(actr_actor_nursery **an, const char *name, actr_spawn_opts so)
 {
     ck_assert_actr_ok(actr_actor_nursery_open(an));
-    actr_spawn_opts so = itest_srv_opts();
     actr_portal *p;
     ck_assert_actr_ok(actr_actor_nursery_start(*an, name, &so, &p));
     return p;
+}
+
+actr_portal *
+itest_open_with_srv(actr_actor_nursery **an, const char *name)
+{
+    return open_with(an, name, itest_srv_opts());
+}
+
+actr_portal *
+itest_open_with_hl(actr_actor_nursery **an, const char *name)
+{
+    return open_with(an, name, itest_hl_opts());
 }
 
 actr_spawn_opts

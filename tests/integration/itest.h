@@ -22,9 +22,10 @@ actr_spawn_opts itest_srv_opts(void);
  * (hlmod.actor: the hilevel suites' actor). */
 actr_spawn_opts itest_hl_opts(void);
 
-/* Opens an actor nursery into *an and starts actor_srv in it as child
- * `name`; returns the child's portal (asserts success). */
+/* Opens an actor nursery into *an and starts actor_srv (itest_hl: hl_srv)
+ * in it as child `name`; returns the child's portal (asserts success). */
 actr_portal *itest_open_with_srv(actr_actor_nursery **an, const char *name);
+actr_portal *itest_open_with_hl(actr_actor_nursery **an, const char *name);
 
 /* Spawn options running dialogs_srv with the dialogs module enabled
  * (dialogs.actor; its own copy of the path, unlike itest_bin). */

@@ -21,5 +21,6 @@
 #include "ctx.h"
 #include "discovery.h"
 #include "supervise.h"
+#include "service.h"
 
 #endif

@@ -54,8 +54,10 @@
  * message, or signal or exit status) and the child's restart count;
  * giving up is logged as an error.
  *
- * Every call runs in a task of an actor; blocking calls are cancellation
- * points (actr/task.h). */
+ * Any task may start, stop and wait while the supervisor is open; its
+ * close cancels those still blocked (they return ACTR_ECLOSED) and waits
+ * for them. Every call runs in a task of an actor; blocking calls are
+ * cancellation points (actr/task.h). */
 #ifndef ACTR_SUPERVISE_H
 #define ACTR_SUPERVISE_H
 
@@ -191,7 +193,8 @@ typedef struct actr_sup_child_info {
 ACTR_API size_t actr_supervisor_children(const actr_supervisor *s, actr_sup_child_info *v,
                                          size_t cap);
 
-/* The child called name: 0 and *out, or ACTR_ENOTFOUND. Does not block. */
+/* The child called name: 0 and *out (NULL: only whether it exists), or
+ * ACTR_ENOTFOUND. Does not block. */
 ACTR_API int actr_supervisor_child(const actr_supervisor *s, const char *name,
                                    actr_sup_child_info *out);
 

@@ -41,6 +41,28 @@ hlmod_cancel_at_impl(actr_call *call, actr_str url, bool *out)
 }
 
 int
+hlmod_connect_impl(actr_call *call, actr_str daemon, actr_str service, actr_str *out)
+{
+    (void)call;
+    actr_portal *p;
+    actr_scope sc;
+    int rc = actr_fail_after(&sc, 20000);
+    if (rc == 0 && (rc = actr_service_connect(daemon.ptr, service.ptr, NULL, NULL, &p)) == 0) {
+        actr_str who = {0};
+        int64_t pid = 0;
+        if ((rc = hlmod_whoami(p, &who)) == 0 && (rc = hlmod_pid(p, &pid)) == 0) {
+            static char buf[128];
+            snprintf(buf, sizeof buf, "%s %lld", who.ptr, (long long)pid);
+            *out = actr_str_from(buf);
+        }
+        actr_str_free(&who);
+        actr_portal_close(p);
+    }
+    int src = actr_scope_exit(&sc);
+    return rc < 0 ? rc : src;
+}
+
+int
 hlmod_sessions_impl(actr_call *call, hlmod_session_count *out)
 {
     (void)call;
@@ -55,7 +77,11 @@ hlmod_serve_impl(hlmod_serve_call *call, actr_str tag, int64_t fail_ms, actr_str
     actr_call *base = hlmod_serve_call_base(call);
     if (fail_ms < 0)
         return actr_call_fail(base, fail_type.ptr, "%s failed before started", tag.ptr);
-    hlmod_info info = {actr_str_from(actr_actor_name(actr_self())), getpid(), tag};
+    char url[ACTR_ADDR_URL_MAX];
+    if (actr_actor_url(actr_self(), url, sizeof url) < 0)
+        url[0] = 0;
+    hlmod_info info = {actr_str_from(actr_actor_name(actr_self())), getpid(), tag,
+                       actr_str_from(url)};
     int rc = hlmod_serve_call_started(call, &info);
     if (rc < 0)
         return rc;
@@ -63,7 +89,7 @@ hlmod_serve_impl(hlmod_serve_call *call, actr_str tag, int64_t fail_ms, actr_str
         actr_call_cancel(base);
         return actr_sleep_until(ACTR_FOREVER);
     }
-    if ((rc = actr_sleep(fail_ms > 0 ? fail_ms : ACTR_FOREVER)) < 0)
+    if ((rc = actr_sleep_until(fail_ms > 0 ? actr_deadline_in(fail_ms) : ACTR_FOREVER)) < 0)
         return rc;
     if (fail_type.len > 0)
         return actr_call_fail(base, fail_type.ptr, "%s failed", tag.ptr);
