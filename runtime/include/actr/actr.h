@@ -22,5 +22,6 @@
 #include "discovery.h"
 #include "supervise.h"
 #include "service.h"
+#include "cache.h"
 
 #endif

@@ -164,7 +164,10 @@ hlmod_session_impl(hlmod_session_call *call, actr_str key, uint32_t *out)
     (void)key;
     counts.opened++;
     counts.live++;
-    int rc = hlmod_session_call_started(call, &counts);
+    /* A session takes a while to set up: openers wait for it. */
+    int rc = actr_sleep(10);
+    if (rc == 0)
+        rc = hlmod_session_call_started(call, &counts);
     if (rc == 0)
         rc = actr_sleep_until(ACTR_FOREVER);
     counts.live--;
