@@ -414,6 +414,12 @@ actr_ctx_attach(actr_ctx *c, void *ext, void (*release)(void *ext))
     return 0;
 }
 
+const actr_type *
+actr_ctx_recv_type(const actr_ctx *c)
+{
+    return c ? c->d.t_recv : NULL;
+}
+
 void *
 actr_ctx_attached(const actr_ctx *c)
 {

@@ -17,7 +17,7 @@
 static const actr_endpoint *
 serve_ep(void)
 {
-    return actr_module_find(&hlmod_module, "serve", 5);
+    return hlmod_serve_endpoint();
 }
 
 static actr_service_opts
@@ -33,9 +33,9 @@ start_serve(actr_service_mngr *m, const char *name, int64_t fail_ms, const char 
             actr_restart restart)
 {
     actr_service_opts o = svc_opts(restart);
-    hlmod_serve_args a = {actr_str_from(name), fail_ms, actr_str_from(fail_type)};
     hlmod_info info;
-    ck_assert_actr_ok(actr_service_start(m, name, &o, serve_ep(), &a, &info));
+    ck_assert_actr_ok(hlmod_serve_start_service(m, name, &o, actr_str_from(name), fail_ms,
+                                                actr_str_from(fail_type), &info));
     ck_assert_str_eq(info.name.ptr, name);
     ck_assert_str_eq(info.tag.ptr, name);
     return info;
@@ -446,6 +446,11 @@ body_remote(actr_actor *self, void *arg)
     ck_assert_int_eq(started.pid, i.pid);
     hlmod_info_free(&started);
     actr_service_info_clear(&i);
+    /* The typed stub: already running, its started value back. */
+    ck_assert_actr_ok(hlmod_serve_request_service(d, "feed2", ACTR_STR("ignored"), 0,
+                                                  ACTR_STR(""), &started));
+    ck_assert_str_eq(started.tag.ptr, "mine");
+    hlmod_info_free(&started);
     actr_service_info *v;
     size_t n;
     ck_assert_actr_ok(actr_service_remote_list(d, &v, &n));

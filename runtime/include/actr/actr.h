@@ -23,5 +23,7 @@
 #include "supervise.h"
 #include "service.h"
 #include "cache.h"
+#include "broadcast.h"
+#include "cluster.h"
 
 #endif

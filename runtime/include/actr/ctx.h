@@ -175,6 +175,11 @@ ACTR_API size_t actr_ctx_overruns(const actr_ctx *c);
  * does not block. */
 ACTR_API int actr_ctx_stream_over(const actr_ctx *c);
 
+/* The descriptor the values c receives are decoded with (the endpoint's
+ * stream_out, or its yield for a generator; actr_type_any for a context
+ * opened by name), NULL when c receives none. Does not block. */
+ACTR_API const actr_type *actr_ctx_recv_type(const actr_ctx *c);
+
 /* Attaches a layer above's state to c (one slot: the broadcast of
  * actr/broadcast.h keeps its subscribers there): actr_ctx_attached gives
  * ext back, and release(ext) (NULL: none) is called once when c is

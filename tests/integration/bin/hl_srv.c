@@ -28,6 +28,16 @@ hlmod_pid_impl(actr_call *call, int64_t *out)
 }
 
 int
+hlmod_tasks_impl(actr_call *call, int64_t *out)
+{
+    (void)call;
+    actr_stats st;
+    actr_stats_get(&st);
+    *out = (int64_t)st.tasks_live;
+    return 0;
+}
+
+int
 hlmod_cancel_at_impl(actr_call *call, actr_str url, bool *out)
 {
     (void)call;
