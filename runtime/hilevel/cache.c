@@ -40,6 +40,7 @@ struct centry {
     actr_event done;              /* its task is over */
     int open_rc, close_rc;
     actr_error *open_err, *close_err;
+    int retired;                  /* CLOSING while users still hold it */
 };
 
 /* One distinct actr_cache_fn: its nursery and its entries. */
@@ -294,7 +295,7 @@ leave_waiting(struct centry *e)
         e->state = E_CLOSING;
         if (e->open_scope)
             actr_scope_cancel(e->open_scope);
-    } else if (e->users == 0 && e->state == E_READY) {
+    } else if (e->users == 0 && (e->state == E_READY || e->retired)) {
         e->state = E_CLOSING;
         actr_event_set(&e->unused);
     }
@@ -391,6 +392,15 @@ actr_cache_hit(const actr_cache_user *u)
     return u && u->hit;
 }
 
+void
+actr_cache_retire(actr_cache_user *u)
+{
+    if (u && u->e->state == E_READY) {
+        u->e->state = E_CLOSING;    /* arrivals wait for its end */
+        u->e->retired = 1;
+    }
+}
+
 int
 actr_cache_exit(actr_cache_user *u)
 {
@@ -401,7 +411,7 @@ actr_cache_exit(actr_cache_user *u)
     free(u);
     int rc = 0;
     if (--e->users == 0) {
-        if (e->state == E_READY) {
+        if (e->state == E_READY || e->retired) {
             e->state = E_CLOSING;
             actr_event_set(&e->unused);
         }

@@ -78,6 +78,12 @@ ACTR_API ACTR_NODISCARD int actr_cache_enter(const actr_cache_fn *fn, const void
  * it was open, or opening, when the user came), 0 when it was. */
 ACTR_API int actr_cache_hit(const actr_cache_user *u);
 
+/* Retires the resource u uses (a user found it broken: its feed died):
+ * users who arrive from now on wait until it is closed and open a new
+ * one; those still using it go on until they leave, and the last one
+ * closes it as usual. Idempotent; does not block. */
+ACTR_API void actr_cache_retire(actr_cache_user *u);
+
 /* Leaves: frees u. The last user of a resource closes it and waits for
  * the close, shielded (its own cancellation does not cut it short).
  * Returns 0, or for the last user the close's error (with its detail).
