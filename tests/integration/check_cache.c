@@ -323,6 +323,65 @@ START_TEST(test_S21_resource_lives_in_its_function_nursery)
 }
 END_TEST
 
+/* A retired resource: its users go on, new arrivals wait for its close
+ * and open a new one. */
+struct arrival {
+    int serial;                 /* which open made what it got */
+    int64_t at;
+};
+
+static int
+arrival_task(void *arg)
+{
+    struct arrival *a = arg;
+    struct res *r;
+    actr_cache_user *u = enter(&res_fn, "broken", NULL, &r);
+    a->serial = r->serial;
+    a->at = actr_now();
+    ck_assert_int_eq(actr_cache_hit(u), 0);
+    ck_assert_int_eq(actr_cache_exit(u), 0);
+    return 0;
+}
+
+static int
+body_retire(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    reset();
+    struct res *r1, *r2;
+    actr_cache_user *a = enter(&res_fn, "broken", NULL, &r1);
+    actr_cache_user *b = enter(&res_fn, "broken", NULL, &r2);
+    ck_assert_ptr_eq(r1, r2);
+    ck_assert_int_eq(r1->serial, 1);
+    actr_cache_retire(a);
+    actr_cache_retire(a);                   /* idempotent */
+    ck_assert_uint_eq(actr_cache_count(&res_fn), 0);
+    struct arrival late = {0};
+    actr_nursery *nu;
+    ck_assert_actr_ok(actr_nursery_open(&nu));
+    ck_assert_actr_ok(actr_nursery_spawn(nu, arrival_task, &late));
+    ck_assert_actr_ok(actr_sleep(30));
+    ck_assert_int_eq(late.serial, 0);       /* it waits for the old one's close */
+    ck_assert_int_eq(actr_cache_exit(a), 0);
+    ck_assert_int_eq(rs.closes, 0);         /* b still uses the old one */
+    int64_t last_exit = actr_now();
+    ck_assert_int_eq(actr_cache_exit(b), 0);
+    ck_assert_int_eq(rs.closes, 1);
+    ck_assert_actr_ok(actr_nursery_close(nu, ACTR_FOREVER));
+    ck_assert_int_eq(late.serial, 2);       /* a new one */
+    ck_assert_int_eq(rs.opens, 2);
+    ck_assert_int_ge(late.at, last_exit);
+    ck_assert_int_eq(rs.max_live, 1);
+    return 0;
+}
+
+START_TEST(test_S21_retired_resource_is_opened_anew)
+{
+    itest_run_root(body_retire, NULL);
+}
+END_TEST
+
 /* ------------------------------------------------------------ 100 users */
 
 /* The resource: a session context on another actor. */
@@ -468,6 +527,7 @@ cache_suite(void)
     ITEST_ADD(tc, test_S21_waiters_share_the_open_and_its_error);
     ITEST_ADD(tc, test_S21_close_error_and_cancelled_last_user);
     ITEST_ADD(tc, test_S21_resource_lives_in_its_function_nursery);
+    ITEST_ADD(tc, test_S21_retired_resource_is_opened_anew);
     ITEST_ADD(tc, test_S21_100_users_of_one_context_with_random_cancellation);
     suite_add_tcase(s, tc);
     return s;
