@@ -305,7 +305,7 @@ actr_wait_for_actor(const char *name, const char *const *registry, size_t n, act
      * die (a supervisor restarts it under the same name, S26) cannot be
      * reached: wait again, a little longer each time, for the one that
      * can (the registrar drops the dead entry on its next probe). */
-    for (int64_t pause = 10;; pause = pause < 320 ? pause * 2 : pause) {
+    for (int64_t pause = 1;; pause = pause < 256 ? pause * 2 : pause) {
         int rc = lookup_connect(Q_WAIT, name, registry, n, out);
         if (rc != ACTR_ENOTFOUND)
             return rc;
