@@ -29,6 +29,7 @@
 
 #include <actr/actr.h>
 
+#include "actor_child.h"
 #include "baseline.h"
 #include "benchmod.actor.h"
 
@@ -615,19 +616,15 @@ bench_transport(bench_tpt t, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-    if (actr_is_child(argc, argv)) {
-        actr_actor_opts o = {.modules = modules, .nmodules = 1};
-        return actr_main(argc, argv, &o, NULL, NULL) < 0 ? 1 : 0;
-    }
-    if (bench_base_is_child(argc, argv))
-        return bench_base_child_main(argc, argv);
+    int status;
+    if (bench_run_child(argc, argv, modules, 1, &status))
+        return status;
     int rc = bench_init(argc, argv, 240);
     if (rc < 0)
         bench_fail("usage: bench_actor [pinned|unpinned]", rc);
-    const char *tpt = getenv("ACTR_BENCH_TPT");
-    if (!tpt || strcmp(tpt, "unix") != 0)
+    if (bench_tpt_selected(BENCH_TCP))
         bench_transport(BENCH_TCP, argc, argv);
-    if (!tpt || strcmp(tpt, "tcp") != 0)
+    if (bench_tpt_selected(BENCH_UNIX))
         bench_transport(BENCH_UNIX, argc, argv);
     return 0;
 }

@@ -19,6 +19,7 @@
 
 #include <actr/actr.h>
 
+#include "actor_child.h"
 #include "baseline.h"
 #include "benchmod.actor.h"
 
@@ -148,22 +149,18 @@ bench_transport(bench_tpt t, char **argv)
 int
 main(int argc, char **argv)
 {
-    if (actr_is_child(argc, argv)) {
-        actr_actor_opts o = {.modules = modules, .nmodules = 1};
-        return actr_main(argc, argv, &o, NULL, NULL) < 0 ? 1 : 0;
-    }
-    if (bench_base_is_child(argc, argv))
-        return bench_base_child_main(argc, argv);
+    int status;
+    if (bench_run_child(argc, argv, modules, 1, &status))
+        return status;
     int rc = bench_init(argc, argv, 120);
     if (rc < 0)
         bench_fail("usage: bench_hilevel [pinned|unpinned]", rc);
     /* Quiet: a restart is a warning line each, and the registrar's probe
      * of a dying actor an error line. */
     actr_log_set_level(ACTR_LOG_ERROR + 10);
-    const char *tpt = getenv("ACTR_BENCH_TPT");
-    if (!tpt || strcmp(tpt, "unix") != 0)
+    if (bench_tpt_selected(BENCH_TCP))
         bench_transport(BENCH_TCP, argv);
-    if (!tpt || strcmp(tpt, "tcp") != 0)
+    if (bench_tpt_selected(BENCH_UNIX))
         bench_transport(BENCH_UNIX, argv);
     return 0;
 }

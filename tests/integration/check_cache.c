@@ -18,6 +18,7 @@ static struct {
     int open_ms, close_ms;        /* how long each takes */
     int fail_open, fail_close;    /* fail with ACTR_EIO */
     uint64_t open_task;           /* the task that ran the last open */
+    char open_task_name[32];
     char last_args[32];
 } rs;
 
@@ -30,6 +31,7 @@ static int
 res_open(const void *args, size_t len, void **value)
 {
     rs.open_task = actr_task_id();
+    snprintf(rs.open_task_name, sizeof rs.open_task_name, "%s", actr_task_name());
     int rc = actr_sleep(rs.open_ms);
     if (rc < 0)
         return rc;
@@ -144,6 +146,7 @@ body_keys(actr_actor *self, void *arg)
     actr_cache_user *ub = enter(&keyed_fn, "feed/2", NULL, &b);
     ck_assert_ptr_eq(a, b);
     ck_assert_str_eq(a->args, "feed/1");    /* the first user's arguments */
+    ck_assert_str_eq(rs.open_task_name, "keyed");   /* in keyed_fn's own nursery */
     /* A key value given by the caller wins over both. */
     actr_cache_user *uc = enter(&keyed_fn, "x/1", "k", &c);
     actr_cache_user *ud = enter(&keyed_fn, "y/2", "k", &d);
@@ -153,6 +156,7 @@ body_keys(actr_actor *self, void *arg)
     struct res *e;
     actr_cache_user *ue = enter(&res_fn, "feed", NULL, &e);
     ck_assert_ptr_ne(e, a);
+    ck_assert_str_eq(rs.open_task_name, "res");     /* in res_fn's */
     ck_assert_int_eq(rs.opens, 3);
     ck_assert_int_eq(actr_cache_exit(ua) | actr_cache_exit(ub) | actr_cache_exit(uc) |
                      actr_cache_exit(ud) | actr_cache_exit(ue), 0);
