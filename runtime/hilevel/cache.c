@@ -163,13 +163,26 @@ entry_task(void *arg)
 
 /* ------------------------------------------------------------ the host */
 
+static void
+unlink_host(struct cfn *f)
+{
+    for (struct cfn **pp = &hosts; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+}
+
 static int
 host_task(void *arg)
 {
     struct cfn *f = arg;
     int rc = actr_nursery_open(&f->tn);
     if (rc < 0) {
+        /* Its waiters get the error; the next user starts a new host. */
         f->failed = 1;
+        unlink_host(f);
+        f->orphan = 1;
         actr_event_set(&f->ready);
         return rc;
     }
@@ -184,11 +197,7 @@ host_task(void *arg)
             break;
         }
     }
-    for (struct cfn **pp = &hosts; *pp; pp = &(*pp)->next)
-        if (*pp == f) {
-            *pp = f->next;
-            break;
-        }
+    unlink_host(f);
     if (cancelled) {
         for (struct centry *e = f->entries; e; e = e->next)
             actr_event_set(&e->unused);
