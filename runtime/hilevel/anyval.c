@@ -7,7 +7,7 @@
 #include <actr/error.h>
 
 int
-anyval_dup(actr_any *dst, const actr_any *src)
+hl_anyval_dup(actr_any *dst, const actr_any *src)
 {
     actr_any d = {0};
     if (src && src->len) {
@@ -21,7 +21,7 @@ anyval_dup(actr_any *dst, const actr_any *src)
 }
 
 int
-anyval_encode(const actr_type *t, const void *v, actr_any *out, const char *what)
+hl_anyval_encode(const actr_type *t, const void *v, actr_any *out, const char *what)
 {
     memset(out, 0, sizeof *out);
     if (!t || !v)
@@ -40,7 +40,7 @@ anyval_encode(const actr_type *t, const void *v, actr_any *out, const char *what
 }
 
 int
-anyval_decode(const actr_type *t, const actr_any *src, void *out, const char *what)
+hl_anyval_decode(const actr_type *t, const actr_any *src, void *out, const char *what)
 {
     if (!t || !out)
         return 0;
@@ -52,7 +52,7 @@ anyval_decode(const actr_type *t, const actr_any *src, void *out, const char *wh
 }
 
 int
-anyval_is_nil(const actr_any *a)
+hl_anyval_is_nil(const actr_any *a)
 {
     return !a || a->len == 0 || (a->len == 1 && a->ptr[0] == 0xc0);
 }

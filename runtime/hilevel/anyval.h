@@ -7,18 +7,18 @@
 #include <actr/codec.h>
 
 /* An owned copy of src (a zero src gives a zero dst). 0 / ACTR_ENOMEM. */
-int anyval_dup(actr_any *dst, const actr_any *src);
+int hl_anyval_dup(actr_any *dst, const actr_any *src);
 
 /* *v of type t (NULL t or v: nil) encoded into an owned *out. Returns 0,
  * or the codec's error with a detail naming what (e.g. "arguments of
  * m:f"). */
-int anyval_encode(const actr_type *t, const void *v, actr_any *out, const char *what);
+int hl_anyval_encode(const actr_type *t, const void *v, actr_any *out, const char *what);
 
 /* Decodes *src with t into caller storage *out (owned by the caller).
  * Nothing happens for a NULL t or out. Returns 0 or the codec's error. */
-int anyval_decode(const actr_type *t, const actr_any *src, void *out, const char *what);
+int hl_anyval_decode(const actr_type *t, const actr_any *src, void *out, const char *what);
 
 /* 1 for a zero value or an encoded nil. */
-int anyval_is_nil(const actr_any *a);
+int hl_anyval_is_nil(const actr_any *a);
 
 #endif

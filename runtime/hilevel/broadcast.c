@@ -168,7 +168,7 @@ static int
 append(struct bcast *b)
 {
     actr_any enc;
-    int rc = anyval_encode(b->t, b->tmp, &enc, "broadcast value");
+    int rc = hl_anyval_encode(b->t, b->tmp, &enc, "broadcast value");
     actr_codec_free(b->t, b->tmp);
     if (rc < 0)
         return rc;
@@ -226,7 +226,7 @@ actr_bcast_recv(actr_bcast_sub *s, void *v)
                              (unsigned long long)lost);
         }
         if (s->next_seq < b->head) {
-            int rc = anyval_decode(b->t, slot(b, s->next_seq), v, "broadcast value");
+            int rc = hl_anyval_decode(b->t, slot(b, s->next_seq), v, "broadcast value");
             s->next_seq++;
             return rc;
         }

@@ -5,7 +5,7 @@
 #include <actr/actr.h>
 
 void
-calls_init(struct call_set *cs)
+hl_calls_init(struct hl_call_set *cs)
 {
     cs->head = NULL;
     cs->n = 0;
@@ -14,7 +14,7 @@ calls_init(struct call_set *cs)
 }
 
 int
-calls_enter(struct call_set *cs, struct inflight *c)
+hl_calls_enter(struct hl_call_set *cs, struct hl_inflight *c)
 {
     int rc = actr_scope_enter(&c->sc, ACTR_FOREVER, 0);
     if (rc < 0)
@@ -31,9 +31,9 @@ calls_enter(struct call_set *cs, struct inflight *c)
 }
 
 void
-calls_leave(struct inflight *c)
+hl_calls_leave(struct hl_inflight *c)
 {
-    struct call_set *cs = c->set;
+    struct hl_call_set *cs = c->set;
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -46,9 +46,9 @@ calls_leave(struct inflight *c)
 }
 
 void
-calls_cancel_wait(struct call_set *cs)
+hl_calls_cancel_wait(struct hl_call_set *cs)
 {
-    for (struct inflight *c = cs->head; c; c = c->next)
+    for (struct hl_inflight *c = cs->head; c; c = c->next)
         actr_scope_cancel(&c->sc);
     actr_scope sh;
     if (actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD) < 0)

@@ -10,29 +10,29 @@
 #include <actr/scope.h>
 #include <actr/sync.h>
 
-struct call_set {
-    struct inflight *head;
+struct hl_call_set {
+    struct hl_inflight *head;
     size_t n;
     actr_event idle;            /* set while n == 0 */
 };
 
 /* One call, on its caller's stack. */
-struct inflight {
+struct hl_inflight {
     actr_scope sc;
-    struct inflight *next, *prev;
-    struct call_set *set;
+    struct hl_inflight *next, *prev;
+    struct hl_call_set *set;
 };
 
-void calls_init(struct call_set *cs);
+void hl_calls_init(struct hl_call_set *cs);
 
 /* Enters c's scope in the calling task and registers it: leave with
- * calls_leave before returning. 0, or ACTR_ESTATE outside a task. */
-int calls_enter(struct call_set *cs, struct inflight *c);
+ * hl_calls_leave before returning. 0, or ACTR_ESTATE outside a task. */
+int hl_calls_enter(struct hl_call_set *cs, struct hl_inflight *c);
 
-void calls_leave(struct inflight *c);
+void hl_calls_leave(struct hl_inflight *c);
 
 /* Cancels every registered call and waits (shielded) until each has
  * left. */
-void calls_cancel_wait(struct call_set *cs);
+void hl_calls_cancel_wait(struct hl_call_set *cs);
 
 #endif

@@ -8,7 +8,7 @@
 #include <actr/actr.h>
 
 size_t
-restart_window_count(struct restart_window *w, int64_t now, int64_t period_ms)
+hl_restart_window_count(struct hl_restart_window *w, int64_t now, int64_t period_ms)
 {
     size_t old = 0;
     while (old < w->n && w->t[old] <= now - period_ms)
@@ -21,7 +21,7 @@ restart_window_count(struct restart_window *w, int64_t now, int64_t period_ms)
 }
 
 int
-restart_window_add(struct restart_window *w, int64_t now)
+hl_restart_window_add(struct hl_restart_window *w, int64_t now)
 {
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 8;
@@ -36,7 +36,7 @@ restart_window_add(struct restart_window *w, int64_t now)
 }
 
 void
-restart_window_free(struct restart_window *w)
+hl_restart_window_free(struct hl_restart_window *w)
 {
     free(w->t);
     memset(w, 0, sizeof *w);
@@ -55,7 +55,7 @@ next(uint64_t *s)
 }
 
 int64_t
-restart_backoff(int64_t base_ms, int64_t max_ms, unsigned k, uint64_t *rng)
+hl_restart_backoff(int64_t base_ms, int64_t max_ms, unsigned k, uint64_t *rng)
 {
     if (base_ms < 0)
         return 0;
@@ -69,7 +69,7 @@ restart_backoff(int64_t base_ms, int64_t max_ms, unsigned k, uint64_t *rng)
 }
 
 uint64_t
-restart_seed(void)
+hl_restart_seed(void)
 {
     static uint64_t calls;
     uint64_t s = (uint64_t)actr_now() * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid() << 32 ^

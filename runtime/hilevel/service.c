@@ -24,7 +24,7 @@
 struct svc_def {
     struct svc_def *next;
     char *name;
-    struct spawn_copy spawn;
+    struct hl_spawn_copy spawn;
     actr_restart restart;
     char *fn;
     actr_any kwargs;
@@ -53,7 +53,7 @@ struct actr_service_mngr {
     actr_actor_nursery *an;
     actr_supervisor *sup;
     actr_lock lock;                 /* starts by name, one at a time */
-    struct call_set calls;          /* blocking calls in flight */
+    struct hl_call_set calls;          /* blocking calls in flight */
     struct svc_def *defs;
 };
 
@@ -184,14 +184,14 @@ actr_service_mngr_open(const actr_service_mngr_opts *opts, actr_service_mngr **o
     m->owner = actr_task_id();
     m->owner_opens = 1;
     actr_lock_init(&m->lock);
-    calls_init(&m->calls);
+    hl_calls_init(&m->calls);
     actr_sup_opts so = opts ? opts->sup : (actr_sup_opts){0};
     if (!so.name)
         so.name = "services";
     int rc = actr_actor_nursery_open_opts(opts ? &opts->nursery : NULL, &m->an);
     if (rc == 0 && (rc = actr_supervisor_open(m->an, &so, &m->sup)) < 0)
         (void)actr_actor_nursery_close(m->an);
-    if (rc == 0 && (rc = actr_actor_serve(a, svcmgr_module())) < 0) {
+    if (rc == 0 && (rc = actr_actor_serve(a, hl_svcmgr_module())) < 0) {
         (void)actr_supervisor_close(m->sup);
         (void)actr_actor_nursery_close(m->an);
     }
@@ -223,7 +223,7 @@ def_free(struct svc_def *d)
         return;
     free(d->name);
     free(d->fn);
-    spawn_copy_free(&d->spawn);
+    hl_spawn_copy_free(&d->spawn);
     actr_any_free(&d->kwargs);
     free(d);
 }
@@ -235,9 +235,9 @@ teardown(actr_service_mngr *m)
 {
     if (m->open) {
         m->open = 0;
-        (void)actr_actor_unserve(m->actor, svcmgr_module());
+        (void)actr_actor_unserve(m->actor, hl_svcmgr_module());
         actr_log_info(TAG, "service manager of actor %s closing", actr_actor_name(m->actor));
-        calls_cancel_wait(&m->calls);
+        hl_calls_cancel_wait(&m->calls);
     }
     int rc = actr_supervisor_close(m->sup);
     if (rc == ACTR_ESTATE)
@@ -285,16 +285,16 @@ usable(const actr_service_mngr *m)
 /* A call that may block: registered, so the owner's close can cancel it
  * and wait for it. */
 static int
-call_begin(actr_service_mngr *m, struct inflight *c)
+call_begin(actr_service_mngr *m, struct hl_inflight *c)
 {
     int rc = usable(m);
-    return rc < 0 ? rc : calls_enter(&m->calls, c);
+    return rc < 0 ? rc : hl_calls_enter(&m->calls, c);
 }
 
 static int
-call_end(actr_service_mngr *m, struct inflight *c, int rc)
+call_end(actr_service_mngr *m, struct hl_inflight *c, int rc)
 {
-    calls_leave(c);
+    hl_calls_leave(c);
     if (rc == ACTR_ECANCELED && !m->open)
         rc = actr_error_set(ACTR_ECLOSED, "the service manager was closed meanwhile");
     return rc;
@@ -331,7 +331,7 @@ start_locked(actr_service_mngr *m, struct svc *v, const actr_spawn_opts *spawn,
         if ((rc = actr_supervisor_start(m->sup, &cs, NULL)) < 0)
             return rc;              /* not kept: v is still ours */
     }
-    return started ? anyval_dup(started, &v->started) : 0;
+    return started ? hl_anyval_dup(started, &v->started) : 0;
 }
 
 /* Starts service v (taken over) as v->name, unless one of that name
@@ -340,7 +340,7 @@ static int
 start_child(actr_service_mngr *m, struct svc *v, const actr_spawn_opts *spawn,
             actr_restart restart, actr_any *started)
 {
-    struct inflight c;
+    struct hl_inflight c;
     int rc = check_name(v->name);
     if (rc == 0 && (rc = call_begin(m, &c)) == 0) {
         if ((rc = actr_lock_acquire(&m->lock, ACTR_FOREVER)) == 0) {
@@ -362,7 +362,7 @@ static struct svc *
 svc_new(const char *name, actr_service_kind kind, const char *fn, const actr_any *kwargs)
 {
     struct svc *v = calloc(1, sizeof *v);
-    if (!v || (fn && !(v->fn = strdup(fn))) || anyval_dup(&v->kwargs, kwargs) < 0) {
+    if (!v || (fn && !(v->fn = strdup(fn))) || hl_anyval_dup(&v->kwargs, kwargs) < 0) {
         if (v)
             svc_free(v);
         actr_error_set(ACTR_ENOMEM, "out of memory for a service");
@@ -383,7 +383,7 @@ start_typed(actr_service_mngr *m, const char *name, actr_portal *p,
         return actr_error_set(ACTR_EINVAL, "a service needs a context endpoint%s%s",
                               ep ? "; not " : "", ep ? ep->wire_name : "");
     actr_any kw, st = {0};
-    int rc = anyval_encode(ep->args, args, &kw, ep->wire_name);
+    int rc = hl_anyval_encode(ep->args, args, &kw, ep->wire_name);
     if (rc < 0)
         return rc;
     struct svc *v = svc_new(name, p ? ACTR_SERVICE_CTX : ACTR_SERVICE_ACTOR, ep->wire_name,
@@ -395,7 +395,7 @@ start_typed(actr_service_mngr *m, const char *name, actr_portal *p,
     rc = start_child(m, v, opts ? &opts->spawn : NULL,
                      p || !opts ? ACTR_RESTART_NONE : opts->restart, &st);
     if (rc == 0)
-        rc = anyval_decode(ep->started, &st, started, "started value");
+        rc = hl_anyval_decode(ep->started, &st, started, "started value");
     actr_any_free(&st);
     return rc;
 }
@@ -460,7 +460,7 @@ cancel_kind(actr_service_mngr *m, const char *name, int task)
                               task ? "not a task" : "a task",
                               task ? "actr_service_cancel" : "actr_service_cancel_task");
     actr_log_info(TAG, "cancelling service %s", name);
-    struct inflight c;
+    struct hl_inflight c;
     if ((rc = call_begin(m, &c)) == 0)
         rc = call_end(m, &c, actr_supervisor_stop(m->sup, name));
     return rc;
@@ -487,7 +487,7 @@ info_of(const actr_sup_child_info *ci, actr_service_info *out)
     actr_service_info i = {.kind = v->kind, .state = ci->state, .pid = v->pid,
                            .restarts = ci->restarts};
     int fail = !(i.name = strdup(ci->name)) || (v->uid && !(i.uid = strdup(v->uid)));
-    if (fail || anyval_dup(&i.started, &v->started) < 0) {
+    if (fail || hl_anyval_dup(&i.started, &v->started) < 0) {
         actr_service_info_clear(&i);
         return actr_error_set(ACTR_ENOMEM, "out of memory describing a service");
     }
@@ -568,8 +568,8 @@ actr_service_define_raw(actr_service_mngr *m, const char *name, const actr_servi
         return rc;
     struct svc_def *d = calloc(1, sizeof *d);
     if (!d || !(d->name = strdup(name)) || !(d->fn = strdup(fn)) ||
-        spawn_copy_init(&d->spawn, opts ? &opts->spawn : NULL) < 0 ||
-        anyval_dup(&d->kwargs, kwargs) < 0) {
+        hl_spawn_copy_init(&d->spawn, opts ? &opts->spawn : NULL) < 0 ||
+        hl_anyval_dup(&d->kwargs, kwargs) < 0) {
         def_free(d);
         return actr_error_set(ACTR_ENOMEM, "out of memory defining service %s", name);
     }
@@ -595,7 +595,7 @@ actr_service_define(actr_service_mngr *m, const char *name, const actr_service_o
         return actr_error_set(ACTR_EINVAL, "service %s needs a context endpoint",
                               name ? name : "(null)");
     actr_any kw;
-    int rc = anyval_encode(ep->args, args, &kw, ep->wire_name);
+    int rc = hl_anyval_encode(ep->args, args, &kw, ep->wire_name);
     if (rc == 0)
         rc = actr_service_define_raw(m, name, opts, ep->wire_name, &kw);
     actr_any_free(&kw);
@@ -603,7 +603,7 @@ actr_service_define(actr_service_mngr *m, const char *name, const actr_service_o
 }
 
 int
-svcmgr_start_defined(actr_service_mngr *m, const char *name, const actr_any *kwargs,
+hl_svcmgr_start_defined(actr_service_mngr *m, const char *name, const actr_any *kwargs,
                      actr_service_info *out)
 {
     int rc = usable(m);
@@ -618,13 +618,13 @@ svcmgr_start_defined(actr_service_mngr *m, const char *name, const actr_any *kwa
             return actr_error_set(ACTR_ENOTFOUND, "no service called %s is defined in actor"
                                   " %s", name, actr_actor_name(m->actor));
         /* Copies: a definition may be replaced while the start waits. */
-        struct spawn_copy spawn;
-        if ((rc = spawn_copy_init(&spawn, &d->spawn.o)) < 0)
+        struct hl_spawn_copy spawn;
+        if ((rc = hl_spawn_copy_init(&spawn, &d->spawn.o)) < 0)
             return rc;
         struct svc *v = svc_new(name, ACTR_SERVICE_ACTOR, d->fn,
-                                anyval_is_nil(kwargs) ? &d->kwargs : kwargs);
+                                hl_anyval_is_nil(kwargs) ? &d->kwargs : kwargs);
         rc = v ? start_child(m, v, &spawn.o, d->restart, NULL) : ACTR_ENOMEM;
-        spawn_copy_free(&spawn);
+        hl_spawn_copy_free(&spawn);
         if (rc < 0)
             return rc;
     }

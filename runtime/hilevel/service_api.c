@@ -14,7 +14,7 @@
 #include "hilevel/svcmgr.h"
 
 const actr_module *
-svcmgr_module(void)
+hl_svcmgr_module(void)
 {
     return &actr_svcmgr_module;
 }
@@ -37,7 +37,7 @@ status_of(const actr_service_info *i, actr_svcmgr_status *out)
     out->pid = i->pid;
     out->restarts = i->restarts;
     if (rc == 0)
-        rc = anyval_dup(&out->started, &i->started);
+        rc = hl_anyval_dup(&out->started, &i->started);
     return rc < 0 ? actr_error_set(ACTR_ENOMEM, "out of memory describing a service") : 0;
 }
 
@@ -58,7 +58,7 @@ actr_svcmgr_start_impl(actr_call *call, actr_str name, actr_any kwargs, actr_svc
     if (rc < 0)
         return rc;
     actr_service_info i = {0};
-    rc = svcmgr_start_defined(m, name.ptr, &kwargs, &i);
+    rc = hl_svcmgr_start_defined(m, name.ptr, &kwargs, &i);
     if (rc == ACTR_ENOTFOUND)
         rc = actr_call_fail(call, "KeyError", "%s", actr_last_error()->message);
     actr_call_own_result(call);

@@ -35,7 +35,7 @@ info_of(const actr_svcmgr_status *s, actr_service_info *out)
     actr_service_info i = {.kind = kind_of(&s->kind), .state = state_of(&s->state),
                            .pid = s->pid, .restarts = s->restarts};
     int fail = !(i.name = strdup(s->name.ptr)) || (s->uid.len && !(i.uid = strdup(s->uid.ptr)));
-    if (fail || anyval_dup(&i.started, &s->started) < 0) {
+    if (fail || hl_anyval_dup(&i.started, &s->started) < 0) {
         actr_service_info_clear(&i);
         return actr_error_set(ACTR_ENOMEM, "out of memory describing a service");
     }
@@ -50,7 +50,7 @@ actr_service_remote_start(actr_portal *daemon, const char *name, const actr_endp
     if (!name)
         return actr_error_set(ACTR_EINVAL, "no service name");
     actr_any kw = {0};
-    int rc = ep ? anyval_encode(ep->args, args, &kw, ep->wire_name) : 0;
+    int rc = ep ? hl_anyval_encode(ep->args, args, &kw, ep->wire_name) : 0;
     if (rc < 0)
         return rc;
     actr_svcmgr_status st = {0};
@@ -61,7 +61,7 @@ actr_service_remote_start(actr_portal *daemon, const char *name, const actr_endp
     actr_service_info i = {0};
     if (info)
         rc = info_of(&st, &i);
-    if (rc == 0 && ep && (rc = anyval_decode(ep->started, &st.started, started,
+    if (rc == 0 && ep && (rc = hl_anyval_decode(ep->started, &st.started, started,
                                              "started value")) < 0)
         actr_service_info_clear(&i);
     if (rc == 0 && info)

@@ -8,7 +8,7 @@
 #include <actr/error.h>
 
 static char *
-keep(struct spawn_copy *c, const char *s)
+keep(struct hl_spawn_copy *c, const char *s)
 {
     char *d = s ? strdup(s) : NULL;
     if (d)
@@ -18,7 +18,7 @@ keep(struct spawn_copy *c, const char *s)
 
 /* A copied array of n strings (the array itself is kept as a string). */
 static const char *const *
-keep_list(struct spawn_copy *c, const char *const *v, size_t n, int *fail)
+keep_list(struct hl_spawn_copy *c, const char *const *v, size_t n, int *fail)
 {
     if (!n)
         return NULL;
@@ -35,11 +35,11 @@ keep_list(struct spawn_copy *c, const char *const *v, size_t n, int *fail)
 }
 
 int
-spawn_copy_init(struct spawn_copy *dst, const actr_spawn_opts *src)
+hl_spawn_copy_init(struct hl_spawn_copy *dst, const actr_spawn_opts *src)
 {
     static const actr_spawn_opts none;
     const actr_spawn_opts *o = src ? src : &none;
-    struct spawn_copy c = {.has = 1, .o = *o};
+    struct hl_spawn_copy c = {.has = 1, .o = *o};
     int fail = 0;
     c.strs = calloc(1 + 2 * (o->nenable + o->nbind) + 2, sizeof *c.strs);
     if (!c.strs)
@@ -49,7 +49,7 @@ spawn_copy_init(struct spawn_copy *dst, const actr_spawn_opts *src)
     c.o.enable = keep_list(&c, o->enable, o->nenable, &fail);
     c.o.bind = keep_list(&c, o->bind, o->nbind, &fail);
     if (fail) {
-        spawn_copy_free(&c);
+        hl_spawn_copy_free(&c);
         return actr_error_set(ACTR_ENOMEM, "out of memory copying spawn options");
     }
     *dst = c;
@@ -57,7 +57,7 @@ spawn_copy_init(struct spawn_copy *dst, const actr_spawn_opts *src)
 }
 
 void
-spawn_copy_free(struct spawn_copy *c)
+hl_spawn_copy_free(struct hl_spawn_copy *c)
 {
     for (size_t i = 0; i < c->nstrs; i++)
         free(c->strs[i]);

@@ -5,7 +5,7 @@
 
 #include <actr/actor.h>
 
-struct spawn_copy {
+struct hl_spawn_copy {
     int has;                /* 0: empty */
     actr_spawn_opts o;      /* its strings and arrays point into strs */
     char **strs;
@@ -13,8 +13,8 @@ struct spawn_copy {
 };
 
 /* Copies *src (NULL: the defaults) into *dst, has = 1. 0 / ACTR_ENOMEM. */
-int spawn_copy_init(struct spawn_copy *dst, const actr_spawn_opts *src);
+int hl_spawn_copy_init(struct hl_spawn_copy *dst, const actr_spawn_opts *src);
 
-void spawn_copy_free(struct spawn_copy *c);
+void hl_spawn_copy_free(struct hl_spawn_copy *c);
 
 #endif

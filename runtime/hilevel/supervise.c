@@ -29,13 +29,13 @@ struct sup_child {
     actr_supervisor *sup;
     char name[NAME_MAX_ + 1];
     actr_restart restart;
-    struct spawn_copy spawn;          /* has == 0: a task child */
+    struct hl_spawn_copy spawn;          /* has == 0: a task child */
     actr_sup_run_fn run;
     void *arg;
     void (*release)(void *arg);
     actr_sup_state state;
     unsigned restarts;
-    struct restart_window recent;     /* this child's restarts (backoff) */
+    struct hl_restart_window recent;     /* this child's restarts (backoff) */
     int again;                        /* chosen to restart (coordinator) */
 
     /* the current run */
@@ -59,10 +59,10 @@ struct actr_supervisor {
     actr_sup_opts o;
     struct sup_child *children;
     actr_lock lock;
-    struct call_set calls;            /* start, stop, wait in flight */
+    struct hl_call_set calls;            /* start, stop, wait in flight */
     actr_event wake;                  /* a child ended */
     actr_event idle;                  /* no child left, or gave up */
-    struct restart_window recent;     /* every restart (intensity) */
+    struct hl_restart_window recent;     /* every restart (intensity) */
     uint64_t rng;
     int closing;
     int failed;                       /* gave up */
@@ -260,8 +260,8 @@ forget(actr_supervisor *s, struct sup_child *ch)
         }
     if (ch->release)
         ch->release(ch->arg);
-    spawn_copy_free(&ch->spawn);
-    restart_window_free(&ch->recent);
+    hl_spawn_copy_free(&ch->spawn);
+    hl_restart_window_free(&ch->recent);
     actr_error_free(ch->reason);
     free(ch);
     update_idle(s);
@@ -403,17 +403,17 @@ handle_end(actr_supervisor *s, struct sup_child *ch)
         break;
     }
     int64_t now = actr_now();
-    if (restart_window_count(&s->recent, now, s->o.period_ms) >= s->o.max_restarts) {
+    if (hl_restart_window_count(&s->recent, now, s->o.period_ms) >= s->o.max_restarts) {
         char why[120];
         snprintf(why, sizeof why, "%u restarts within %lld ms already", s->o.max_restarts,
                  (long long)s->o.period_ms);
         return give_up(s, ch, why);
     }
-    if (restart_window_add(&s->recent, now) < 0 || restart_window_add(&ch->recent, now) < 0)
+    if (hl_restart_window_add(&s->recent, now) < 0 || hl_restart_window_add(&ch->recent, now) < 0)
         return give_up(s, ch, "out of memory");
-    unsigned k = (unsigned)restart_window_count(&ch->recent, now, s->o.period_ms) - 1;
+    unsigned k = (unsigned)hl_restart_window_count(&ch->recent, now, s->o.period_ms) - 1;
     choose_and_stop(s, ch);
-    int64_t wait = restart_backoff(s->o.backoff_ms, s->o.backoff_max_ms, k, &s->rng);
+    int64_t wait = hl_restart_backoff(s->o.backoff_ms, s->o.backoff_max_ms, k, &s->rng);
     if (wait > 0) {
         /* Not holding the lock: a stop meanwhile forgets the child. */
         actr_lock_release(&s->lock);
@@ -476,9 +476,9 @@ actr_supervisor_open(actr_actor_nursery *an, const actr_sup_opts *opts, actr_sup
     if (!s->o.backoff_max_ms)
         s->o.backoff_max_ms = ACTR_SUP_BACKOFF_MAX_MS;
     s->an = an;
-    s->rng = restart_seed();
+    s->rng = hl_restart_seed();
     actr_lock_init(&s->lock);
-    calls_init(&s->calls);
+    hl_calls_init(&s->calls);
     actr_event_init(&s->wake);
     actr_event_init(&s->idle);
     actr_event_set(&s->idle);
@@ -520,18 +520,18 @@ check_spec(const actr_supervisor *s, const actr_sup_child_spec *spec)
 /* A call of the API that may block: registered, so that close can
  * cancel it and wait for it (hilevel/calls.h). */
 static int
-call_begin(actr_supervisor *s, struct inflight *c)
+call_begin(actr_supervisor *s, struct hl_inflight *c)
 {
     if (s->failed || s->closing)
         return actr_error_set(ACTR_ECLOSED, "supervisor %s %s", s->name,
                               s->failed ? "gave up" : "is closing");
-    return calls_enter(&s->calls, c);
+    return hl_calls_enter(&s->calls, c);
 }
 
 static int
-call_end(actr_supervisor *s, struct inflight *c, int rc)
+call_end(actr_supervisor *s, struct hl_inflight *c, int rc)
 {
-    calls_leave(c);
+    hl_calls_leave(c);
     if (rc == ACTR_ECANCELED && s->closing)
         rc = actr_error_set(ACTR_ECLOSED, "supervisor %s closed meanwhile", s->name);
     return rc;
@@ -544,7 +544,7 @@ start_locked(actr_supervisor *s, const actr_sup_child_spec *spec, void **started
     struct sup_child *ch = NULL;
     if (rc == 0 && !(ch = calloc(1, sizeof *ch)))
         rc = actr_error_set(ACTR_ENOMEM, "out of memory for a child");
-    if (rc == 0 && spec->spawn && (rc = spawn_copy_init(&ch->spawn, spec->spawn)) < 0)
+    if (rc == 0 && spec->spawn && (rc = hl_spawn_copy_init(&ch->spawn, spec->spawn)) < 0)
         free(ch);
     if (rc < 0)
         return rc;
@@ -571,7 +571,7 @@ actr_supervisor_start(actr_supervisor *s, const actr_sup_child_spec *spec, void 
 {
     if (!s)
         return actr_error_set(ACTR_EINVAL, "no supervisor");
-    struct inflight c;
+    struct hl_inflight c;
     int rc = call_begin(s, &c);
     if (rc < 0)
         return rc;
@@ -588,7 +588,7 @@ actr_supervisor_stop(actr_supervisor *s, const char *name)
 {
     if (!s || !name)
         return actr_error_set(ACTR_EINVAL, "no supervisor or name");
-    struct inflight c;
+    struct hl_inflight c;
     int rc = call_begin(s, &c);
     if (rc < 0)
         return rc;
@@ -649,7 +649,7 @@ actr_supervisor_wait(actr_supervisor *s)
         actr_error_restore(s->fail_err);
         return s->fail_rc;
     }
-    struct inflight c;
+    struct hl_inflight c;
     int rc = call_begin(s, &c);
     if (rc < 0)
         return rc;
@@ -658,7 +658,7 @@ actr_supervisor_wait(actr_supervisor *s)
         actr_error_restore(s->fail_err);
         rc = s->fail_rc;
     }
-    calls_leave(&c);
+    hl_calls_leave(&c);
     return rc;
 }
 
@@ -676,7 +676,7 @@ actr_supervisor_close(actr_supervisor *s)
     for (struct sup_child *ch = s->children; ch; ch = ch->next)
         if (ch->running && !ch->started && ch->scope)
             actr_scope_cancel(ch->scope);
-    calls_cancel_wait(&s->calls);
+    hl_calls_cancel_wait(&s->calls);
     int locked = actr_lock_acquire(&s->lock, ACTR_FOREVER) == 0;
     stop_all(s);
     if (locked)
@@ -691,7 +691,7 @@ actr_supervisor_close(actr_supervisor *s)
         rc = s->fail_rc;
     }
     actr_error_free(s->fail_err);
-    restart_window_free(&s->recent);
+    hl_restart_window_free(&s->recent);
     free(s);
     return rc;
 }

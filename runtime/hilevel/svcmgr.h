@@ -8,10 +8,10 @@
 /* Starts the service defined as name, its context opened with kwargs
  * (nil: the definition's), or finds it running; *out describes it.
  * ACTR_ENOTFOUND when it is neither running nor defined. */
-int svcmgr_start_defined(actr_service_mngr *m, const char *name, const actr_any *kwargs,
+int hl_svcmgr_start_defined(actr_service_mngr *m, const char *name, const actr_any *kwargs,
                          actr_service_info *out);
 
 /* The module of the remote API, served while a manager is open. */
-const actr_module *svcmgr_module(void);
+const actr_module *hl_svcmgr_module(void);
 
 #endif
