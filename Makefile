@@ -316,7 +316,7 @@ valgrind:
 	done; exit $$fail
 
 demo: all
-	$(Q)$(BUILD)/examples/ticker
+	$(Q)$(BUILD)/examples/services
 
 # Results go to $(BUILD)/bench/ (not tracked); bench-readme publishes the
 # last run's table and plot (tests/bench/results.*, README.md).

@@ -348,7 +348,8 @@ emit_header(module *m, arena *a, size_t *len)
         sb_puts(&b, "#include <string.h>\n");
     sb_puts(&b, "\n#include <actr/codec.h>\n#include <actr/module.h>\n");
     if (has_eps)
-        sb_puts(&b, "#include <actr/ctx.h>\n#include <actr/portal.h>\n");
+        sb_puts(&b, "#include <actr/broadcast.h>\n#include <actr/cluster.h>\n"
+                    "#include <actr/ctx.h>\n#include <actr/portal.h>\n#include <actr/service.h>\n");
     if (m->imports != NULL)
         sb_putc(&b, '\n');
     for (import *im = m->imports; im != NULL; im = im->next)

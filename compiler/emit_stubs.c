@@ -1,5 +1,7 @@
 /* The C emitter, endpoint stubs: typed caller stubs over actr/portal.h
- * and actr/ctx.h, the callee's impl declarations and typed helpers (in
+ * and actr/ctx.h (and, for streams and contexts, over the hilevel layer's
+ * actr/broadcast.h, actr/service.h and actr/cluster.h), the callee's impl
+ * declarations and typed helpers (in
  * the header, all static inline: a program pays only for what it uses),
  * and the trampolines the module descriptor points at (in the source).
  *
@@ -252,6 +254,8 @@ ep_ref(semit *s)
     return arena_printf(s->a, "&%s_module.endpoints[%d]", s->m->name, s->idx);
 }
 
+static void emit_endpoint_accessor(semit *s);
+
 /* run_in_actor: P_run spawns a child and calls the endpoint in it,
  * P_run_result waits for what it returned. */
 static void
@@ -322,6 +326,7 @@ emit_caller_fn(semit *s)
     sb_printf(b, "    return actr_portal_call(%s, %s, &%s, %s);\n}\n\n", p, ep_ref(s), args,
               d->result ? out : "NULL");
     emit_caller_run(s);
+    emit_endpoint_accessor(s);
 }
 
 /* One static inline wrapper "ret name(params) { body }" with a comment. */
@@ -376,10 +381,152 @@ emit_base(semit *s, const char *handle_t, const char *base_t, const char *sfx,
 {
     plist l = {arena_alloc(s->a, sizeof(char *)), 0};
     pl_add(&l, arena_printf(s->a, "%s *h", handle_t));
-    emit_wrapper(s, arena_printf(s->a, "The generic %s behind h (actr/ctx.h), for the calls "
-                                 "without a typed\n * wrapper.", what),
+    const char *hdr = strcmp(base_t, "actr_bcast_sub") == 0 ? "actr/broadcast.h" : "actr/ctx.h";
+    emit_wrapper(s, arena_printf(s->a, "The generic %s behind h (%s), for the calls "
+                                 "without a typed\n * wrapper.", what, hdr),
                  arena_printf(s->a, "%s *", base_t), sfx, &l,
                  arena_printf(s->a, "    return (%s *)h;\n", base_t));
+}
+
+/* P_endpoint: the endpoint's descriptor, for the generic calls that take
+ * one (actr_service_define, actr_ctx_gather, ...). */
+static void
+emit_endpoint_accessor(semit *s)
+{
+    plist l = {NULL, 0};
+    emit_wrapper(s, arena_printf(s->a, "The descriptor of %s (actr/module.h), for the generic "
+                                 "calls that take an endpoint.", s->d->name),
+                 "const actr_endpoint *", "_endpoint", &l,
+                 arena_printf(s->a, "    return %s;\n", ep_ref(s)));
+}
+
+/* S22: a subscriber of the stream (actr/broadcast.h): P_subscribe and
+ * the typed P_sub_* on the handle P_sub. */
+static void
+emit_broadcast(semit *s, const typeref *recv_t, const typeref *send_t)
+{
+    arena *a = s->a;
+    const char *sub_t = arena_printf(a, "%s_sub", s->pre);
+    plist l = {arena_alloc(a, 3 * sizeof(char *)), 0};
+    pl_add(&l, arena_printf(a, "%s *h", s->pre));
+    pl_add(&l, "const actr_bcast_opts *opts");
+    pl_add(&l, arena_printf(a, "%s **out", sub_t));
+    emit_wrapper(s, arena_printf(a, "Subscribes to the stream of h (S22, actr/broadcast.h): "
+                                 "from now on the subscriber stored in *out receives every value "
+                                 "h receives, and may send; close it with %s_close. (opts: NULL "
+                                 "= defaults.) Returns 0 or an error (actr_ctx_subscribe).",
+                                 sub_t), "ACTR_NODISCARD int", "_subscribe", &l,
+                 arena_printf(a, "    actr_bcast_sub *sub = NULL;\n    int rc = "
+                              "actr_ctx_subscribe((actr_ctx *)h, opts, &sub);\n\n"
+                              "    if (rc >= 0)\n        *out = (%s *)sub;\n    return rc;\n",
+                              sub_t));
+    emit_forward(s, "Receives the subscriber's next value into *v (its own copy, owned by "
+                 "the\n * caller). Returns 0, ACTR_ELAGGED when it fell behind its buffer, "
+                 "ACTR_EPIPE\n * at the end of the stream, or an error (actr_bcast_recv). "
+                 "Cancellation point.", "ACTR_NODISCARD int", "_sub_recv", sub_t,
+                 "actr_bcast_sub", "actr_bcast_recv", recv_t, 0);
+    if (send_t != NULL)
+        emit_sender(s, "Sends v on the stream (borrowed). Returns 0 or an error "
+                    "(actr_bcast_send).\n * Cancellation point.", "_sub_send", sub_t,
+                    "actr_bcast_sub", "actr_bcast_send", send_t);
+    plist c = {arena_alloc(a, sizeof(char *)), 0};
+    pl_add(&c, arena_printf(a, "%s *h", sub_t));
+    emit_wrapper(s, "Unsubscribes and frees h; the other subscribers go on.", "void",
+                 "_sub_close", &c, "    actr_bcast_close((actr_bcast_sub *)h);\n");
+    emit_base(s, sub_t, "actr_bcast_sub", "_sub_base", "subscriber");
+}
+
+/* A stub that packs its parameters into the endpoint's args struct and
+ * returns call (a printf format whose %s is the args local's name). */
+static void
+emit_args_stub(semit *s, const char *comment, const char *sfx, const plist *l,
+               const char *call)
+{
+    const char *args = fx(s->a, s->d, "args");
+    emit_comment(s->b, comment);
+    sb_puts(s->b, "static inline ACTR_NODISCARD int\n");
+    emit_proto(s->b, "", arena_printf(s->a, "%s%s", s->pre, sfx), l, "");
+    sb_puts(s->b, "{\n");
+    emit_fill_args(s, args, 0);
+    sb_puts(s->b, "    return ");
+    sb_printf(s->b, call, args);
+    sb_puts(s->b, ";\n}\n\n");
+}
+
+/* S23 and clusters: the context as a service (actr/service.h), started
+ * here or asked of a daemon, and gathered over many portals
+ * (actr/cluster.h). */
+static void
+emit_ctx_hilevel(semit *s)
+{
+    arena *a = s->a;
+    const decl *d = s->d;
+    const char *m = fx(a, d, "m"), *name = fx(a, d, "name"), *opts = fx(a, d, "opts");
+    const char *started = fx(a, d, "started"), *daemon = fx(a, d, "daemon");
+    const char *ps = fx(a, d, "ps"), *n = fx(a, d, "n"), *out = fx(a, d, "out");
+    const char *st = d->started ? started : "NULL";
+    const char *st_doc = d->started ? arena_printf(a, " (its started value into *%s, owned "
+                                                   "by the caller; NULL discards it)", started)
+                                    : "";
+
+    plist l = pl_new(a, d);
+    pl_add(&l, arena_printf(a, "actr_service_mngr *%s", m));
+    pl_add(&l, arena_printf(a, "const char *%s", name));
+    pl_add(&l, arena_printf(a, "const actr_service_opts *%s", opts));
+    add_params(s, &l);
+    if (d->started)
+        pl_add(&l, out_decl(a, d->started, started));
+    emit_args_stub(s, arena_printf(a, "start_service (S23, actr/service.h): spawns a daemon "
+                                   "child called %s in the service manager %s (%s: its spawn "
+                                   "options, enabling this module, and restart policy) and opens "
+                                   "%s in it as the service's supervising context%s; a service "
+                                   "of that name already running is returned as is. Returns 0 or "
+                                   "an error (actr_service_start). Cancellation point.", name, m,
+                                   opts, d->name, st_doc), "_start_service", &l,
+                   arena_printf(a, "actr_service_start(%s, %s, %s, %s, &%%s, %s)", m, name,
+                                opts, ep_ref(s), st));
+
+    plist r = pl_new(a, d);
+    pl_add(&r, arena_printf(a, "actr_portal *%s", daemon));
+    pl_add(&r, arena_printf(a, "const char *%s", name));
+    add_params(s, &r);
+    if (d->started)
+        pl_add(&r, out_decl(a, d->started, started));
+    emit_args_stub(s, arena_printf(a, "Asks the service manager of the actor behind %s to start "
+                                   "its service %s (as it defined it, this context opened with "
+                                   "these arguments) or to hand back the one running%s. Returns "
+                                   "0 or an error (actr_service_remote_start). Cancellation "
+                                   "point.", daemon, name, st_doc), "_request_service", &r,
+                   arena_printf(a, "actr_service_remote_start(%s, %s, %s, &%%s, %s, NULL)",
+                                daemon, name, ep_ref(s), st));
+
+    plist g = pl_new(a, d);
+    pl_add(&g, arena_printf(a, "actr_portal *const *%s", ps));
+    pl_add(&g, arena_printf(a, "size_t %s", n));
+    add_params(s, &g);
+    pl_add(&g, arena_printf(a, "const actr_ctx_opts *%s", opts));
+    pl_add(&g, arena_printf(a, "actr_ctx_group **%s", out));
+    if (d->started)
+        pl_add(&g, out_decl(a, d->started, started));
+    emit_args_stub(s, arena_printf(a, "gather_contexts (actr/cluster.h): opens %s with these "
+                                   "arguments on each of %s[0..%s) concurrently and stores the "
+                                   "group in *%s (close it with actr_ctx_group_close)%s. Returns "
+                                   "0, or the first error (the rest cancelled, nothing left) "
+                                   "(actr_ctx_gather). Cancellation point.", d->name, ps, n, out,
+                                   d->started ? arena_printf(a, "; the started values go to "
+                                                             "%s[0..%s) (owned by the caller; "
+                                                             "NULL discards them)", started, n)
+                                              : ""), "_gather", &g,
+                   arena_printf(a, "actr_ctx_gather(%s, %s, %s, &%%s, 0, %s, %s, %s)", ps, n,
+                                ep_ref(s), opts, out, st));
+
+    plist gg = {arena_alloc(a, 2 * sizeof(char *)), 0};
+    pl_add(&gg, "actr_ctx_group *g");
+    pl_add(&gg, "size_t i");
+    emit_wrapper(s, arena_printf(a, "Context i of a group gathered with %s_gather, typed "
+                                 "(owned by the group;\n * NULL when i is out of range).",
+                                 s->pre), arena_printf(a, "%s *", s->pre), "_group_get", &gg,
+                 arena_printf(a, "    return (%s *)actr_ctx_group_get(g, i);\n", s->pre));
 }
 
 static void
@@ -414,6 +561,8 @@ emit_caller_gen(semit *s)
                  "cancelled.\n * Returns 0 or its error (actr_ctx_close).", "int", "_close",
                  s->pre, "actr_ctx", "actr_ctx_close", NULL, 0);
     emit_base(s, s->pre, "actr_ctx", "_base", "stream");
+    emit_broadcast(s, d->yield, NULL);
+    emit_endpoint_accessor(s);
 }
 
 static void
@@ -473,6 +622,10 @@ emit_caller_ctx(semit *s)
                  " * (actr_ctx_close). Cancellation point.", "int", "_close", s->pre,
                  "actr_ctx", "actr_ctx_close", NULL, 0);
     emit_base(s, s->pre, "actr_ctx", "_base", "context");
+    if (d->stream_out != NULL)
+        emit_broadcast(s, d->stream_out, d->stream_in);
+    emit_ctx_hilevel(s);
+    emit_endpoint_accessor(s);
 }
 
 static void
@@ -582,6 +735,8 @@ emit_stub_header(strbuf *b, module *m, arena *a)
         const char *pre = arena_printf(a, "%s_%s", m->name, name_snake(a, d->name));
         sb_printf(b, "%stypedef struct %s %s;\ntypedef struct %s_call %s_call;\n",
                   any++ ? "" : "\n", pre, pre, pre, pre);
+        if (d->kind == D_GEN || d->stream_out != NULL)
+            sb_printf(b, "typedef struct %s_sub %s_sub;\n", pre, pre);
     }
 
     sb_puts(b, "\n/* ------------------------------------------------------------ caller side */\n");

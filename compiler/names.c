@@ -108,14 +108,19 @@ name_is_reserved(const char *s)
 size_t
 name_endpoint_suffixes(const decl *d, const char **sfx, size_t cap)
 {
-    static const char *const fn[] = {"", "_impl", "_invoke", "_run", "_run_result"};
+    static const char *const fn[] = {"", "_impl", "_invoke", "_run", "_run_result",
+                                     "_endpoint"};
     static const char *const gen[] = {"", "_open", "_recv", "_close", "_base", "_impl",
-                                      "_invoke", "_call", "_call_yield", "_call_base"};
+                                      "_invoke", "_call", "_call_yield", "_call_base",
+                                      "_endpoint", "_subscribe", "_sub", "_sub_recv",
+                                      "_sub_close", "_sub_base"};
     static const char *const ctx[] = {"", "_open", "_result", "_cancel", "_close", "_base",
                                       "_impl", "_invoke", "_call", "_call_started",
-                                      "_call_base"};
+                                      "_call_base", "_endpoint", "_start_service",
+                                      "_request_service", "_gather", "_group_get"};
     static const char *const stream[] = {"_send", "_recv", "_done", "_call_send",
-                                         "_call_recv", "_call_done"};
+                                         "_call_recv", "_call_done", "_subscribe", "_sub",
+                                         "_sub_recv", "_sub_send", "_sub_close", "_sub_base"};
     const char *const *v = d->kind == D_FN ? fn : d->kind == D_GEN ? gen : ctx;
     size_t nv = d->kind == D_FN ? sizeof fn / sizeof fn[0]
               : d->kind == D_GEN ? sizeof gen / sizeof gen[0] : sizeof ctx / sizeof ctx[0];

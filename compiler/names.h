@@ -20,7 +20,7 @@ struct decl;
  * impl, handle type and helpers, the trampoline. Each is a suffix of
  * "<module>_<snake name>"; up to cap of them go to sfx; returns how many
  * there are (at most NAME_EP_SUFFIX_MAX). */
-#define NAME_EP_SUFFIX_MAX 20
+#define NAME_EP_SUFFIX_MAX 32
 size_t name_endpoint_suffixes(const struct decl *d, const char **sfx, size_t cap);
 
 #endif

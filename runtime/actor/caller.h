@@ -47,6 +47,10 @@ struct actr_ctx {
 
     struct actri_exit_hook exit_hook; /* its task returned with it open */
     int hooked;
+
+    /* a layer above's state (actr_ctx_attach), released at close */
+    void *ext;
+    void (*ext_release)(void *ext);
 };
 
 /* A new caller end on l (reference taken) for an endpoint of kind called

@@ -24,6 +24,18 @@ misuse(const struct actr_ctx *c, const char *op, const char *why)
                           actri_dialog_name(&c->d), c->d.cid, state_name[c->state], why);
 }
 
+/* Hands what a layer above attached back to it, once (c is closing). */
+static void
+detach(struct actr_ctx *c)
+{
+    void (*release)(void *) = c->ext_release;
+    void *ext = c->ext;
+    c->ext = NULL;
+    c->ext_release = NULL;
+    if (release)
+        release(ext);
+}
+
 /* A task returned with c still open: cancel and free it (DESIGN.md). */
 static void
 exit_hook(struct actri_exit_hook *h)
@@ -36,6 +48,7 @@ exit_hook(struct actri_exit_hook *h)
                actri_dialog_name(&c->d));
     c->state = CTX_CLOSED;
     actri_dialog_wake(&c->d);
+    detach(c);
     actri_ctx_abandon(c);
 }
 
@@ -409,6 +422,44 @@ actr_ctx_close(actr_ctx *c)
     }
     c->state = CTX_CLOSED;
     actri_dialog_wake(d);                 /* other tasks on it: ESTATE */
+    detach(c);
     actri_ctx_abandon(c);
     return rc;
+}
+
+int
+actr_ctx_attach(actr_ctx *c, void *ext, void (*release)(void *ext))
+{
+    if (!c || !ext)
+        return actr_error_set(ACTR_EINVAL, "actr_ctx_attach: no context or data");
+    if (c->state == CTX_CLOSED)
+        return misuse(c, "attach", "the context was closed");
+    if (c->ext)
+        return misuse(c, "attach", "something is attached already");
+    c->ext = ext;
+    c->ext_release = release;
+    return 0;
+}
+
+const actr_type *
+actr_ctx_recv_type(const actr_ctx *c)
+{
+    return c ? c->d.t_recv : NULL;
+}
+
+void *
+actr_ctx_attached(const actr_ctx *c)
+{
+    return c ? c->ext : NULL;
+}
+
+int
+actr_ctx_stream_over(const actr_ctx *c)
+{
+    if (!c || c->state == CTX_CLOSED)
+        return 1;
+    const struct dialog *d = &c->d;
+    if (actri_dialog_pending(d))
+        return 0;
+    return d->has_error || d->peer_stopped || c->has_return || d->dead || !d->link->ipc;
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "actor/cancel.h"
 #include "actor/caller.h"
+#include "actor/hooks.h"
 #include "actor/link.h"
 #include "actor/spawn.h"
 
@@ -71,6 +72,14 @@ actr_portal_close(actr_portal *p)
     actri_link_shutdown(p->link, ACTR_ECLOSED);
     actri_portal_free(p);
     actri_error_restore(&saved);
+}
+
+int64_t
+actr_portal_pid(const actr_portal *p)
+{
+    if (!p)
+        return 0;
+    return p->child ? p->child->pid : actri_link_peer_pid(p->link);
 }
 
 const char *

@@ -32,6 +32,7 @@ struct actr_actor_nursery {
     actr_event closing;           /* close began: daemons are torn down */
     actr_actor_nursery_opts o;
     int cancel_called;            /* cancel asked, or a child's failure */
+    unsigned deaths;              /* children that died unasked so far */
     /* S3: every failure of a run_in_actor child, in the order they became
      * known, and the siblings cancelled because of them (ContextCancelled
      * members, reported after the failures). */
@@ -44,6 +45,16 @@ struct actr_actor_nursery {
 
 static void nursery_exit_hook(struct actri_exit_hook *h);
 static void record_errors(struct errlist *l);
+static void child_free(actr_actor_nursery *an, struct child *ch);
+
+/* Close began: daemons are torn down. */
+static void
+set_closing(actr_actor_nursery *an)
+{
+    actr_event_set(&an->closing);
+    for (struct child *ch = an->children; ch; ch = ch->next)
+        actr_event_set(&ch->wake);
+}
 
 int
 actr_actor_nursery_open(actr_actor_nursery **out)
@@ -169,20 +180,23 @@ serving_text(const struct child *ch, char *buf, size_t cap)
 }
 
 /* A daemon child that died unasked is an error of its nursery, reported
- * when it closes (run_in_actor children report through their result). */
+ * when it closes, unless someone took the news (actr_portal_wait_exit, a
+ * supervisor); run_in_actor children report through their result. In
+ * the order they died. */
 static void
-record_death(struct child *ch, const char *how, const char *serving)
+record_deaths(actr_actor_nursery *an)
 {
-    if (ch->run)
-        return;
-    char msg[400];
-    snprintf(msg, sizeof msg, "child '%s' (pid %d) %s%s", ch->name, ch->pid, how, serving);
-    char *src = actri_uid_text(ch->name, ch->uuid);
-    actr_error e = {.code = ACTR_ECLOSED, .message = msg, .type_name = "ActorFailure",
-                    .src_uid = src};
-    actr_error_set_detail(&e);
-    free(src);
-    record_errors(&ch->an->failed);
+    for (unsigned seq = 1; seq <= an->deaths; seq++)
+        for (struct child *ch = an->children; ch; ch = ch->next) {
+            if (ch->death_seq != seq || ch->run || ch->death_taken)
+                continue;
+            char *src = actri_uid_text(ch->name, ch->uuid);
+            actr_error e = {.code = ACTR_ECLOSED, .message = ch->death, .type_name =
+                            "ActorFailure", .src_uid = src};
+            actr_error_set_detail(&e);
+            free(src);
+            record_errors(&an->failed);
+        }
 }
 
 int
@@ -233,14 +247,16 @@ reaper_task(void *arg)
     if (ch->died) {
         char serving[200];
         serving_text(ch, serving, sizeof serving);
-        actr_log_warning(ACTOR_TAG, "child '%s' (pid %d) %s%s", ch->name, ch->pid, how,
-                         serving);
-        record_death(ch, how, serving);
+        snprintf(ch->death, sizeof ch->death, "child '%s' (pid %d) %s%s", ch->name, ch->pid,
+                 how, serving);
+        actr_log_warning(ACTOR_TAG, "%s", ch->death);
+        ch->death_seq = ++ch->an->deaths;
     } else {
         actr_log_runtime(ACTOR_TAG, "child '%s' (pid %d) %s", ch->name, ch->pid, how);
     }
     actr_event_set(&ch->exit_ev);
     actr_event_set(&ch->ready);
+    actr_event_set(&ch->wake);
     return 0;
 }
 
@@ -366,7 +382,10 @@ supervisor_task(void *arg)
                 child_failed(ch);
         }
     } else {
-        actr_event_wait(&an->closing, ACTR_FOREVER);
+        /* A daemon serves until the nursery closes or stops it, or until
+         * it exits on its own: then this task ends, so a supervisor that
+         * restarts children again and again leaves no parked task. */
+        actr_event_wait(&ch->wake, ACTR_FOREVER);
     }
     teardown(ch);
     if (ch->run && !ch->result_done) {
@@ -398,6 +417,7 @@ supervisor_task(void *arg)
         ch->result_done = 1;
         actr_event_set(&ch->result_ev);
     }
+    actr_event_set(&ch->sup_done);
     return 0;
 }
 
@@ -561,6 +581,8 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
     actr_event_init(&ch->ready);
     actr_event_init(&ch->exit_ev);
     actr_event_init(&ch->result_ev);
+    actr_event_init(&ch->wake);
+    actr_event_init(&ch->sup_done);
 
     const char *exe = o && o->exe ? o->exe : actri_self_exe();
     int pid, bootfd;
@@ -706,6 +728,47 @@ actr_actor_nursery_cancel(actr_actor_nursery *an)
 }
 
 int
+actr_actor_nursery_stop(actr_actor_nursery *an, actr_portal *p, int *status)
+{
+    struct child *ch = p ? p->child : NULL;
+    if (!an || !ch || ch->an != an || ch->run)
+        return actr_error_set(ACTR_EINVAL, "actr_actor_nursery_stop: not a daemon child of"
+                              " this nursery");
+    actr_scope sh;
+    if (actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD) < 0)
+        return actr_error_set(ACTR_ESTATE, "actr_actor_nursery_stop outside a task");
+    CANCEL_LOG(an->a, NULL, "stopping child %s.%s (pid %d)", ch->name, ch->uuid, ch->pid);
+    actr_event_set(&ch->wake);
+    /* Its supervisor task tears it down and reaps it; then it is ours. */
+    actr_event_wait(&ch->sup_done, ACTR_FOREVER);
+    actr_scope_exit(&sh);
+    if (status)
+        *status = ch->status;
+    for (struct child **pp = &an->children; *pp; pp = &(*pp)->next)
+        if (*pp == ch) {
+            *pp = ch->next;
+            break;
+        }
+    child_free(an, ch);
+    return 0;
+}
+
+int
+actr_portal_wait_exit(actr_portal *p, int *status, int64_t deadline)
+{
+    struct child *ch = p ? p->child : NULL;
+    if (!ch)
+        return actr_error_set(ACTR_EINVAL, "actr_portal_wait_exit: not a child's portal");
+    int rc = actr_event_wait(&ch->exit_ev, deadline);
+    if (rc < 0)
+        return rc;
+    if (status)
+        *status = ch->status;
+    ch->death_taken = 1;          /* the caller deals with it, not close */
+    return 0;
+}
+
+int
 actr_actor_nursery_cancel_called(const actr_actor_nursery *an)
 {
     return an && an->cancel_called;
@@ -749,7 +812,7 @@ nursery_exit_hook(struct actri_exit_hook *h)
                                                     offsetof(actr_actor_nursery, exit_hook));
     actr_log_warning(ACTOR_TAG, "task %s returned with an actor nursery open: closing it",
                      actr_task_name());
-    actr_event_set(&an->closing);
+    set_closing(an);
     if (actri_nursery_innermost(an->tn)) {
         (void)actr_actor_nursery_close(an);
         return;
@@ -771,12 +834,26 @@ actr_actor_nursery_close(actr_actor_nursery *an)
                               " the scopes and nurseries opened after it (in the task that"
                               " opened it)");
     actri_task_on_exit_cancel(&an->exit_hook);
-    actr_event_set(&an->closing);
+    set_closing(an);
     int rc = actr_nursery_close(an->tn, ACTR_FOREVER);
+    record_deaths(an);
     if (an->failed.n > 0)
         rc = report_errors(an);
     nursery_free(an);
     return rc;
+}
+
+static void
+child_free(actr_actor_nursery *an, struct child *ch)
+{
+    unpend(an->a, ch);
+    actri_ctx_unref(ch->run_ctx);
+    actri_portal_free(ch->portal);
+    if (ch->link) {
+        ch->link->child = NULL;
+        actri_link_unref(ch->link);
+    }
+    free(ch);
 }
 
 static void
@@ -785,14 +862,7 @@ nursery_free(actr_actor_nursery *an)
     while (an->children) {
         struct child *ch = an->children;
         an->children = ch->next;
-        unpend(an->a, ch);
-        actri_ctx_unref(ch->run_ctx);
-        actri_portal_free(ch->portal);
-        if (ch->link) {
-            ch->link->child = NULL;
-            actri_link_unref(ch->link);
-        }
-        free(ch);
+        child_free(an, ch);
     }
     free_errors(&an->failed);
     free_errors(&an->cancelled);

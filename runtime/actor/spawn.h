@@ -23,9 +23,14 @@ struct child {
     int asked;                    /* we asked it to go (teardown, cancel_actor,
                                      a failed start): its exit is no news */
     int died;                     /* it died unasked (signal or status != 0) */
+    unsigned death_seq;           /* ... as its nursery's n-th such death */
+    int death_taken;              /* actr_portal_wait_exit told someone */
+    char death[320];              /* "child 'w1' (pid 7) killed by SIGSEGV ..." */
     struct link *link;            /* once connected (reference) */
     actr_event ready;             /* connected or exited */
     actr_event exit_ev;
+    actr_event wake;              /* daemon: nursery closing, exited, or stop */
+    actr_event sup_done;          /* its supervisor task has finished */
     actr_portal *portal;
     /* run_in_actor */
     int run;

@@ -31,6 +31,7 @@ static const struct errdesc errs[] = {
     {ACTR_EADDRINUSE, "ACTR_EADDRINUSE", "address in use"},
     {ACTR_ECONNREFUSED, "ACTR_ECONNREFUSED", "connection refused"},
     {ACTR_ENOTSUP, "ACTR_ENOTSUP", "not supported"},
+    {ACTR_ELAGGED, "ACTR_ELAGGED", "subscriber lagged behind the stream"},
 };
 
 static const struct errdesc *

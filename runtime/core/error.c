@@ -238,6 +238,52 @@ actr_error_clear(void)
     actri_errslot_free(actri_errslot_cur());
 }
 
+int
+actr_error_dup(const actr_error *e, actr_error **out)
+{
+    if (!e || !out)
+        return actri_error_code(ACTR_EINVAL, "actr_error_dup: no error or out parameter");
+    const actr_error *v = e->count > 1 && e->list ? e->list : e;
+    size_t n = e->count > 1 && e->list ? e->count : 1;
+    actr_error *items = calloc(n, sizeof *items);
+    if (!items)
+        return actri_error_code(ACTR_ENOMEM, "out of memory copying an error");
+    for (size_t i = 0; i < n; i++) {
+        if (actri_error_copy(&items[i], &v[i]) < 0) {
+            while (i-- > 0)
+                actri_error_free_fields(&items[i]);
+            free(items);
+            return actri_error_code(ACTR_ENOMEM, "out of memory copying an error");
+        }
+        items[i].count = 1;
+        items[i].list = &items[i];
+    }
+    items[0].count = n;
+    *out = items;
+    return 0;
+}
+
+int
+actr_error_restore(const actr_error *e)
+{
+    if (!e) {
+        actr_error_clear();
+        return 0;
+    }
+    return actr_error_set_list(e->count > 1 ? e->list : e, e->count > 1 ? e->count : 1);
+}
+
+void
+actr_error_free(actr_error *e)
+{
+    if (!e)
+        return;
+    size_t n = e->count > 1 ? e->count : 1;
+    for (size_t i = 0; i < n; i++)
+        actri_error_free_fields(&e[i]);
+    free(e);
+}
+
 void
 actri_errslot_move(struct errslot *dst, struct errslot *src)
 {

@@ -277,12 +277,14 @@ actr_find_addrs(const char *name, const char *const *registry, size_t n, char **
     return lookup(Q_FIND, name, registry, n, urls, nurls);
 }
 
-int
-actr_find_actor(const char *name, const char *const *registry, size_t n, actr_portal **out)
+/* A lookup of kind, then a portal to the best address found. */
+static int
+lookup_connect(enum qkind kind, const char *name, const char *const *registry, size_t n,
+               actr_portal **out)
 {
     char **urls;
     size_t nu;
-    int rc = lookup(Q_FIND, name, registry, n, &urls, &nu);
+    int rc = lookup(kind, name, registry, n, &urls, &nu);
     if (rc < 0)
         return rc;
     rc = connect_best(name, urls, nu, out);
@@ -291,16 +293,26 @@ actr_find_actor(const char *name, const char *const *registry, size_t n, actr_po
 }
 
 int
+actr_find_actor(const char *name, const char *const *registry, size_t n, actr_portal **out)
+{
+    return lookup_connect(Q_FIND, name, registry, n, out);
+}
+
+int
 actr_wait_for_actor(const char *name, const char *const *registry, size_t n, actr_portal **out)
 {
-    char **urls;
-    size_t nu;
-    int rc = lookup(Q_WAIT, name, registry, n, &urls, &nu);
-    if (rc < 0)
-        return rc;
-    rc = connect_best(name, urls, nu, out);
-    actr_urls_free(urls, nu);
-    return rc;
+    /* An entry the registrar handed out just before it noticed the actor
+     * die (a supervisor restarts it under the same name, S26) cannot be
+     * reached: wait again, a little longer each time, for the one that
+     * can (the registrar drops the dead entry on its next probe). */
+    for (int64_t pause = 1;; pause = pause < 256 ? pause * 2 : pause) {
+        int rc = lookup_connect(Q_WAIT, name, registry, n, out);
+        if (rc != ACTR_ENOTFOUND)
+            return rc;
+        actr_log_runtime(DISC_TAG, "waiting for %s again: %s", name, actr_last_error()->message);
+        if ((rc = actr_sleep(pause)) < 0)
+            return rc;
+    }
 }
 
 int

@@ -24,6 +24,7 @@ static const struct {
     {"MsgTypeError", ACTR_ETYPE},
     {"ModuleNotExposed", ACTR_ENOTFOUND},
     {"AttributeError", ACTR_ENOTFOUND},
+    {"Lagged", ACTR_ELAGGED},         /* tractor.trionics.Lagged */
 };
 
 static int

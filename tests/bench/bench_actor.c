@@ -34,6 +34,7 @@
 
 #include <actr/actr.h>
 
+#include "actor_child.h"
 #include "baseline.h"
 #include "benchmod.actor.h"
 
@@ -47,75 +48,6 @@
 #define TREE_REPS 3
 #define MAX_CTX 10000          /* open contexts (figs 6, 7) */
 #define CANCEL_REPS 9          /* fig 8 */
-
-/* ------------------------------------------------------------ callee */
-
-int
-benchmod_ping_impl(actr_call *call, int64_t x, int64_t *out)
-{
-    (void)call;
-    *out = x + 1;
-    return 0;
-}
-
-int
-benchmod_pid_impl(actr_call *call, int64_t *out)
-{
-    (void)call;
-    *out = (int64_t)getpid();
-    return 0;
-}
-
-int
-benchmod_session_impl(benchmod_session_call *call, int64_t x, int64_t *out)
-{
-    int rc = benchmod_session_call_started(call, x);
-    if (rc < 0)
-        return rc;
-    *out = x + 1;
-    return 0;
-}
-
-int
-benchmod_flood_impl(benchmod_flood_call *call, uint64_t n, uint64_t *out)
-{
-    int rc = benchmod_flood_call_started(call, true);
-    for (uint64_t i = 0; rc == 0 && (n == 0 || i < n); i++)
-        rc = benchmod_flood_call_send(call, (int64_t)i);
-    if (rc < 0)
-        return rc;
-    *out = n;
-    return 0;
-}
-
-int
-benchmod_echo_impl(benchmod_echo_call *call, uint64_t *out)
-{
-    int rc = benchmod_echo_call_started(call, true);
-    uint64_t n = 0;
-    int64_t v;
-    while (rc == 0 && (rc = benchmod_echo_call_recv(call, &v)) == 0) {
-        rc = benchmod_echo_call_send(call, v);
-        n++;
-    }
-    if (rc != ACTR_EPIPE)
-        return rc;
-    *out = n;
-    return 0;
-}
-
-int
-benchmod_hold_impl(benchmod_hold_call *call, bool *out)
-{
-    int rc = benchmod_hold_call_started(call, true);
-    int64_t v;
-    while (rc == 0)
-        rc = benchmod_hold_call_recv(call, &v);
-    if (rc != ACTR_EPIPE)
-        return rc;
-    *out = true;
-    return 0;
-}
 
 /* ------------------------------------------------------------ caller */
 
@@ -771,19 +703,15 @@ bench_transport(bench_tpt t, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-    if (actr_is_child(argc, argv)) {
-        actr_actor_opts o = {.modules = modules, .nmodules = 1};
-        return actr_main(argc, argv, &o, NULL, NULL) < 0 ? 1 : 0;
-    }
-    if (bench_base_is_child(argc, argv))
-        return bench_base_child_main(argc, argv);
+    int status;
+    if (bench_run_child(argc, argv, modules, 1, &status))
+        return status;
     int rc = bench_init(argc, argv, 240);
     if (rc < 0)
         bench_fail("usage: bench_actor [pinned|unpinned]", rc);
-    const char *tpt = getenv("ACTR_BENCH_TPT");
-    if (!tpt || strcmp(tpt, "unix") != 0)
+    if (bench_tpt_selected(BENCH_TCP))
         bench_transport(BENCH_TCP, argc, argv);
-    if (!tpt || strcmp(tpt, "tcp") != 0)
+    if (bench_tpt_selected(BENCH_UNIX))
         bench_transport(BENCH_UNIX, argc, argv);
     return 0;
 }

@@ -351,6 +351,11 @@ static const struct {
                      "'feed' clashes with the one of struct 'Feed'"},
     {"call_clash", "call_clash.actor:4:9: error: C name 'call_clash_feed_call' of endpoint "
                    "'feed' clashes with the one of struct 'FeedCall'"},
+    {"sub_clash", "sub_clash.actor:4:9: error: C name 'sub_clash_feed_sub' of endpoint "
+                  "'feed' clashes with the one of struct 'FeedSub'"},
+    {"service_clash", "service_clash.actor:4:4: error: C name "
+                      "'service_clash_feed_start_service' of endpoint 'feed_start_service' "
+                      "clashes with the one of endpoint 'feed'"},
     {"param_cname", "param_cname.actor:4:8: error: parameter name 'param_cname_quote' is the "
                     "C name of struct 'Quote'"},
     {"param_reserved", "param_reserved.actor:3:16: error: parameter name 'actr_str' would "

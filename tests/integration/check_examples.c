@@ -1,6 +1,7 @@
 /* The examples run as the suite's children: each must exit 0 and print
- * what its README promises (hello, ticker, and the patterns of issue 14:
- * reqresp, pubsub, pool; and the job farm of S27, workers). */
+ * what its README promises (hello, ticker, the patterns of issue 14:
+ * reqresp, pubsub, pool; the job farm of S27, workers; and the services
+ * daemon of issue 12). */
 #include "itest.h"
 
 #include <spawn.h>
@@ -181,6 +182,61 @@ START_TEST(test_S27_example_workers)
 }
 END_TEST
 
+/* The services daemon (S23, S26, S21, S22): the feed started on demand,
+ * shared by three tasks through a cached context and a broadcast, killed
+ * with SIGKILL, restarted by the daemon's supervisor, found again by
+ * name; every process gone at the end. */
+START_TEST(test_example_services)
+{
+    /* It kills its feed on purpose: the death and the restart are news. */
+    test_expect_log("child 'feed' (pid");
+    test_expect_log("supervisor services: restarting feed (restart 1)");
+    itest_begin();
+    char out[16384];
+    ck_assert_int_eq(run_example("services", out, sizeof out), 0);
+    ck_assert_msg(strncmp(out, "servicesd ready (registry unix://", 33) == 0, "%s", out);
+    long long a = 0, b = 0;
+    const char *kill_at = strstr(out, "killing feed (pid ");
+    ck_assert_ptr_nonnull(kill_at);
+    ck_assert_int_eq(sscanf(kill_at, "killing feed (pid %lld) with SIGKILL", &a), 1);
+    const char *listed = strstr(out, "servicesd lists feed: running, restarted 1 time, pid ");
+    ck_assert_ptr_nonnull(listed);
+    ck_assert_int_eq(sscanf(listed, "servicesd lists feed: running, restarted 1 time, pid %lld",
+                            &b), 1);
+    ck_assert_int_ne(a, b);
+    char pat[96];
+    for (int t = 0; t < 3; t++) {
+        /* Before the kill: ticks of feed a, and the echo of task 0's
+         * message; then the loss; then ticks of feed b. */
+        snprintf(pat, sizeof pat, "task %d: echo \"hello from task 0\"\n", t);
+        const char *echo = strstr(out, pat);
+        ck_assert_msg(echo && echo < kill_at, "%s", out);
+        snprintf(pat, sizeof pat, "task %d: lost the feed (ACTR_ECLOSED)", t);
+        const char *lost = strstr(out, pat);
+        ck_assert_msg(lost && lost > kill_at, "%s", out);
+        int before = 0, after = 0;
+        snprintf(pat, sizeof pat, "task %d: ACME ", t);
+        for (const char *p = strstr(out, pat); p; p = strstr(p + 1, pat)) {
+            long long pid = 0;
+            const char *from = strstr(p, "from feed pid ");
+            ck_assert_ptr_nonnull(from);
+            ck_assert_int_eq(sscanf(from, "from feed pid %lld", &pid), 1);
+            if (p < kill_at && pid == a)
+                before++;
+            else if (p > lost && pid == b)
+                after++;
+            else
+                ck_abort_msg("task %d: a tick of pid %lld out of place:\n%s", t, pid, out);
+        }
+        ck_assert_int_eq(before, 3);
+        ck_assert_int_eq(after, 3);
+    }
+    ck_assert_ptr_nonnull(strstr(listed, "stopping feed, then servicesd\n"
+                                         "servicesd exited (status 0)\n"));
+    itest_end();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -193,6 +249,7 @@ main(void)
     tcase_add_test(tc, test_example_pubsub);
     tcase_add_test(tc, test_example_pool);
     tcase_add_test(tc, test_S27_example_workers);
+    tcase_add_test(tc, test_example_services);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -42,14 +42,50 @@ itest_srv_opts(void)
     return o;
 }
 
+/* Options running tests/bin/<bin> (its path kept in exe) with *en on. */
+static actr_spawn_opts
+bin_opts(const char *bin, const char **en, char *exe, size_t cap)
+{
+    snprintf(exe, cap, "%s", itest_bin(bin));
+    actr_spawn_opts o = {.exe = exe, .enable = en, .nenable = 1};
+    return o;
+}
+
+actr_spawn_opts
+itest_hl_opts(void)
+{
+    static const char *en[] = {"hlmod"};
+    static char exe[4096];
+    return bin_opts("hl_srv", en, exe, sizeof exe);
+}
+
+static actr_portal *
+open_with(actr_actor_nursery **an, const char *name, actr_spawn_opts so)
+{
+    ck_assert_actr_ok(actr_actor_nursery_open(an));
+    actr_portal *p;
+    ck_assert_actr_ok(actr_actor_nursery_start(*an, name, &so, &p));
+    return p;
+}
+
+actr_portal *
+itest_open_with_srv(actr_actor_nursery **an, const char *name)
+{
+    return open_with(an, name, itest_srv_opts());
+}
+
+actr_portal *
+itest_open_with_hl(actr_actor_nursery **an, const char *name)
+{
+    return open_with(an, name, itest_hl_opts());
+}
+
 actr_spawn_opts
 itest_dialogs_opts(void)
 {
     static const char *en[] = {"dialogs"};
     static char exe[4096];
-    snprintf(exe, sizeof exe, "%s", itest_bin("dialogs_srv"));
-    actr_spawn_opts o = {.exe = exe, .enable = en, .nenable = 1};
-    return o;
+    return bin_opts("dialogs_srv", en, exe, sizeof exe);
 }
 
 int

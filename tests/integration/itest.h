@@ -19,6 +19,15 @@ const actr_endpoint *itest_ep(const char *name);
 /* Spawn options running actor_srv with testmod enabled. */
 actr_spawn_opts itest_srv_opts(void);
 
+/* Spawn options running hl_srv with the hlmod module enabled
+ * (hlmod.actor: the hilevel suites' actor). */
+actr_spawn_opts itest_hl_opts(void);
+
+/* Opens an actor nursery into *an and starts actor_srv (itest_hl: hl_srv)
+ * in it as child `name`; returns the child's portal (asserts success). */
+actr_portal *itest_open_with_srv(actr_actor_nursery **an, const char *name);
+actr_portal *itest_open_with_hl(actr_actor_nursery **an, const char *name);
+
 /* Spawn options running dialogs_srv with the dialogs module enabled
  * (dialogs.actor; its own copy of the path, unlike itest_bin). */
 actr_spawn_opts itest_dialogs_opts(void);

@@ -59,6 +59,39 @@ START_TEST(test_error_remote_detail_and_list)
 }
 END_TEST
 
+/* A kept copy survives the detail it was made of and restores it whole,
+ * group members included. */
+START_TEST(test_error_dup_keeps_a_group)
+{
+    actr_error two[2] = {{.code = ACTR_EREMOTE, .message = "boom", .type_name = "ValueError",
+                          .src_uid = "svc.1"},
+                         {.code = ACTR_ECTXCANCEL, .message = "cancelled",
+                          .type_name = "ContextCancelled", .canceller_uid = "root.2"}};
+    actr_error_set_list(two, 2);
+    actr_error *kept;
+    ck_assert_int_eq(actr_error_dup(actr_last_error(), &kept), 0);
+    actr_error_set(ACTR_EIO, "something else");
+    ck_assert_uint_eq(kept->count, 2);
+    ck_assert_str_eq(kept->list[1].canceller_uid, "root.2");
+    ck_assert_int_eq(actr_error_restore(kept), ACTR_EREMOTE);
+    actr_error_free(kept);
+    const actr_error *e = actr_last_error();
+    ck_assert_str_eq(e->type_name, "ValueError");
+    ck_assert_uint_eq(e->count, 2);
+    ck_assert_str_eq(e->list[1].type_name, "ContextCancelled");
+    /* A single error, and the bad input. */
+    actr_error_set(ACTR_ECLOSED, "gone");
+    ck_assert_int_eq(actr_error_dup(actr_last_error(), &kept), 0);
+    ck_assert_uint_eq(kept->count, 1);
+    ck_assert_ptr_eq(kept->list, kept);
+    actr_error_free(kept);
+    ck_assert_int_eq(actr_error_dup(NULL, &kept), ACTR_EINVAL);
+    actr_error_free(NULL);
+    ck_assert_int_eq(actr_error_restore(NULL), 0);
+    ck_assert_int_eq(actr_last_error()->code, 0);
+}
+END_TEST
+
 struct pair {
     actr_event go;
     int peer_code;
@@ -138,6 +171,7 @@ main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_error_set_outside_task);
     tcase_add_test(tc, test_error_remote_detail_and_list);
+    tcase_add_test(tc, test_error_dup_keeps_a_group);
     tcase_add_test(tc, test_error_detail_is_per_task);
     tcase_add_test(tc, test_error_detail_isolated_between_tasks);
     suite_add_tcase(s, tc);

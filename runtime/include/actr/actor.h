@@ -24,6 +24,7 @@
 
 #include "api.h"
 #include "module.h"
+#include "task.h"
 
 ACTR_BEGIN_DECLS
 
@@ -95,6 +96,27 @@ ACTR_API int actr_actor_url(const actr_actor *a, char *buf, size_t cap);
  * task and the root's main task see ACTR_ECANCELED; actr_main then tears
  * down and returns. Does not block; callable from any task. */
 ACTR_API void actr_actor_cancel(actr_actor *a);
+
+/* Serves module m from now on, as if its namespace had been enabled at
+ * start (m need not be among actr_actor_opts.modules); calls already
+ * running are not affected. m is borrowed until actr_actor_unserve.
+ * Returns 0, ACTR_EINVAL (no module, or the runtime's own namespaces
+ * "self" and "actr"), ACTR_ESTATE (a module already serves that
+ * namespace), ACTR_ENOMEM. Does not block. */
+ACTR_API int actr_actor_serve(actr_actor *a, const actr_module *m);
+
+/* Stops serving m: later calls into its namespace fail with
+ * ModuleNotExposed (S5); calls already running go on. Returns 0 or
+ * ACTR_ENOTFOUND (m is not served). Does not block. */
+ACTR_API int actr_actor_unserve(actr_actor *a, const actr_module *m);
+
+/* Starts fn(arg) as a background task of this process's actor (in the
+ * nursery of the runtime's own tasks): it outlives the calling task and
+ * is cancelled when the actor tears down, which waits for it. A failure
+ * of fn is logged as a warning and absorbed: it does not cancel the
+ * actor. name is copied (NULL: "task-<id>"). Does not block. Returns 0,
+ * ACTR_EINVAL, ACTR_ESTATE (no actor serves in this process), ACTR_ENOMEM. */
+ACTR_API ACTR_NODISCARD int actr_actor_spawn(actr_task_fn fn, void *arg, const char *name);
 
 /* ------------------------------------------------------------ spawning */
 
@@ -179,6 +201,17 @@ ACTR_API ACTR_NODISCARD int actr_actor_nursery_run_raw(actr_actor_nursery *an,
                                                        const char *fn,
                                                        const actr_any *kwargs,
                                                        actr_portal **out);
+
+/* Tears down the daemon child behind p now, as close does with each
+ * child (`self:cancel`, then the nursery's grace periods, SIGTERM,
+ * SIGKILL), waits until it is reaped, and forgets it: p is freed. Its
+ * wait status (waitpid's: WIFSIGNALED etc. apply) goes to *status (NULL:
+ * not wanted). Runs shielded. Returns 0, or ACTR_EINVAL (p is not a
+ * daemon child of an: a portal of actr_portal_open, a run_in_actor
+ * child, another nursery's child; nothing is done). A supervisor
+ * (actr/supervise.h) stops each child it restarts so, which keeps the
+ * nursery's memory bounded however often it restarts. */
+ACTR_API int actr_actor_nursery_stop(actr_actor_nursery *an, actr_portal *p, int *status);
 
 /* Cancels every child of the nursery (a `self:cancel` request to each)
  * and the body between open and close, as a failure of one child does,

@@ -21,5 +21,10 @@
 #include "portal.h"
 #include "ctx.h"
 #include "discovery.h"
+#include "supervise.h"
+#include "service.h"
+#include "cache.h"
+#include "broadcast.h"
+#include "cluster.h"
 
 #endif

@@ -196,6 +196,28 @@ ACTR_API const char *actr_ctx_cid(const actr_ctx *c);
  * Does not block. */
 ACTR_API size_t actr_ctx_overruns(const actr_ctx *c);
 
+/* 1 when recv can deliver no more values: nothing is queued and the
+ * peer ended the stream (Stop, its result or an error), or the channel is
+ * dead, or c was closed; 0 while values may still come. Consumes nothing;
+ * does not block. */
+ACTR_API int actr_ctx_stream_over(const actr_ctx *c);
+
+/* The descriptor the values c receives are decoded with (the endpoint's
+ * stream_out, or its yield for a generator; actr_type_any for a context
+ * opened by name), NULL when c receives none. Does not block. */
+ACTR_API const actr_type *actr_ctx_recv_type(const actr_ctx *c);
+
+/* Attaches a layer above's state to c (one slot: the broadcast of
+ * actr/broadcast.h keeps its subscribers there): actr_ctx_attached gives
+ * ext back, and release(ext) (NULL: none) is called once when c is
+ * closed or freed, before c goes away; tasks parked on c have been woken
+ * by then. Returns 0, ACTR_EINVAL, ACTR_ESTATE (c closed, or the slot is
+ * taken). Does not block. */
+ACTR_API int actr_ctx_attach(actr_ctx *c, void *ext, void (*release)(void *ext));
+
+/* What actr_ctx_attach attached to c, or NULL. Does not block. */
+ACTR_API void *actr_ctx_attached(const actr_ctx *c);
+
 /* Ends the dialog and frees c, always (tractor's open_context exit):
  * sends Stop if the stream is open and this side has not, then waits for
  * the final result (unless the channel is dead); a generator not yet

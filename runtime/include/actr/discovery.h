@@ -107,11 +107,12 @@ ACTR_API void actr_urls_free(char **urls, size_t n);
 
 /* wait_for_actor (S20): blocks until an actor called name is registered
  * with any of the registrars (returns at once if one is), then connects
- * to it as actr_find_actor does. Bound it with a cancel scope (S15): it
- * then returns ACTR_ECANCELED (or the scope's ACTR_ETIMEDOUT at its exit)
- * and the registrars stop waiting. Returns 0 and *out, ACTR_ECONNREFUSED
- * when no registrar could be reached, ACTR_ENOTFOUND when the actor left
- * again before it could be reached. Cancellation point. */
+ * to it as actr_find_actor does; one registered but unreachable (it died
+ * as it was handed out, and may be restarted under its name, S26) is
+ * waited for again. Bound it with a cancel scope (S15): it then returns
+ * ACTR_ECANCELED (or the scope's ACTR_ETIMEDOUT at its exit) and the
+ * registrars stop waiting. Returns 0 and *out, ACTR_ECONNREFUSED when no
+ * registrar could be reached. Cancellation point. */
 ACTR_API ACTR_NODISCARD int actr_wait_for_actor(const char *name, const char *const *registry,
                                                 size_t n, actr_portal **out);
 

@@ -29,6 +29,7 @@ ACTR_BEGIN_DECLS
 #define ACTR_EADDRINUSE (-18)  /* a listen address is taken */
 #define ACTR_ECONNREFUSED (-19) /* nobody listens at the address */
 #define ACTR_ENOTSUP    (-20)  /* not supported on this platform or transport */
+#define ACTR_ELAGGED    (-21)  /* a broadcast subscriber fell behind its buffer (S22) */
 
 /* Returns a short constant English description of an ACTR_E* code, or
  * "unknown error" for anything else. Never NULL. */

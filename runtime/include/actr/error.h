@@ -78,6 +78,21 @@ ACTR_API int actr_error_set_list(const actr_error *errs, size_t n);
 /* Forgets the current task's error detail (code becomes 0). */
 ACTR_API void actr_error_clear(void);
 
+/* A deep, owned copy of *e and of every member of its list (so a
+ * failure can be reported later, or by another task: the supervisors of
+ * runtime/hilevel keep a child's exit reason so). The copy's list points
+ * into the copy. Returns 0 and *out (free it with actr_error_free),
+ * ACTR_EINVAL for a NULL e or out, ACTR_ENOMEM. Does not block. */
+ACTR_API ACTR_NODISCARD int actr_error_dup(const actr_error *e, actr_error **out);
+
+/* Records a copy made by actr_error_dup as the current task's detail, as
+ * actr_error_set_list(e->list, e->count) would. Returns e->code (0 and a
+ * cleared detail for NULL). */
+ACTR_API int actr_error_restore(const actr_error *e);
+
+/* Frees what actr_error_dup handed out. NULL is a no-op. */
+ACTR_API void actr_error_free(actr_error *e);
+
 /* Writes e for people to f: a first line "<title>: <type>: <message>"
  * (title may be NULL), then, indented, where it came from (source actor,
  * every relay hop, canceller, task) and its traceback, and every member

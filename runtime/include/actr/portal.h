@@ -41,6 +41,7 @@
 #define ACTR_PORTAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "actor.h"
 #include "api.h"
@@ -80,6 +81,22 @@ ACTR_API int actr_portal_addr(const actr_portal *p, char *buf, size_t cap);
 
 /* 1 while the channel works, 0 once it is known dead. Does not block. */
 ACTR_API int actr_portal_connected(const actr_portal *p);
+
+/* The remote actor's process id as its handshake told it (for a child of
+ * an actor nursery: the pid the nursery spawned), or 0 when unknown (a
+ * tractor peer, on another host). Does not block. */
+ACTR_API int64_t actr_portal_pid(const actr_portal *p);
+
+/* For a portal handed out by an actor nursery (a child): blocks until the
+ * child's process has exited and been reaped, whoever made it exit (its
+ * own end, a signal, the nursery's teardown), and stores its wait status
+ * (as from waitpid: WIFEXITED, WIFSIGNALED etc. apply) in *status (NULL:
+ * not wanted). The supervisors of actr/supervise.h learn so that a daemon
+ * child died unasked, and of which signal. Returns 0, ACTR_ETIMEDOUT at
+ * deadline (absolute, actr/time.h), ACTR_ECANCELED, ACTR_EINVAL for a
+ * portal that is not a child's. Cancellation point. */
+ACTR_API ACTR_NODISCARD int actr_portal_wait_exit(actr_portal *p, int *status,
+                                                  int64_t deadline);
 
 /* Calls function endpoint ep (kind FN) of the remote actor: sends a Start
  * whose kwargs are *args encoded with ep->args, waits for StartAck and

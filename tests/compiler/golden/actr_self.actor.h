@@ -17,8 +17,11 @@
 
 #include <actr/codec.h>
 #include <actr/module.h>
+#include <actr/broadcast.h>
+#include <actr/cluster.h>
 #include <actr/ctx.h>
 #include <actr/portal.h>
+#include <actr/service.h>
 
 #if !defined(ACTR_GEN_ABI) || ACTR_GEN_ABI != 1
 #error "actr_self.actor.h was generated for another libactr ABI; rerun actrc"
@@ -328,6 +331,14 @@ actr_self_cancel_run_result(actr_portal *portal, bool *out)
     return actr_portal_result(portal, out);
 }
 
+/* The descriptor of cancel (actr/module.h), for the generic calls that take an
+ * endpoint. */
+static inline const actr_endpoint *
+actr_self_cancel_endpoint(void)
+{
+    return &actr_self_module.endpoints[0];
+}
+
 /* ---- fn cancel_task(cid: string) -> bool, called as "self:_cancel_task" */
 /** Cancel the task that runs dialog `cid`, started by the same channel. */
 
@@ -369,6 +380,14 @@ static inline ACTR_NODISCARD int
 actr_self_cancel_task_run_result(actr_portal *portal, bool *out)
 {
     return actr_portal_result(portal, out);
+}
+
+/* The descriptor of cancel_task (actr/module.h), for the generic calls that
+ * take an endpoint. */
+static inline const actr_endpoint *
+actr_self_cancel_task_endpoint(void)
+{
+    return &actr_self_module.endpoints[1];
 }
 
 /* ---- fn register_actor(uid: Uid, addr: Addr), called as "self:register_actor" */
@@ -419,6 +438,14 @@ actr_self_register_actor_run_result(actr_portal *portal)
     return actr_portal_result(portal, NULL);
 }
 
+/* The descriptor of register_actor (actr/module.h), for the generic calls that
+ * take an endpoint. */
+static inline const actr_endpoint *
+actr_self_register_actor_endpoint(void)
+{
+    return &actr_self_module.endpoints[2];
+}
+
 /* ---- fn unregister_actor(uid: Uid), called as "self:unregister_actor" */
 /** Registrar: forget an actor. */
 
@@ -465,6 +492,14 @@ actr_self_unregister_actor_run_result(actr_portal *portal)
     return actr_portal_result(portal, NULL);
 }
 
+/* The descriptor of unregister_actor (actr/module.h), for the generic calls
+ * that take an endpoint. */
+static inline const actr_endpoint *
+actr_self_unregister_actor_endpoint(void)
+{
+    return &actr_self_module.endpoints[3];
+}
+
 /* ---- fn find_actor(name: string) -> list<Addr>?, called as "self:find_actor" */
 /** Registrar: addresses of the first actor whose name or uuid is `name`. */
 
@@ -506,6 +541,14 @@ static inline ACTR_NODISCARD int
 actr_self_find_actor_run_result(actr_portal *portal, actr_self_addr_list_opt *out)
 {
     return actr_portal_result(portal, out);
+}
+
+/* The descriptor of find_actor (actr/module.h), for the generic calls that take
+ * an endpoint. */
+static inline const actr_endpoint *
+actr_self_find_actor_endpoint(void)
+{
+    return &actr_self_module.endpoints[4];
 }
 
 /* ---- fn wait_for_actor(name: string) -> list<Addr>, called as "self:wait_for_actor" */
@@ -551,6 +594,14 @@ actr_self_wait_for_actor_run_result(actr_portal *portal, actr_self_addr_list *ou
     return actr_portal_result(portal, out);
 }
 
+/* The descriptor of wait_for_actor (actr/module.h), for the generic calls that
+ * take an endpoint. */
+static inline const actr_endpoint *
+actr_self_wait_for_actor_endpoint(void)
+{
+    return &actr_self_module.endpoints[5];
+}
+
 /* ---- fn get_registry() -> map<string, list<Addr>>, called as "self:get_registry" */
 /** Registrar: every registered actor, keyed "name.uuid". */
 
@@ -590,6 +641,14 @@ static inline ACTR_NODISCARD int
 actr_self_get_registry_run_result(actr_portal *portal, actr_self_addr_list_map *out)
 {
     return actr_portal_result(portal, out);
+}
+
+/* The descriptor of get_registry (actr/module.h), for the generic calls that
+ * take an endpoint. */
+static inline const actr_endpoint *
+actr_self_get_registry_endpoint(void)
+{
+    return &actr_self_module.endpoints[6];
 }
 
 /* ---- fn delete_addr(addr: Addr) -> Uid?, called as "self:delete_addr" */
@@ -637,6 +696,14 @@ static inline ACTR_NODISCARD int
 actr_self_delete_addr_run_result(actr_portal *portal, actr_self_uid * *out)
 {
     return actr_portal_result(portal, out);
+}
+
+/* The descriptor of delete_addr (actr/module.h), for the generic calls that
+ * take an endpoint. */
+static inline const actr_endpoint *
+actr_self_delete_addr_endpoint(void)
+{
+    return &actr_self_module.endpoints[7];
 }
 
 /* ------------------------------------------------------------ callee side */

@@ -13,8 +13,11 @@
 
 #include <actr/codec.h>
 #include <actr/module.h>
+#include <actr/broadcast.h>
+#include <actr/cluster.h>
 #include <actr/ctx.h>
 #include <actr/portal.h>
+#include <actr/service.h>
 
 #include "shapes.actor.h"
 #include "actr_self.actor.h"
@@ -259,8 +262,10 @@ market_shapes_side_list_free(market_shapes_side_list *v)
 
 typedef struct market_quotes market_quotes;
 typedef struct market_quotes_call market_quotes_call;
+typedef struct market_quotes_sub market_quotes_sub;
 typedef struct market_feed market_feed;
 typedef struct market_feed_call market_feed_call;
+typedef struct market_feed_sub market_feed_sub;
 typedef struct market_watch market_watch;
 typedef struct market_watch_call market_watch_call;
 
@@ -310,6 +315,14 @@ market_add_run_result(actr_portal *portal, int64_t *out)
     return actr_portal_result(portal, out);
 }
 
+/* The descriptor of add (actr/module.h), for the generic calls that take an
+ * endpoint. */
+static inline const actr_endpoint *
+market_add_endpoint(void)
+{
+    return &market_module.endpoints[0];
+}
+
 /* ---- fn ping(), called as "examples.market:ping" */
 /** Returns nothing (nil on the wire). */
 
@@ -346,6 +359,14 @@ static inline ACTR_NODISCARD int
 market_ping_run_result(actr_portal *portal)
 {
     return actr_portal_result(portal, NULL);
+}
+
+/* The descriptor of ping (actr/module.h), for the generic calls that take an
+ * endpoint. */
+static inline const actr_endpoint *
+market_ping_endpoint(void)
+{
+    return &market_module.endpoints[1];
 }
 
 /* ---- gen quotes(sym: string, count: u32) yields Quote window 128, called as "examples.market:quotes" */
@@ -393,6 +414,53 @@ static inline actr_ctx *
 market_quotes_base(market_quotes *h)
 {
     return (actr_ctx *)h;
+}
+
+/* Subscribes to the stream of h (S22, actr/broadcast.h): from now on the
+ * subscriber stored in *out receives every value h receives, and may send;
+ * close it with market_quotes_sub_close. (opts: NULL = defaults.) Returns 0 or
+ * an error (actr_ctx_subscribe). */
+static inline ACTR_NODISCARD int
+market_quotes_subscribe(market_quotes *h, const actr_bcast_opts *opts, market_quotes_sub **out)
+{
+    actr_bcast_sub *sub = NULL;
+    int rc = actr_ctx_subscribe((actr_ctx *)h, opts, &sub);
+
+    if (rc >= 0)
+        *out = (market_quotes_sub *)sub;
+    return rc;
+}
+
+/* Receives the subscriber's next value into *v (its own copy, owned by the
+ * caller). Returns 0, ACTR_ELAGGED when it fell behind its buffer, ACTR_EPIPE
+ * at the end of the stream, or an error (actr_bcast_recv). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_quotes_sub_recv(market_quotes_sub *h, market_quote *v)
+{
+    return actr_bcast_recv((actr_bcast_sub *)h, v);
+}
+
+/* Unsubscribes and frees h; the other subscribers go on. */
+static inline void
+market_quotes_sub_close(market_quotes_sub *h)
+{
+    actr_bcast_close((actr_bcast_sub *)h);
+}
+
+/* The generic subscriber behind h (actr/broadcast.h), for the calls without a
+ * typed wrapper. */
+static inline actr_bcast_sub *
+market_quotes_sub_base(market_quotes_sub *h)
+{
+    return (actr_bcast_sub *)h;
+}
+
+/* The descriptor of quotes (actr/module.h), for the generic calls that take an
+ * endpoint. */
+static inline const actr_endpoint *
+market_quotes_endpoint(void)
+{
+    return &market_module.endpoints[2];
 }
 
 /* ---- context feed(syms: list<string>, sub: Subscription?) -> u64 { started: u32; stream: Quote <-> string window 256; }, called as "examples.market:feed" */
@@ -482,6 +550,130 @@ market_feed_base(market_feed *h)
     return (actr_ctx *)h;
 }
 
+/* Subscribes to the stream of h (S22, actr/broadcast.h): from now on the
+ * subscriber stored in *out receives every value h receives, and may send;
+ * close it with market_feed_sub_close. (opts: NULL = defaults.) Returns 0 or an
+ * error (actr_ctx_subscribe). */
+static inline ACTR_NODISCARD int
+market_feed_subscribe(market_feed *h, const actr_bcast_opts *opts, market_feed_sub **out)
+{
+    actr_bcast_sub *sub = NULL;
+    int rc = actr_ctx_subscribe((actr_ctx *)h, opts, &sub);
+
+    if (rc >= 0)
+        *out = (market_feed_sub *)sub;
+    return rc;
+}
+
+/* Receives the subscriber's next value into *v (its own copy, owned by the
+ * caller). Returns 0, ACTR_ELAGGED when it fell behind its buffer, ACTR_EPIPE
+ * at the end of the stream, or an error (actr_bcast_recv). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_sub_recv(market_feed_sub *h, market_quote *v)
+{
+    return actr_bcast_recv((actr_bcast_sub *)h, v);
+}
+
+/* Sends v on the stream (borrowed). Returns 0 or an error (actr_bcast_send).
+ * Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_sub_send(market_feed_sub *h, actr_str v)
+{
+    return actr_bcast_send((actr_bcast_sub *)h, &v);
+}
+
+/* Unsubscribes and frees h; the other subscribers go on. */
+static inline void
+market_feed_sub_close(market_feed_sub *h)
+{
+    actr_bcast_close((actr_bcast_sub *)h);
+}
+
+/* The generic subscriber behind h (actr/broadcast.h), for the calls without a
+ * typed wrapper. */
+static inline actr_bcast_sub *
+market_feed_sub_base(market_feed_sub *h)
+{
+    return (actr_bcast_sub *)h;
+}
+
+/* start_service (S23, actr/service.h): spawns a daemon child called name in the
+ * service manager m (opts: its spawn options, enabling this module, and restart
+ * policy) and opens feed in it as the service's supervising context (its
+ * started value into *started, owned by the caller; NULL discards it); a
+ * service of that name already running is returned as is. Returns 0 or an error
+ * (actr_service_start). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_start_service(actr_service_mngr *m, const char *name, const actr_service_opts *opts,
+                          const market_string_list *syms, const market_subscription *sub,
+                          uint32_t *started)
+{
+    market_feed_args args;
+
+    if (syms == NULL)
+        return ACTR_EINVAL;
+    memset(&args, 0, sizeof args);
+    args.syms = *syms;
+    args.sub = (market_subscription *)sub;
+    return actr_service_start(m, name, opts, &market_module.endpoints[3], &args, started);
+}
+
+/* Asks the service manager of the actor behind daemon to start its service name
+ * (as it defined it, this context opened with these arguments) or to hand back
+ * the one running (its started value into *started, owned by the caller; NULL
+ * discards it). Returns 0 or an error (actr_service_remote_start). Cancellation
+ * point. */
+static inline ACTR_NODISCARD int
+market_feed_request_service(actr_portal *daemon, const char *name,
+                            const market_string_list *syms, const market_subscription *sub,
+                            uint32_t *started)
+{
+    market_feed_args args;
+
+    if (syms == NULL)
+        return ACTR_EINVAL;
+    memset(&args, 0, sizeof args);
+    args.syms = *syms;
+    args.sub = (market_subscription *)sub;
+    return actr_service_remote_start(daemon, name, &market_module.endpoints[3], &args, started, NULL);
+}
+
+/* gather_contexts (actr/cluster.h): opens feed with these arguments on each of
+ * ps[0..n) concurrently and stores the group in *out (close it with
+ * actr_ctx_group_close); the started values go to started[0..n) (owned by the
+ * caller; NULL discards them). Returns 0, or the first error (the rest
+ * cancelled, nothing left) (actr_ctx_gather). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_feed_gather(actr_portal *const *ps, size_t n, const market_string_list *syms,
+                   const market_subscription *sub, const actr_ctx_opts *opts,
+                   actr_ctx_group **out, uint32_t *started)
+{
+    market_feed_args args;
+
+    if (syms == NULL)
+        return ACTR_EINVAL;
+    memset(&args, 0, sizeof args);
+    args.syms = *syms;
+    args.sub = (market_subscription *)sub;
+    return actr_ctx_gather(ps, n, &market_module.endpoints[3], &args, 0, opts, out, started);
+}
+
+/* Context i of a group gathered with market_feed_gather, typed (owned by the
+ * group; NULL when i is out of range). */
+static inline market_feed *
+market_feed_group_get(actr_ctx_group *g, size_t i)
+{
+    return (market_feed *)actr_ctx_group_get(g, i);
+}
+
+/* The descriptor of feed (actr/module.h), for the generic calls that take an
+ * endpoint. */
+static inline const actr_endpoint *
+market_feed_endpoint(void)
+{
+    return &market_module.endpoints[3];
+}
+
 /* ---- context watch(limit: i32) -> list<shapes.Side>, called as "examples.market:watch" */
 /** A context without stream or started value. */
 
@@ -537,6 +729,67 @@ market_watch_base(market_watch *h)
     return (actr_ctx *)h;
 }
 
+/* start_service (S23, actr/service.h): spawns a daemon child called name in the
+ * service manager m (opts: its spawn options, enabling this module, and restart
+ * policy) and opens watch in it as the service's supervising context; a service
+ * of that name already running is returned as is. Returns 0 or an error
+ * (actr_service_start). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_watch_start_service(actr_service_mngr *m, const char *name, const actr_service_opts *opts,
+                           int32_t limit)
+{
+    market_watch_args args;
+
+    memset(&args, 0, sizeof args);
+    args.limit = limit;
+    return actr_service_start(m, name, opts, &market_module.endpoints[4], &args, NULL);
+}
+
+/* Asks the service manager of the actor behind daemon to start its service name
+ * (as it defined it, this context opened with these arguments) or to hand back
+ * the one running. Returns 0 or an error (actr_service_remote_start).
+ * Cancellation point. */
+static inline ACTR_NODISCARD int
+market_watch_request_service(actr_portal *daemon, const char *name, int32_t limit)
+{
+    market_watch_args args;
+
+    memset(&args, 0, sizeof args);
+    args.limit = limit;
+    return actr_service_remote_start(daemon, name, &market_module.endpoints[4], &args, NULL, NULL);
+}
+
+/* gather_contexts (actr/cluster.h): opens watch with these arguments on each of
+ * ps[0..n) concurrently and stores the group in *out (close it with
+ * actr_ctx_group_close). Returns 0, or the first error (the rest cancelled,
+ * nothing left) (actr_ctx_gather). Cancellation point. */
+static inline ACTR_NODISCARD int
+market_watch_gather(actr_portal *const *ps, size_t n, int32_t limit, const actr_ctx_opts *opts,
+                    actr_ctx_group **out)
+{
+    market_watch_args args;
+
+    memset(&args, 0, sizeof args);
+    args.limit = limit;
+    return actr_ctx_gather(ps, n, &market_module.endpoints[4], &args, 0, opts, out, NULL);
+}
+
+/* Context i of a group gathered with market_watch_gather, typed (owned by the
+ * group; NULL when i is out of range). */
+static inline market_watch *
+market_watch_group_get(actr_ctx_group *g, size_t i)
+{
+    return (market_watch *)actr_ctx_group_get(g, i);
+}
+
+/* The descriptor of watch (actr/module.h), for the generic calls that take an
+ * endpoint. */
+static inline const actr_endpoint *
+market_watch_endpoint(void)
+{
+    return &market_module.endpoints[4];
+}
+
 /* ---- fn private_call(x: shapes.Side) -> shapes.Side, called as "examples.market:_private" */
 /** A wire name that is not a C name. */
 
@@ -578,6 +831,14 @@ static inline ACTR_NODISCARD int
 market_private_call_run_result(actr_portal *portal, shapes_side *out)
 {
     return actr_portal_result(portal, out);
+}
+
+/* The descriptor of private_call (actr/module.h), for the generic calls that
+ * take an endpoint. */
+static inline const actr_endpoint *
+market_private_call_endpoint(void)
+{
+    return &market_module.endpoints[5];
 }
 
 /* ------------------------------------------------------------ callee side */
