@@ -25,7 +25,7 @@ struct child {
     int died;                     /* it died unasked (signal or status != 0) */
     unsigned death_seq;           /* ... as its nursery's n-th such death */
     int death_taken;              /* actr_portal_wait_exit told someone */
-    char death[320];              /* "child 'w1' (pid 7) killed by SIGSEGV ..." */
+    char death[400];              /* "child 'w1' (pid 7) killed by SIGSEGV ..." */
     struct link *link;            /* once connected (reference) */
     actr_event ready;             /* connected or exited */
     actr_event exit_ev;

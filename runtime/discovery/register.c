@@ -32,8 +32,9 @@ register_one(void *arg)
     actr_ipc *ipc;
     int rc = disc_connect(&r->registrar, 0, &ipc, dl);
     if (rc < 0) {
-        actr_log_warning(DISC_TAG, "cannot register with the registrar at %s: %s", rurl,
-                         actr_strerror(rc));
+        /* cancelled: the actor is going away before it served; no news */
+        actr_log(rc == ACTR_ECANCELED ? ACTR_LOG_CANCEL : ACTR_LOG_WARNING, DISC_TAG,
+                 "cannot register with the registrar at %s: %s", rurl, actr_strerror(rc));
         return 0;
     }
     const actr_listener *l = actri_actor_listener(a);
@@ -50,8 +51,8 @@ register_one(void *arg)
         actr_self_addr_free(&ra.addr);
     }
     if (rc < 0) {
-        actr_log_warning(DISC_TAG, "registering with %s failed: %s", rurl,
-                         actr_last_error()->message);
+        actr_log(rc == ACTR_ECANCELED ? ACTR_LOG_CANCEL : ACTR_LOG_WARNING, DISC_TAG,
+                 "registering with %s failed: %s", rurl, actr_last_error()->message);
         actr_ipc_close(ipc, 0);
         return 0;
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <actr/actr.h>
@@ -68,8 +69,17 @@ srv_crash(actr_call *call, const void *args, void *result)
 {
     (void)call;
     (void)result;
-    if (strcmp(((const testmod_crash_args *)args)->how.ptr, "abort") == 0)
+    const char *how = ((const testmod_crash_args *)args)->how.ptr;
+    if (strcmp(how, "abort") == 0)
         abort();
+    if (strcmp(how, "segv") == 0) {
+        /* a real fault, as a bug makes one (a page nobody may touch) */
+        volatile int *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (page != MAP_FAILED)
+            *page = 1;
+    }
+    if (strcmp(how, "exit") == 0)
+        exit(3);
     kill(getpid(), SIGKILL);
     return 0;
 }
