@@ -122,6 +122,10 @@ send_errors(struct actr_call *call, const actr_error *v, size_t n)
     actri_errmsg e;
     actr_uid self = actri_self_uid(a);
     if (actri_errmsg_build(&e, &self, d->cid, &boxes[0], boxes, n) == 0) {
+        /* A tractor peer gets the group as tractor sends one: its text
+         * only (the members are actr's extension "_actr_group"). */
+        if (!d->link->actr)
+            e.msg.u.error.actr_group = (actr_any){NULL, 0};
         actr_log_runtime(ACTOR_TAG, "%s (cid %s) failed: %s%s", actri_dialog_name(d), d->cid,
                          n > 1 ? "error group, first " : "", boxes[0].src_type);
         send_final(d->link, &e.msg);

@@ -126,7 +126,7 @@ cli_registry(struct cli *c)
         actr_addr a;
         if (actr_addr_parse(c->registry[i], &a) < 0) {
             cli_err(c, "bad registry address \"%s\" (expected tcp://HOST:PORT or "
-                    "unix:///PATH)", c->registry[i]);
+                    "unix:///PATH, /ip4/HOST/tcp/PORT or /unix/PATH)", c->registry[i]);
             return CLI_FAILED;
         }
     }
