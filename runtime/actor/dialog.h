@@ -102,6 +102,7 @@ struct dialog {
     int eoc;                      /* this end's recv reached that Stop: its
                                      sends fail with ACTR_EPIPE too (S8) */
     int we_stopped;               /* our Stop was sent */
+    int sent_values;              /* we sent a Yield on it */
     int has_error;                /* the peer's Error arrived (first one) */
     actr_msg err;
     int dead;                     /* the channel ended: its code */

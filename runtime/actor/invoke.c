@@ -204,6 +204,13 @@ answer_return(struct actr_call *call, void *result)
         actri_dialog_send_stop(d, 1);
         return;
     }
+    /* A context callee that streamed and returns while the stream is
+     * open both ways closes its side first, as tractor's child does when
+     * it leaves open_stream: Stop, then Return. A tractor opener whose
+     * stream sees Return with no Stop takes its payload for one more value
+     * and then waits for ever for the end of the stream. */
+    if (ep->kind == ACTR_ENDPOINT_CONTEXT && d->sent_values && !d->peer_stopped)
+        actri_dialog_send_stop(d, 1);
     actr_scope sh;
     if (actr_scope_enter(&sh, actr_deadline_in(2000), ACTR_SCOPE_SHIELD) < 0)
         return;
