@@ -131,7 +131,7 @@ $(ACTRC): $(BUILD)/obj/compiler/main.o $(BUILD)/compiler.a
 
 # ---------------------------------------------------------------- gen/
 # Every .actor file outside tests/compiler/bad/ is compiled into gen/.
-ACTOR_DIRS := idl tests/compiler tests/unit tests/integration tests/bench \
+ACTOR_DIRS := idl tests/compiler tests/unit tests/integration tests/interop tests/bench \
               $(wildcard examples/*)
 ACTOR_SRCS := $(foreach d,$(ACTOR_DIRS),$(wildcard $(d)/*.actor))
 gen_h = $(patsubst %.actor,gen/%.actor.h,$(notdir $(1)))
@@ -221,7 +221,7 @@ $(CLI_PROGS): $(BUILD)/%: $(BUILD)/obj/cli/%.o $(LIBA)
 # ---------------------------------------------------------------- tests
 # tests/<dir>/check_*.c is a suite; other .c files of <dir> are its helpers;
 # .actor files of <dir> are generated and linked in.
-TEST_DIRS := unit compiler integration
+TEST_DIRS := unit compiler integration interop
 define test_dir
 $(1)_SUITES := $$(patsubst tests/$(1)/%.c,$(BUILD)/tests/$(1)/%,$$(wildcard tests/$(1)/check_*.c))
 $(1)_HELPERS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(filter-out tests/$(1)/check_%,$$(wildcard tests/$(1)/*.c))) \

@@ -220,6 +220,28 @@ report_boot(actr_actor *a, const struct child_args *ca, actr_ipc *ipc, int rc)
     actri_errmsg_free(&m);
 }
 
+/* The backstop of S1 for a parent that is not actr (a tractor actor,
+ * through the shim, README "Interop"): PR_SET_PDEATHSIG fires when the
+ * *thread* that forked us exits, and trio forks from a worker thread
+ * that ends after 10 s idle, so it is not used then; instead this task
+ * checks once a second that the parent process is still ours. */
+static int watched_ppid;
+
+static int
+parent_watch_task(void *arg)
+{
+    actr_actor *a = arg;
+    while (actr_sleep(1000) == 0) {
+        if (getppid() != watched_ppid) {
+            CANCEL_LOG(a, NULL, "parent process %d is gone: cancelling this actor",
+                       watched_ppid);
+            actr_actor_cancel(a);
+            return 0;
+        }
+    }
+    return 0;
+}
+
 static int
 child_boot(actr_actor *a, const struct child_args *ca)
 {
@@ -245,6 +267,13 @@ child_boot(actr_actor *a, const struct child_args *ca)
     actr_addr *bind = NULL;
     size_t nbind = 0;
     rc = actri_spawnspec_apply(a, &m.u.spawnspec, &bind, &nbind);
+    for (const char *s = ca->enable; rc == 0 && *s;) {
+        size_t len = strcspn(s, ",");
+        if (len > 0 && (rc = actri_actor_enable(a, s, len)) < 0)
+            actr_error_set(rc, "--actr-enable names module '%.*s', which program %s does"
+                           " not have", (int)len, s, program_invocation_short_name);
+        s += len + (s[len] == ',');
+    }
     if (rc == 0) {
         if (nbind > 0) {
             rc = actr_listener_open(bind, nbind, NULL, &a->listener);
@@ -274,6 +303,11 @@ child_boot(actr_actor *a, const struct child_args *ca)
         return rc;
     a->parent = l;
     rc = actri_link_spawn_loop(l);
+    if (rc == 0 && ca->status_fd < 0 && ca->ppid > 0) {
+        actr_task_opts to = {.name = "parent-watch"};
+        watched_ppid = ca->ppid;
+        rc = actr_nursery_spawn_opts(a->svc, parent_watch_task, a, &to);
+    }
     actri_link_unref(l);
     report_boot(a, ca, NULL, rc);
     actr_log_runtime(ACTOR_TAG, "child %s.%s serving (parent %s)", a->uid.name, a->uid.uuid,
@@ -503,8 +537,12 @@ actri_actor_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_
             return ACTR_EINVAL;
         }
         /* Backstop for S1: die with the parent even if its channel
-         * somehow stays open. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+         * somehow stays open. Only under an actr parent, which spawns
+         * from its one thread: the signal comes when the thread that
+         * forked exits (a tractor parent's worker thread, after 10 s
+         * idle); other parents are watched by parent_watch_task. */
+        if (b.ca.status_fd >= 0)
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
         signal(SIGINT, SIG_IGN);          /* S4: the parent's cancel tears us down */
         if (parent_gone(&b.ca))
             return ACTR_ECLOSED;

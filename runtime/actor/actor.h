@@ -32,6 +32,11 @@
 #define CANCEL_WAIT_TASKS_MS 3000
 /* How long closing a channel waits to flush what was queued on it. */
 #define LINK_FLUSH_MS 500
+/* How long closing a link waits for the peer's EOF after ours (the
+ * graceful close, actr_ipc_close): a tractor peer answering a flood with
+ * one StreamOverrun per message may write for seconds, and a reset before
+ * it is done kills it. An actr peer answers EOF at once. */
+#define LINK_DRAIN_MS 5000
 
 struct link;
 struct child;

@@ -125,8 +125,9 @@ actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
     st->func.ptr = (char *)func;
     st->func.len = strlen(func);
     st->uid = actri_self_uid(l->a);
-    if (c->d.kind != ACTR_ENDPOINT_FN && actri_flow_enabled()) {
-        /* S27: we take part in flow control, and this is our window. */
+    if (c->d.kind != ACTR_ENDPOINT_FN && actri_flow_enabled() && l->actr) {
+        /* S27: we take part in flow control, and this is our window (an
+         * extension: only for a peer known to be actr). */
         c->announced = 1;
         st->has_window = 1;
         st->window = c->d.recv_window;

@@ -164,6 +164,8 @@ actri_child_args_get(int argc, char **argv, struct child_args *ca, char *why, si
             bad = copy_field(ca->parent, sizeof ca->parent, v, strlen(v));
         else if (strcmp(k, "--actr-ppid") == 0)
             bad = parse_int(v, 1, INT_MAX, &ca->ppid);
+        else if (strcmp(k, "--actr-enable") == 0)
+            bad = copy_field(ca->enable, sizeof ca->enable, v, strlen(v));
         else if (strcmp(k, "--actr-status-fd") == 0)
             bad = parse_int(v, 3, INT_MAX, &fd) || (ca->status_fd = fd, 0);
         else if (strcmp(k, "--actr-loglevel") == 0 && actr_log_parse_level(v, &ca->loglevel) < 0)

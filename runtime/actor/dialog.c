@@ -350,6 +350,7 @@ actri_dialog_decode(struct dialog *d, const actr_type *t, const actr_any *pld, v
 int
 actri_dialog_send_value(struct dialog *d, const void *v)
 {
+    d->sent_values = 1;
     return actri_link_send_pld(d->link, ACTR_MSG_YIELD, d->cid, d->t_send, v);
 }
 

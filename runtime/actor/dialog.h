@@ -105,6 +105,7 @@ struct dialog {
     int draining;                 /* this end stopped reading (a generator
                                      closed early): values still arriving
                                      are dropped without news */
+    int sent_values;              /* we sent a Yield on it */
     int has_error;                /* the peer's Error arrived (first one) */
     actr_msg err;
     int dead;                     /* the channel ended: its code */

@@ -122,6 +122,10 @@ send_errors(struct actr_call *call, const actr_error *v, size_t n)
     actri_errmsg e;
     actr_uid self = actri_self_uid(a);
     if (actri_errmsg_build(&e, &self, d->cid, &boxes[0], boxes, n) == 0) {
+        /* A tractor peer gets the group as tractor sends one: its text
+         * only (the members are actr's extension "_actr_group"). */
+        if (!d->link->actr)
+            e.msg.u.error.actr_group = (actr_any){NULL, 0};
         actr_log_runtime(ACTOR_TAG, "%s (cid %s) failed: %s%s", actri_dialog_name(d), d->cid,
                          n > 1 ? "error group, first " : "", boxes[0].src_type);
         send_final(d->link, &e.msg);
@@ -200,6 +204,13 @@ answer_return(struct actr_call *call, void *result)
         actri_dialog_send_stop(d, 1);
         return;
     }
+    /* A context callee that streamed and returns while the stream is
+     * open both ways closes its side first, as tractor's child does when
+     * it leaves open_stream: Stop, then Return. A tractor opener whose
+     * stream sees Return with no Stop takes its payload for one more value
+     * and then waits for ever for the end of the stream. */
+    if (ep->kind == ACTR_ENDPOINT_CONTEXT && d->sent_values && !d->peer_stopped)
+        actri_dialog_send_stop(d, 1);
     actr_scope sh;
     if (actr_scope_enter(&sh, actr_deadline_in(2000), ACTR_SCOPE_SHIELD) < 0)
         return;

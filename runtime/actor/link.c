@@ -157,6 +157,7 @@ actri_link_new(actr_actor *a, actr_ipc *ipc, struct link **out)
     seed_hash(l);
     l->a = a;
     l->ipc = ipc;
+    l->actr = actr_ipc_peer_actr(ipc);
     actr_ipc_remote_addr(ipc, &l->raddr);
     l->refs = 1;
     actr_event_init(&l->loop_done);
@@ -402,8 +403,8 @@ actri_link_shutdown(struct link *l, int code)
      * task is being cancelled. */
     actr_scope sh;
     int in_task = actri_task_self() != NULL;
-    if (in_task && actr_scope_enter(&sh, actr_deadline_in(LINK_FLUSH_MS), ACTR_SCOPE_SHIELD) == 0) {
-        actr_ipc_close(ipc, actr_deadline_in(LINK_FLUSH_MS));
+    if (in_task && actr_scope_enter(&sh, actr_deadline_in(LINK_DRAIN_MS), ACTR_SCOPE_SHIELD) == 0) {
+        actr_ipc_close(ipc, actr_deadline_in(LINK_DRAIN_MS));
         actr_scope_exit(&sh);
     } else {
         actr_ipc_close(ipc, 0);

@@ -21,6 +21,10 @@ struct link {
     actr_actor *a;
     actr_ipc *ipc;                /* NULL once closed */
     struct uidbuf peer;
+    unsigned actr;                /* the version of actr's extensions the peer
+                                     announced in its Aid; 0 for a tractor
+                                     peer: then no extension is ever sent
+                                     (PROTOCOL.md section 13) */
     actr_addr raddr;              /* the channel's other end */
     int refs;
     int end;                      /* 0 while alive, else its end code */

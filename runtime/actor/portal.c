@@ -106,6 +106,12 @@ actr_portal_addr(const actr_portal *p, char *buf, size_t cap)
     return rc;
 }
 
+unsigned
+actr_portal_peer_actr(const actr_portal *p)
+{
+    return p && p->link ? p->link->actr : 0;
+}
+
 int
 actr_portal_connected(const actr_portal *p)
 {

@@ -585,8 +585,9 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
     actr_event_init(&ch->sup_done);
 
     const char *exe = o && o->exe ? o->exe : actri_self_exe();
-    int pid, bootfd;
-    int rc = start_process(a, ch, exe, o, &pid, &bootfd);
+    int pid, bootfd = -1;
+    int rc = o && o->tractor ? actri_tractor_child_start(a, ch, o, &exe, &pid)
+                             : start_process(a, ch, exe, o, &pid, &bootfd);
     if (rc < 0) {
         free(ch);
         return rc;
@@ -602,7 +603,8 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
     actr_task_opts to = {.name = "reaper"};
     if (actr_nursery_spawn_opts(an->tn, reaper_task, ch, &to) < 0) {
         /* No task to reap it: do it here, the hard way. */
-        close(bootfd);
+        if (bootfd >= 0)
+            close(bootfd);
         kill(pid, SIGKILL);
         int st;
         actr_child_wait(pid, &st, ACTR_FOREVER);
@@ -624,9 +626,10 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
                        CONNECT_TIMEOUT_MS);
     if (rc == 0)
         rc = actri_spawnspec_send(a, ch->link, o, exe);
-    if (rc == 0)
+    if (rc == 0 && bootfd >= 0)
         rc = wait_boot(ch, bootfd, deadline);
-    close(bootfd);
+    if (bootfd >= 0)
+        close(bootfd);
     if (rc == 0)
         rc = actri_portal_new(ch->link, ch, &ch->portal);
     if (rc < 0) {

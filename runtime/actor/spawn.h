@@ -71,7 +71,7 @@ void actri_portal_free(actr_portal *p);
  * parent writes it on the child's boot socket (--actr-boot-fd N), which
  * then carries the boot status back; a foreign parent's shim passes
  * --actr-name, --actr-uuid, --actr-parent (and optionally --actr-ppid,
- * --actr-loglevel, --actr-status-fd) instead. */
+ * --actr-loglevel, --actr-status-fd, --actr-enable) instead. */
 struct child_args {
     char name[64];
     char uuid[UUID_LEN + 1];
@@ -81,6 +81,10 @@ struct child_args {
     int status_fd;                /* where the boot status goes, or -1 */
     int wrapped;                  /* runs under ACTR_CHILD_WRAPPER: its
                                      parent process is the wrapper */
+    char enable[512];             /* --actr-enable: comma-separated modules
+                                     to serve besides the SpawnSpec's (a
+                                     tractor parent cannot name C modules
+                                     there), or "" */
 };
 
 /* Writes ca's record on fd (the parent's end of the boot socket). 0,
@@ -95,6 +99,11 @@ int actri_child_args_get(int argc, char **argv, struct child_args *ca, char *why
  * the room argv had) and its comm (what pgrep and top match, 15 bytes)
  * (proctitle.c). */
 void actri_proctitle_set(int argc, char **argv, const char *title, const char *comm);
+
+/* Starts a tractor child for o->tractor (spawn_tractor.c): *exe gets
+ * the interpreter, *pid its pid. 0 or an error naming the child. */
+int actri_tractor_child_start(actr_actor *a, struct child *ch, const actr_spawn_opts *o,
+                              const char **exe, int *pid);
 
 /* This program's executable, resolved once at startup (the path children
  * are spawned from, so ps, pgrep and valgrind see a real file). */

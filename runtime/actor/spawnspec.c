@@ -146,11 +146,13 @@ actri_spawnspec_send(actr_actor *a, struct link *l, const actr_spawn_opts *o,
     msgpack_packer pk;
     int rc = 0;
 
-    const char *base = strrchr(exe, '/');
+    /* A C program has no Python __main__ to share: what tractor sends when
+     * it has none either (inherit_parent_main=False). A tractor child
+     * imports whatever init_main_from_name names, and dies when it is no
+     * module (issue 16). */
+    (void)exe;
     msgpack_packer_init(&pk, &main_sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1);
-    pack_str(&pk, "init_main_from_name");
-    pack_str(&pk, base ? base + 1 : exe);
+    msgpack_pack_map(&pk, 0);
 
     const actr_addr *self_addr = a->listener ? actr_listener_addr(a->listener, 0) : NULL;
     msgpack_packer_init(&pk, &vars_sb, msgpack_sbuffer_write);

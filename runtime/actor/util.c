@@ -74,6 +74,7 @@ actri_self_aid(const actr_actor *a, actr_msg_aid *out)
     out->has_is_registrar = 1;
     out->is_registrar = a->hooks && a->hooks->is_registrar;
     out->is_probe = 0;
+    actr_aid_announce(out);
 }
 
 static int

@@ -99,7 +99,7 @@ main(int argc, char **argv)
         free(listen);
         return 1;
     }
-    if (level == 0 && !getenv("ACTR_LOGLEVEL"))
+    if (level == 0 && !actr_env_get(ACTR_ENV_LOGLEVEL))
         level = ACTR_LOG_INFO;          /* registrations are what it is for */
     actr_actor_opts o = {.name = name, .listen = listen, .nlisten = nlisten, .loglevel = level};
     char *args[] = {argv[0], NULL};

@@ -308,7 +308,7 @@ cmd_ps(int argc, char **argv)
         actr_addr a;
         if (actr_addr_parse(reg[i], &a) < 0) {
             fprintf(stderr, "actr ps: bad registry address \"%s\" (expected "
-                    "tcp://HOST:PORT or unix:///PATH)\n", reg[i]);
+                    "tcp://HOST:PORT, unix:///PATH or /ip4/HOST/tcp/PORT)\n", reg[i]);
             free(reg);
             free(dflt);
             return 1;
@@ -316,7 +316,7 @@ cmd_ps(int argc, char **argv)
     }
     ps.registry = reg;
     int level = ACTR_LOG_ERROR;
-    if (getenv("ACTR_LOGLEVEL"))
+    if (actr_env_get(ACTR_ENV_LOGLEVEL))
         level = 0;
     actr_actor_opts o = {.name = "actr-ps", .registry = reg, .nregistry = ps.nregistry,
                          .loglevel = level};
@@ -374,8 +374,9 @@ main(int argc, char **argv)
             fprintf(f, "  %s\n", commands[i].help);
         fprintf(f, "NAME is an actor's name or uuid, found with the registrars (--registry URL,\n"
                    "repeatable; default $%s or %s); URL an address (tcp://HOST:PORT,\n"
-                   "unix:///PATH). `actr COMMAND --help` says more. Exit status: 0 done,\n"
-                   "1 failed, 2 usage error.\n", ACTR_REGISTRY_ENV, ACTR_REGISTRY_DEFAULT);
+                   "unix:///PATH, or tractor's multiaddr /ip4/HOST/tcp/PORT, /unix/PATH).\n"
+                   "`actr COMMAND --help` says more. Exit status: 0 done, 1 failed,\n"
+                   "2 usage error.\n", ACTR_REGISTRY_ENV, ACTR_REGISTRY_DEFAULT);
         return argc < 2 ? 2 : 0;
     }
     for (size_t i = 0; i < n; i++)

@@ -20,6 +20,18 @@ static const actr_env_info table[ACTR_ENV_COUNT] = {
     [ACTR_ENV_CHILD_WRAPPER] = {"ACTR_CHILD_WRAPPER", "a command, split as the shell does",
                                 "children run under it, e.g. \"valgrind -q\" or"
                                 " \"gdb -batch -ex run -ex bt --args\"; inherited by the tree"},
+    [ACTR_ENV_EXTENSIONS] = {"ACTR_EXTENSIONS", "on|off (default on)",
+                             "off: announce and use none of actr's protocol extensions"
+                             " (behave as a tractor peer would be treated)"},
+    [ACTR_ENV_TRACTOR_PYTHON] = {"ACTR_TRACTOR_PYTHON", "a path",
+                                 "the interpreter of tractor children"
+                                 " (actr_spawn_opts.tractor; default python3)"},
+    [ACTR_ENV_TRACTOR_PYTHONPATH] = {"ACTR_TRACTOR_PYTHONPATH", "directories separated by :",
+                                     "put before PYTHONPATH for tractor children"},
+    [ACTR_ENV_PROGRAM] = {"ACTR_PROGRAM", "a path",
+                          "actr-tractor-child: the actr program a tractor parent runs"},
+    [ACTR_ENV_ENABLE] = {"ACTR_ENABLE", "module names separated by commas",
+                         "actr-tractor-child: the modules that program serves"},
 };
 
 static unsigned char warned[ACTR_ENV_COUNT];

@@ -393,12 +393,15 @@ list_tractor(actr_portal *p, actr_registry_entry **out, size_t *n)
 int
 actr_registry_list(actr_portal *p, actr_registry_entry **out, size_t *n)
 {
+    /* list_actors is actr's: asked only of an actr registrar. A tractor
+     * one looks `self` functions up unguarded and would end itself on
+     * it, so it gets its own get_registry. */
+    if (!actr_portal_peer_actr(p))
+        return list_tractor(p, out, n);
     const actr_endpoint *ep = actr_module_find(&actr_registrar_module, "list_actors", 11);
     actr_registrar_list_actors_args none = {0};
     actr_registrar_entry_list l = {0};
     int rc = actr_portal_call(p, ep, &none, &l);
-    if (rc == ACTR_ENOTFOUND)
-        return list_tractor(p, out, n);
     if (rc < 0)
         return rc;
     actr_registry_entry *v = calloc(l.len ? l.len : 1, sizeof *v);

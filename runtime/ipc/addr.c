@@ -1,6 +1,7 @@
 /* Transport addresses: URLs in the API, [host, port] / [dir, file] arrays
  * on the wire (DESIGN.md Decisions; tractor's TCPAddress and UDSAddress
  * unwrap to the same pairs). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,93 @@ parse_port(const char *s, uint16_t *out)
     return 0;
 }
 
+/* One '/'-separated component of a multiaddr at *s: its bounds, and *s
+ * moved past it. 0, or ACTR_EINVAL when there is none. */
+static int
+ma_next(const char **s, const char **p, size_t *n)
+{
+    if (**s != '/')
+        return ACTR_EINVAL;
+    *p = *s + 1;
+    *n = strcspn(*p, "/");
+    *s = *p + *n;
+    return *n ? 0 : ACTR_EINVAL;
+}
+
+static int
+ma_is(const char *p, size_t n, const char *z)
+{
+    return strlen(z) == n && memcmp(p, z, n) == 0;
+}
+
+static int
+hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* tractor's multiaddr strings (discovery/_multiaddr.py): /ip4/H/tcp/P,
+ * /ip6/H/tcp/P, /dns/H/tcp/P (dns4, dns6 too) and /unix/PATH, where PATH
+ * is the absolute socket path without its leading '/' (tractor's form:
+ * /unix/tmp/a.sock) or percent-encoded (the multiaddr spec's:
+ * /unix/%2Ftmp%2Fa.sock). */
+static int
+parse_multiaddr(const char *s, actr_addr *a)
+{
+    const char *p;
+    size_t n;
+    int rc;
+    if (ma_next(&s, &p, &n) < 0)
+        return ACTR_EINVAL;
+    if (ma_is(p, n, "unix")) {
+        if (*s != '/' || !s[1])
+            return ACTR_EINVAL;
+        char path[ACTR_ADDR_PATH_MAX];
+        size_t k = 0;
+        for (const char *c = s + 1; *c; c++) {
+            char ch = *c;
+            if (ch == '%') {
+                int hi = hexval(c[1]), lo = hi < 0 ? -1 : hexval(c[2]);
+                if (lo < 0 || (hi == 0 && lo == 0))
+                    return ACTR_EINVAL;
+                ch = (char)(hi * 16 + lo);
+                c += 2;
+            }
+            if (k + 2 >= sizeof path)
+                return ACTR_ETOOBIG;
+            if (k == 0 && ch != '/')
+                path[k++] = '/';
+            path[k++] = ch;
+        }
+        path[k] = 0;
+        a->kind = ACTR_ADDR_UNIX;
+        return copy_text(a->path, sizeof a->path, path, k);
+    }
+    int ip4 = ma_is(p, n, "ip4"), ip6 = ma_is(p, n, "ip6");
+    if (!ip4 && !ip6 && !ma_is(p, n, "dns") && !ma_is(p, n, "dns4") && !ma_is(p, n, "dns6"))
+        return ACTR_EINVAL;
+    const char *h;
+    size_t hn;
+    if (ma_next(&s, &h, &hn) < 0)
+        return ACTR_EINVAL;
+    if ((rc = copy_text(a->host, sizeof a->host, h, hn)) < 0)
+        return rc;
+    unsigned char bin[16];
+    if ((ip4 && inet_pton(AF_INET, a->host, bin) != 1) ||
+        (ip6 && inet_pton(AF_INET6, a->host, bin) != 1))
+        return ACTR_EINVAL;
+    if (ma_next(&s, &p, &n) < 0 || !ma_is(p, n, "tcp") || ma_next(&s, &p, &n) < 0 || *s)
+        return ACTR_EINVAL;
+    char port[8];
+    if (n >= sizeof port)
+        return ACTR_EINVAL;
+    memcpy(port, p, n);
+    port[n] = 0;
+    a->kind = ACTR_ADDR_TCP;
+    return parse_port(port, &a->port);
+}
+
 int
 actr_addr_parse(const char *url, actr_addr *out)
 {
@@ -49,6 +137,12 @@ actr_addr_parse(const char *url, actr_addr *out)
     if (!url || !out)
         return ACTR_EINVAL;
     memset(&a, 0, sizeof a);
+    if (url[0] == '/') {
+        if ((rc = parse_multiaddr(url, &a)) < 0)
+            return rc;
+        *out = a;
+        return 0;
+    }
     if (strncmp(url, UNIX_SCHEME, strlen(UNIX_SCHEME)) == 0) {
         const char *path = url + strlen(UNIX_SCHEME);
         if (!*path)

@@ -328,20 +328,42 @@ final_flush(actr_ipc *ipc, int64_t deadline)
     }
 }
 
-/* Reads what already arrived and is not wanted, so that closing a TCP
- * socket sends FIN rather than a reset that would make the peer see a
- * broken transport. Bounded: a peer that keeps sending gets its reset. */
+/* The graceful close: our write side is shut (the peer reads EOF after
+ * our last frame), then whatever the peer still sends is read and
+ * dropped until its own EOF, so that closing the socket sends no reset.
+ * A reset would reach a peer still writing as a broken transport: a
+ * tractor actor answering a flood with StreamOverrun errors dies of it
+ * (issue 16). Bounded by deadline (0, or outside a task: only what
+ * already arrived); a peer that keeps sending past it gets its reset. */
 static void
-discard_input(actr_ipc *ipc)
+drain_input(actr_ipc *ipc, int64_t deadline)
 {
-    for (int i = 0; i < 4; i++) {
-        uint8_t *dst;
-        size_t avail;
-        if (actr_frame_reader_space(&ipc->rd, &dst, &avail) < 0)
-            return;
-        if (read(ipc->fd, dst, avail) <= 0)
-            return;
+    if (ipc->wfailed || (ipc->end && ipc->end != ACTR_ECLOSED))
+        return;                          /* broken already: nothing to save */
+    if (!ipc->eof && shutdown(ipc->fd, SHUT_WR) < 0)
+        return;
+    uint8_t scratch[16384];
+    int64_t t0 = actr_now();
+    size_t dropped = 0;
+    while (!ipc->eof) {
+        ssize_t n = read(ipc->fd, scratch, sizeof scratch);
+        if (n > 0) {
+            dropped += (size_t)n;
+            continue;
+        }
+        if (n == 0) {
+            ipc->eof = 1;
+            break;
+        }
+        if (errno == EINTR)
+            continue;
+        if ((errno != EAGAIN && errno != EWOULDBLOCK) || !actri_task_self() ||
+            actr_fd_wait(ipc->fd, ACTR_READ, deadline) < 0)
+            break;
     }
+    actr_log(dropped || !ipc->eof ? ACTR_LOG_RUNTIME : ACTR_LOG_DEBUG, IPC_TAG,
+             "ipc %s: close drained %zu bytes in %lld ms (%s)", ipc->name, dropped,
+             (long long)(actr_now() - t0), ipc->eof ? "peer closed too" : "gave up waiting");
 }
 
 int
@@ -373,7 +395,7 @@ actr_ipc_close(actr_ipc *ipc, int64_t deadline)
                    ipc->name, (unsigned long long)ipc->st.frames_sent,
                    (unsigned long long)ipc->st.frames_recv);
     if (ipc->fd >= 0) {
-        discard_input(ipc);
+        drain_input(ipc, rc == 0 && actri_task_self() ? deadline : 0);
         close(ipc->fd);
         ipc->fd = -1;
     }

@@ -45,6 +45,7 @@ struct actr_ipc {
     ev_io rio;                   /* readable: wakes the receiving task */
     struct actri_task *reader;   /* parked in recv, or NULL */
     int drained;                 /* the last read took less than it asked for */
+    int eof;                     /* the peer closed its write side */
     unsigned reads_in_row;       /* socket reads since the reader last parked
                                     or yielded, across recv calls */
 

@@ -190,6 +190,7 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
             continue;
         }
         if (n == 0) {
+            ipc->eof = 1;
             size_t left = actr_frame_reader_pending(&ipc->rd);
             if (left == 0 && !ipc->rd.skip)
                 return end_read(ipc, ACTR_ECLOSED, "peer closed the channel");

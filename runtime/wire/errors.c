@@ -246,9 +246,15 @@ actri_errbox_of(actri_errbox *out, const actr_error *e, const char *self_uuid)
         out->src_uid = e->src_uid;
         out->relay_count = e->relay_count;
         out->relay_path = e->relay_path;
-        /* The source's message travels on; tractor puts "" there for an
-         * ordinary error, whose text ends the traceback instead. */
+        /* An ordinary error travels with message "" (tractor's form: its
+         * text ends the traceback). A StreamOverrun or ContextCancelled
+         * keeps its source's report (it names the sender or canceller),
+         * or says what tractor's relay says (PROTOCOL.md section 7). */
         out->message = "";
+        if (strcmp(type, "StreamOverrun") == 0 || strcmp(type, "ContextCancelled") == 0)
+            out->message = e->message && *e->message ? e->message
+                         : strcmp(type, "StreamOverrun") == 0
+                         ? "remote task raised a 'StreamOverrun'" : "";
     }
     out->canceller = e->canceller_uid;
     out->sender = e->sender_uid;

@@ -19,6 +19,7 @@ static const struct fdesc aid_f[] = {
     FO("pid", FK_INT_OPT, u.aid.pid, u.aid.has_pid),
     FO("is_registrar", FK_BOOL_OPT, u.aid.is_registrar, u.aid.has_is_registrar),
     F("is_probe", FK_BOOL_DEF, u.aid.is_probe),
+    FO("_actr", FK_U32_EXT, u.aid.actr, u.aid.has_actr),
 };
 
 static const struct fdesc spawnspec_f[] = {

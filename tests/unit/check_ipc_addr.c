@@ -51,6 +51,41 @@ START_TEST(test_addr_parse_rejects)
 }
 END_TEST
 
+/* tractor's newer address form (issue 16): multiaddr strings are
+ * accepted wherever URLs are, and mean the same address. */
+START_TEST(test_addr_parse_multiaddr)
+{
+    static const struct { const char *ma, *url; } same[] = {
+        {"/ip4/127.0.0.1/tcp/1616", "tcp://127.0.0.1:1616"},
+        {"/ip6/::1/tcp/0", "tcp://[::1]:0"},
+        {"/dns/localhost/tcp/80", "tcp://localhost:80"},
+        {"/dns4/example.org/tcp/65535", "tcp://example.org:65535"},
+        {"/unix/tmp/x/a.sock", "unix:///tmp/x/a.sock"},
+        {"/unix/%2Ftmp%2Fx%2Fa.sock", "unix:///tmp/x/a.sock"},
+        {"/unix/run/user/0/tractor/root@1234.sock", "unix:///run/user/0/tractor/root@1234.sock"},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        actr_addr a, b;
+        ck_assert_msg(actr_addr_parse(same[i].ma, &a) == 0, "refused %s", same[i].ma);
+        ck_assert_actr_ok(actr_addr_parse(same[i].url, &b));
+        ck_assert_int_eq(a.kind, b.kind);
+        ck_assert_str_eq(a.host, b.host);
+        ck_assert_str_eq(a.path, b.path);
+        ck_assert_uint_eq(a.port, b.port);
+    }
+    static const char *bad[] = {
+        "/", "/ip4", "/ip4/127.0.0.1", "/ip4/127.0.0.1/tcp", "/ip4/127.0.0.1/tcp/",
+        "/ip4/127.0.0.1/udp/1", "/ip4/localhost/tcp/1", "/ip4/::1/tcp/1",
+        "/ip6/127.0.0.1/tcp/1", "/ip4/127.0.0.1/tcp/65536", "/ip4/127.0.0.1/tcp/1/x",
+        "/ip4//tcp/1", "/unix", "/unix/", "/unix/a%2", "/unix/a%zz", "/unix/a%00b",
+        "/quic/h/tcp/1", "//ip4/127.0.0.1/tcp/1",
+    };
+    actr_addr a;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(actr_addr_parse(bad[i], &a) == ACTR_EINVAL, "accepted '%s'", bad[i]);
+}
+END_TEST
+
 START_TEST(test_addr_format_roundtrip)
 {
     static const char *urls[] = {
@@ -190,6 +225,7 @@ addr_suite(void)
     tcase_add_test(tc, test_addr_parse_tcp);
     tcase_add_test(tc, test_addr_parse_unix);
     tcase_add_test(tc, test_addr_parse_rejects);
+    tcase_add_test(tc, test_addr_parse_multiaddr);
     tcase_add_test(tc, test_addr_format_roundtrip);
     tcase_add_test(tc, test_addr_wire_bytes);
     tcase_add_test(tc, test_addr_wire_roundtrip);

@@ -97,6 +97,22 @@ relay_body(void *arg)
     d = actr_last_error();
     ck_assert_str_eq(d->boxed_type, "ContextCancelled");
     ck_assert_str_eq(d->canceller_uid, "x.00000000-0000-4000-8000-00000000000d");
+    /* A relayed StreamOverrun keeps its sender and says what it is
+     * (issue 16: it went out with no sender and an empty message). */
+    actr_error o = {.code = ACTR_EOVERRUN, .message = "", .type_name = "StreamOverrun",
+                    .boxed_type = "StreamOverrun", .src_uid = path[0], .relay_count = 1,
+                    .relay_path = path, .sender_uid = "mid.00000000-0000-4000-8000-00000000000b"};
+    actri_errbox_of(&b, &o, "00000000-0000-4000-8000-00000000000b");
+    ck_assert_actr_ok(actri_errmsg_build(&m, &self, "k1", &b, NULL, 0));
+    ck_assert_int_eq(m.msg.u.error.has_sender, 1);
+    ck_assert_int_eq(m.msg.u.error.has_message, 1);
+    ck_assert_str_eq(m.msg.u.error.message.ptr, "remote task raised a 'StreamOverrun'");
+    ck_assert_int_eq(through_the_wire(&m), ACTR_EOVERRUN);
+    actri_errmsg_free(&m);
+    d = actr_last_error();
+    ck_assert_str_eq(d->boxed_type, "RemoteActorError");
+    ck_assert_str_eq(d->type_name, "StreamOverrun");
+    ck_assert_str_eq(d->sender_uid, "mid.00000000-0000-4000-8000-00000000000b");
     return 0;
 }
 

@@ -126,7 +126,7 @@ cli_registry(struct cli *c)
         actr_addr a;
         if (actr_addr_parse(c->registry[i], &a) < 0) {
             cli_err(c, "bad registry address \"%s\" (expected tcp://HOST:PORT or "
-                    "unix:///PATH)", c->registry[i]);
+                    "unix:///PATH, /ip4/HOST/tcp/PORT or /unix/PATH)", c->registry[i]);
             return CLI_FAILED;
         }
     }
@@ -164,7 +164,7 @@ cli_run(struct cli *c, int (*fn)(struct cli *c))
     struct run r = {c, fn};
     actr_actor_opts o = {.name = "actr-cli", .registry = c->registry,
                          .nregistry = c->nregistry,
-                         .loglevel = getenv("ACTR_LOGLEVEL") ? 0 : CLI_QUIET};
+                         .loglevel = actr_env_get(ACTR_ENV_LOGLEVEL) ? 0 : CLI_QUIET};
     char *args[] = {"actr", NULL};
     int rc = actr_main_role(1, args, &o, ACTR_ROLE_CLIENT, run_task, &r);
     if (rc < 0) {

@@ -179,12 +179,16 @@ cli_stream(int argc, char **argv)
 
 /* ------------------------------------------------------------ endpoints */
 
-/* actr:info of the actor behind p, only from an actr actor: a tractor
- * peer has no module `actr` and answers ModuleNotExposed (ACTR_ENOTFOUND). */
+/* actr:info of the actor behind p, asked only of an actr actor (one that
+ * announced actr's extensions in its handshake): ACTR_ENOTSUP for any
+ * other peer, which is never sent an extension. An actr actor without the
+ * module (an old one) answers ModuleNotExposed (ACTR_ENOTFOUND). */
 static int
 info_of(actr_portal *p, actr_introspect_actor_info *out)
 {
     memset(out, 0, sizeof *out);
+    if (!actr_portal_peer_actr(p))
+        return actr_error_set(ACTR_ENOTSUP, "%s is not an actr actor", actr_portal_name(p));
     return actr_introspect_info(p, out);
 }
 
@@ -239,6 +243,11 @@ endpoints_body(struct cli *c)
     actr_introspect_actor_info in;
     int rc = info_of(p, &in);
     actr_portal_close(p);
+    if (rc == ACTR_ENOTSUP) {
+        cli_err(c, "%s is not an actr actor (a tractor actor?): it has no actr:info to"
+                " describe its endpoints", c->target);
+        return CLI_FAILED;
+    }
     if (rc == ACTR_ENOTFOUND) {
         cli_err(c, "%s does not answer actr's introspection (%s): not an actr actor?",
                 c->target, actr_last_error()->type_name ? actr_last_error()->type_name

@@ -120,6 +120,21 @@ ACTR_API ACTR_NODISCARD int actr_actor_spawn(actr_task_fn fn, void *arg, const c
 
 /* ------------------------------------------------------------ spawning */
 
+/* A tractor (Python) child in place of an actr program (mixed trees,
+ * README "Interop with tractor"): the child runs `python -m tractor._child
+ * --uid ... --parent_addr ... --loglevel ...`, tractor's own child command
+ * line, connects back, gets its SpawnSpec and serves the Python modules
+ * the spawn options enable (wire namespaces = Python module paths). */
+typedef struct actr_tractor_child {
+    const char *python;     /* the interpreter: a CPython that imports
+                               tractor; NULL = $ACTR_TRACTOR_PYTHON, else
+                               "python3" on PATH */
+    const char *pythonpath; /* put before $PYTHONPATH in the child's
+                               environment: where tractor and the enabled
+                               modules import from; NULL = as inherited
+                               ($ACTR_TRACTOR_PYTHONPATH if set) */
+} actr_tractor_child;
+
 /* Options of one child; NULL or zeroed fields mean the defaults. */
 typedef struct actr_spawn_opts {
     const char *exe;                /* executable to run in child mode;
@@ -136,6 +151,10 @@ typedef struct actr_spawn_opts {
                                        as the shell does, e.g. "valgrind
                                        -q"); NULL = $ACTR_CHILD_WRAPPER,
                                        "" = none */
+    const actr_tractor_child *tractor; /* non-NULL: spawn a tractor child
+                                       (exe is ignored); its start returns
+                                       once it connected back and was sent
+                                       its SpawnSpec, as tractor's does */
 } actr_spawn_opts;
 
 /* Opens an actor nursery in the current task (it holds a task nursery,
@@ -173,7 +192,10 @@ ACTR_API ACTR_NODISCARD int actr_actor_nursery_open_opts(const actr_actor_nurser
  * detail type "ModuleNotExposed", naming it), ACTR_ETIMEDOUT (the child
  * did not connect back and start within 10 s; it is killed and reaped),
  * ACTR_ECLOSED (it exited first), ACTR_ECANCELED, ACTR_ENOMEM, ACTR_EIO.
- * Cancellation point. */
+ * A tractor child (opts->tractor) has no boot report: the start returns
+ * once it connected back and was sent its SpawnSpec; a module it cannot
+ * import makes it send a cid-less Error and exit, and later calls fail
+ * with ACTR_ECLOSED/ACTR_EREMOTE. Cancellation point. */
 ACTR_API ACTR_NODISCARD int actr_actor_nursery_start(actr_actor_nursery *an,
                                                      const char *name,
                                                      const actr_spawn_opts *opts,

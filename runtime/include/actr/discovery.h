@@ -134,8 +134,10 @@ typedef struct actr_registry_entry {
 
 /* Lists every actor registered with the registrar behind p (a portal from
  * actr_get_registry or actr_portal_open), each checked alive, the
- * registrar included. Uses actr's list_actors, or tractor's get_registry
- * (no pids) with a tractor registrar. Returns 0 and a malloc'd array of
+ * registrar included. Uses actr's list_actors with an actr registrar (one
+ * that announced actr's extensions in its handshake, actr_portal_peer_actr),
+ * and tractor's get_registry (no pids) with any other: list_actors is never
+ * sent to a tractor registrar, which would end itself on it. Returns 0 and a malloc'd array of
  * *n entries (free with actr_registry_entries_free), or the call's error.
  * Cancellation point. */
 ACTR_API ACTR_NODISCARD int actr_registry_list(actr_portal *p, actr_registry_entry **out,

@@ -21,6 +21,11 @@ typedef enum actr_env_var {
     ACTR_ENV_REGISTRY,        /* ACTR_REGISTRY: the registrar addresses */
     ACTR_ENV_FLOW_CONTROL,    /* ACTR_FLOW_CONTROL: S27 windows on or off */
     ACTR_ENV_CHILD_WRAPPER,   /* ACTR_CHILD_WRAPPER: children run under it */
+    ACTR_ENV_EXTENSIONS,      /* ACTR_EXTENSIONS: actr's protocol extensions */
+    ACTR_ENV_TRACTOR_PYTHON,  /* ACTR_TRACTOR_PYTHON: tractor children's python */
+    ACTR_ENV_TRACTOR_PYTHONPATH, /* ACTR_TRACTOR_PYTHONPATH: their import path */
+    ACTR_ENV_PROGRAM,         /* ACTR_PROGRAM: the actr-tractor-child shim's program */
+    ACTR_ENV_ENABLE,          /* ACTR_ENABLE: the modules the shim's program serves */
     ACTR_ENV_COUNT
 } actr_env_var;
 

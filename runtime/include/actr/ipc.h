@@ -61,9 +61,13 @@ typedef struct actr_addr {
 } actr_addr;
 
 /* Parses a URL: "tcp://127.0.0.1:0", "tcp://[::1]:1616", "tcp://name:80",
- * "unix:///tmp/a.sock" (path "/tmp/a.sock"), "unix://rel/a.sock". Returns
- * 0 and fills *out, or ACTR_EINVAL (unknown scheme, missing or bad port,
- * empty host or path) / ACTR_ETOOBIG (host or path too long). */
+ * "unix:///tmp/a.sock" (path "/tmp/a.sock"), "unix://rel/a.sock"; or one
+ * of tractor's multiaddr strings: "/ip4/127.0.0.1/tcp/1616",
+ * "/ip6/::1/tcp/1616", "/dns/name/tcp/80" (dns4, dns6), "/unix/tmp/a.sock"
+ * (path "/tmp/a.sock"; percent-encoding as in "/unix/%2Ftmp%2Fa.sock" is
+ * decoded). Returns 0 and fills *out, or ACTR_EINVAL (unknown scheme or
+ * protocol, missing or bad port, empty host or path, an ip4/ip6 host that
+ * is no such literal) / ACTR_ETOOBIG (host or path too long). */
 ACTR_API ACTR_NODISCARD int actr_addr_parse(const char *url, actr_addr *out);
 
 /* Writes a's URL into buf (cap bytes, NUL-terminated); IPv6 hosts get
@@ -149,6 +153,24 @@ ACTR_API const actr_msg_aid *actr_ipc_peer(const actr_ipc *ipc);
  * Returns 0, or ACTR_ESTATE before it. */
 ACTR_API ACTR_NODISCARD int actr_ipc_peer_uid(const actr_ipc *ipc, actr_uid *out);
 
+/* Known actr peers (PROTOCOL.md section 13). actr's extensions of the
+ * protocol (flow-control windows, error groups, actr:info, list_actors)
+ * are used only with a peer that announced itself as actr in its Aid; a
+ * tractor peer only ever gets tractor's messages, fields and functions. */
+#define ACTR_EXT_VERSION 1
+
+/* Marks self as an actr actor's Aid: sets its "_actr" field to
+ * ACTR_EXT_VERSION (a field tractor ignores), unless this process runs
+ * with ACTR_EXTENSIONS=off (then it clears it). Pass the result to
+ * actr_ipc_handshake. Does not block. */
+ACTR_API void actr_aid_announce(actr_msg_aid *self);
+
+/* The version of actr's extensions the peer announced in its handshake:
+ * > 0 for an actr actor, 0 for any other peer (a tractor actor), before
+ * the handshake, or when this process runs with ACTR_EXTENSIONS=off.
+ * Does not block. */
+ACTR_API unsigned actr_ipc_peer_actr(const actr_ipc *ipc);
+
 /* Queues m as one frame. Blocks only while the channel's buffered output
  * is over its high-water mark (the peer does not read fast enough), so a
  * sender never grows memory without bound. m is only read. Returns 0 once
@@ -181,7 +203,11 @@ ACTR_API int actr_ipc_status(const actr_ipc *ipc);
  * watchers), always. First, tasks blocked in its recv/send/flush are woken
  * with ACTR_ECLOSED, then buffered output is written until deadline (0:
  * only what fits without blocking; pass a deadline when the last frames
- * matter). Other tasks must not start calls on ipc once close began.
+ * matter). Then the close is graceful: the write side is shut down (the
+ * peer reads EOF) and what the peer still sends is read and dropped until
+ * its EOF or the same deadline, so that the socket closes without a reset
+ * that a peer still writing would take for a broken transport. Other
+ * tasks must not start calls on ipc once close began.
  * Returns 0 when all output reached the socket, else why not
  * (ACTR_ETIMEDOUT, ACTR_ECANCELED, the end code). Cancellation point
  * only for the flush; outside a task it does not block. NULL is a no-op. */

@@ -79,6 +79,14 @@ ACTR_API const char *actr_portal_uuid(const actr_portal *p);
  * not block. */
 ACTR_API int actr_portal_addr(const actr_portal *p, char *buf, size_t cap);
 
+/* The version of actr's extensions (PROTOCOL.md section 13) the actor
+ * behind p announced in its handshake: > 0 for an actr actor, 0 for a
+ * tractor actor (or when this process runs with ACTR_EXTENSIONS=off).
+ * actr-only calls (actr:info, self:list_actors) are made only when > 0:
+ * a tractor actor ends itself on a `self` function it lacks. Does not
+ * block. */
+ACTR_API unsigned actr_portal_peer_actr(const actr_portal *p);
+
 /* 1 while the channel works, 0 once it is known dead. Does not block. */
 ACTR_API int actr_portal_connected(const actr_portal *p);
 

@@ -84,6 +84,12 @@ typedef struct actr_msg_aid {
     bool has_is_registrar; /* is_registrar: bool|null = null */
     bool is_registrar;
     bool is_probe;         /* default false */
+    bool has_actr;         /* actr's extension "_actr" (PROTOCOL.md section 13):
+                              the sender is an actr actor and serves actr's
+                              extensions of this version; written only when
+                              set, so a tractor peer (which ignores unknown
+                              fields) sees its own Aid plus one key */
+    uint32_t actr;
 } actr_msg_aid;
 
 typedef struct actr_msg_spawnspec {
