@@ -308,11 +308,23 @@ check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIB
 
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --trace-children=yes
+# The unit suites run under valgrind; the integration suites run with
+# every child actor under it (ACTR_CHILD_WRAPPER): a child with an error or
+# a leak exits 99, which its parent reports as a WARNING (or an error of
+# the call), so the suite fails through its assertions or logcheck.
+VALGRIND_CHILD := valgrind -q --error-exitcode=99 --leak-check=full \
+                  --errors-for-leak-kinds=definite,indirect
 valgrind:
-	$(Q)$(MAKE) SAN=0 $(unit_SUITES)
+	$(Q)$(MAKE) SAN=0 $(unit_SUITES) $(integration_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS)
 	$(Q)fail=0; for t in $(unit_SUITES); do \
 	    echo "== valgrind $$t"; \
 	    CK_DEFAULT_TIMEOUT=120 timeout -k 10 $(TEST_TIMEOUT) $(VALGRIND) ./$$t || fail=1; \
+	done; \
+	mkdir -p $(BUILD)/test-logs; for t in $(integration_SUITES); do \
+	    echo "== children under valgrind: $$t"; log=$(BUILD)/test-logs/$$(basename $$t).vg.stderr; \
+	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none ACTR_CHILD_WRAPPER="$(VALGRIND_CHILD)" \
+	    CK_DEFAULT_TIMEOUT=300 timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
+	    rc=$$?; awk -f tests/logcheck.awk $$log >&2 || rc=1; [ $$rc = 0 ] || fail=1; \
 	done; exit $$fail
 
 demo: all
@@ -352,6 +364,8 @@ fuzz-run: $(FUZZ_BINS)
 # -R directory of actr.mk) and their generated headers to include/actr/idl
 # (on pkg-config's Cflags), so a program's module can import them.
 PUBLIC_HEADERS := $(wildcard runtime/include/actr/*.h)
+# One page per installed program, beside its source.
+MAN_PAGES := compiler/actrc.1 runtime/cli/actr.1 runtime/cli/actr-registrar.1
 IDL_HEADERS := $(call gen_h,$(IDL_SRCS))
 INSTALL_PROGS := $(ACTRC) $(CLI_PROGS)
 install: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
@@ -369,6 +383,8 @@ install: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(Q)install -m 644 compiler/actr.mk $(DESTDIR)$(PREFIX)/share/actr/actr.mk
 	$(Q)install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	$(Q)install -m 644 runtime/cli/actr.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/actr
+	$(Q)install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	$(Q)install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' compiler/actr.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc
 
@@ -384,6 +400,10 @@ install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(Q)PKG_CONFIG_PATH=$(INSTALL_CHECK)/root/lib/pkgconfig \
 	    $(MAKE) -s -C tests/install OUT=$(INSTALL_CHECK)/user CC=$(CC) >/dev/null
 	$(Q)$(INSTALL_CHECK)/user/point
+	$(Q)for m in $(notdir $(MAN_PAGES)); do f=$(INSTALL_CHECK)/root/share/man/man1/$$m; \
+	    test -f $$f || { echo "install-check: no man page $$m"; exit 1; }; \
+	    if command -v groff >/dev/null; then w=$$(groff -man -ww -z $$f 2>&1); \
+	        [ -z "$$w" ] || { echo "install-check: $$m: $$w"; exit 1; }; fi; done
 	$(Q)$(MAKE) uninstall PREFIX=$(INSTALL_CHECK)/root DESTDIR=
 	$(Q)left=$$(find $(INSTALL_CHECK)/root -type f -o -type l | wc -l); \
 	    if [ $$left != 0 ]; then echo "install-check: uninstall left $$left files"; exit 1; fi
@@ -393,10 +413,12 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/libactr.a $(DESTDIR)$(PREFIX)/lib/$(notdir $(LIBSO)) \
 	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libactr.so \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk \
-	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/actr
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/actr \
+	    $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_PAGES)))
 	$(Q)rm -rf $(DESTDIR)$(PREFIX)/include/actr $(DESTDIR)$(PREFIX)/share/actr/idl
 	$(Q)rmdir $(DESTDIR)$(PREFIX)/share/actr $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-	    $(DESTDIR)$(PREFIX)/share/bash-completion 2>/dev/null || true
+	    $(DESTDIR)$(PREFIX)/share/bash-completion $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man 2>/dev/null || true
 
 clean:
 	$(Q)rm -rf build build-san build-fuzz

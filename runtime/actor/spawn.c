@@ -241,9 +241,12 @@ reaper_task(void *arg)
     ch->status = st;
     char how[64];
     actri_child_exit_text(ch, how, sizeof how);
-    /* Exiting when asked, or cancelled by anyone (status 0), is normal;
-     * anything else is news, told once, with what it was doing for us. */
-    ch->died = !ch->asked && (WIFSIGNALED(st) || WEXITSTATUS(st) != 0);
+    /* Exiting with status 0 (asked, or cancelled by anyone) is normal,
+     * and so are the signals of our own teardown; a failed start is told
+     * by the start. Anything else is news, told once, with what it was
+     * doing for us: a status != 0 even when asked (an actor's exit after
+     * a cancel is 0; valgrind's --error-exitcode is not). */
+    ch->died = !ch->starting && (WIFSIGNALED(st) ? !ch->asked : WEXITSTATUS(st) != 0);
     if (ch->died) {
         char serving[200];
         serving_text(ch, serving, sizeof serving);
@@ -423,7 +426,8 @@ supervisor_task(void *arg)
 
 /* ------------------------------------------------------------ spawning */
 
-/* A start that failed: the child goes, and its exit is no news. */
+/* A start that failed: the child goes (its exit is no news: the start's
+ * error told). */
 static void
 kill_child(struct child *ch)
 {
@@ -593,7 +597,7 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
         return rc;
     }
     ch->pid = pid;
-    ch->asked = 1;                /* until it started: the start's error tells */
+    ch->starting = 1;             /* until it started: the start's error tells */
     ch->next = an->children;
     an->children = ch;
     ch->pending = 1;
@@ -637,7 +641,7 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
             kill_child(ch);       /* the reaper task reaps it */
         return rc;
     }
-    ch->asked = 0;
+    ch->starting = 0;
     *out = ch;
     return 0;
 }

@@ -21,8 +21,10 @@ struct child {
     int exited;
     int status;
     int asked;                    /* we asked it to go (teardown, cancel_actor,
-                                     a failed start): its exit is no news */
-    int died;                     /* it died unasked (signal or status != 0) */
+                                     a failed start): signals are no news */
+    int starting;                 /* its start runs (its error tells) */
+    int died;                     /* it died unasked by a signal, or with a
+                                     status != 0 */
     unsigned death_seq;           /* ... as its nursery's n-th such death */
     int death_taken;              /* actr_portal_wait_exit told someone */
     char death[400];              /* "child 'w1' (pid 7) killed by SIGSEGV ..." */

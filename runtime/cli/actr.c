@@ -362,6 +362,17 @@ static const struct {
     {"cancel", cli_cancel, "cancel NAME|URL             cancel an actor"},
 };
 
+/* Every environment variable actr reads (actr/env.h). */
+static void
+print_env(FILE *f)
+{
+    size_t n;
+    const actr_env_info *v = actr_env_list(&n);
+    fprintf(f, "environment (read by every actr program):\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "  %s=%s\n      %s\n", v[i].name, v[i].values, v[i].meaning);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -377,6 +388,7 @@ main(int argc, char **argv)
                    "unix:///PATH, or tractor's multiaddr /ip4/HOST/tcp/PORT, /unix/PATH).\n"
                    "`actr COMMAND --help` says more. Exit status: 0 done, 1 failed,\n"
                    "2 usage error.\n", ACTR_REGISTRY_ENV, ACTR_REGISTRY_DEFAULT);
+        print_env(f);
         return argc < 2 ? 2 : 0;
     }
     for (size_t i = 0; i < n; i++)

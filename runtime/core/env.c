@@ -7,31 +7,26 @@
 #include <strings.h>
 
 static const actr_env_info table[ACTR_ENV_COUNT] = {
-    [ACTR_ENV_LOGLEVEL] = {"ACTR_LOGLEVEL",
-                           "error|warning|info|cancel|runtime|debug or a number",
-                           "log level of every actor (default warning); opts.loglevel wins"},
-    [ACTR_ENV_NO_COLOR] = {"NO_COLOR", "any non-empty value",
-                           "no colour in log lines, even on a terminal"},
-    [ACTR_ENV_REGISTRY] = {"ACTR_REGISTRY", "URLs separated by commas or spaces, or none",
-                           "the registrars actors register with and look names up at"
-                           " (default tcp://127.0.0.1:1616)"},
-    [ACTR_ENV_FLOW_CONTROL] = {"ACTR_FLOW_CONTROL", "on|off (default on)",
-                               "off: streams never announce a window (S27)"},
-    [ACTR_ENV_CHILD_WRAPPER] = {"ACTR_CHILD_WRAPPER", "a command, split as the shell does",
-                                "children run under it, e.g. \"valgrind -q\" or"
-                                " \"gdb -batch -ex run -ex bt --args\"; inherited by the tree"},
-    [ACTR_ENV_EXTENSIONS] = {"ACTR_EXTENSIONS", "on|off (default on)",
-                             "off: announce and use none of actr's protocol extensions"
-                             " (behave as a tractor peer would be treated)"},
-    [ACTR_ENV_TRACTOR_PYTHON] = {"ACTR_TRACTOR_PYTHON", "a path",
-                                 "the interpreter of tractor children"
-                                 " (actr_spawn_opts.tractor; default python3)"},
-    [ACTR_ENV_TRACTOR_PYTHONPATH] = {"ACTR_TRACTOR_PYTHONPATH", "directories separated by :",
+    [ACTR_ENV_LOGLEVEL] = {"ACTR_LOGLEVEL", "error|warning|info|cancel|runtime|debug|N",
+                           "log level of every actor (default warning;"
+                           " opts.loglevel wins)"},
+    [ACTR_ENV_NO_COLOR] = {"NO_COLOR", "any value", "no colour in log lines on a terminal"},
+    [ACTR_ENV_REGISTRY] = {"ACTR_REGISTRY", "URL[,URL...]|none",
+                           "registrars (default tcp://127.0.0.1:1616)"},
+    [ACTR_ENV_FLOW_CONTROL] = {"ACTR_FLOW_CONTROL", "on|off",
+                               "off: streams announce no window (S27; default on)"},
+    [ACTR_ENV_CHILD_WRAPPER] = {"ACTR_CHILD_WRAPPER", "COMMAND",
+                                "children run under it (\"valgrind -q\"), the whole tree"},
+    [ACTR_ENV_EXTENSIONS] = {"ACTR_EXTENSIONS", "on|off",
+                             "off: use none of actr's protocol extensions (default on)"},
+    [ACTR_ENV_TRACTOR_PYTHON] = {"ACTR_TRACTOR_PYTHON", "PATH",
+                                 "python of tractor children (default python3)"},
+    [ACTR_ENV_TRACTOR_PYTHONPATH] = {"ACTR_TRACTOR_PYTHONPATH", "DIR[:DIR...]",
                                      "put before PYTHONPATH for tractor children"},
-    [ACTR_ENV_PROGRAM] = {"ACTR_PROGRAM", "a path",
-                          "actr-tractor-child: the actr program a tractor parent runs"},
-    [ACTR_ENV_ENABLE] = {"ACTR_ENABLE", "module names separated by commas",
-                         "actr-tractor-child: the modules that program serves"},
+    [ACTR_ENV_PROGRAM] = {"ACTR_PROGRAM", "PATH",
+                          "actr-tractor-child: the actr program to run"},
+    [ACTR_ENV_ENABLE] = {"ACTR_ENABLE", "MODULE[,MODULE...]",
+                         "actr-tractor-child: the modules it serves"},
 };
 
 static unsigned char warned[ACTR_ENV_COUNT];

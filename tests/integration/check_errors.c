@@ -111,8 +111,9 @@ body_two_fail(actr_actor *self, void *arg)
     ck_assert_actr_ok(actr_actor_nursery_open(&an));
     actr_spawn_opts so = itest_srv_opts();
     /* Both fail at about the same time, once both are running. */
-    testmod_fail_after_shielded_args fa = {300, S("ValueError"), S("one")};
-    testmod_fail_after_shielded_args fb = {300, S("TypeError"), S("two")};
+    uint32_t ms = 300 * (uint32_t)itest_slowdown();
+    testmod_fail_after_shielded_args fa = {ms, S("ValueError"), S("one")};
+    testmod_fail_after_shielded_args fb = {ms, S("TypeError"), S("two")};
     actr_portal *a, *b;
     ck_assert_actr_ok(actr_actor_nursery_run(an, "one", &so, itest_ep("fail_after_shielded"), &fa, &a));
     ck_assert_actr_ok(actr_actor_nursery_run(an, "two", &so, itest_ep("fail_after_shielded"), &fb, &b));

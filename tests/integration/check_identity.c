@@ -150,7 +150,7 @@ group_body(actr_actor_nursery *an, actr_portal *p, actr_portal *srv_)
     (void)srv_;
     /* The child's nursery fails with three errors at once; all three
      * cross to us, each with its own source. */
-    ck_assert_actr_err(dialogs_group_fail(p, srv(), 3, 300), ACTR_EREMOTE);
+    ck_assert_actr_err(dialogs_group_fail(p, srv(), 3, 300 * itest_slowdown()), ACTR_EREMOTE);
     const actr_error *e = actr_last_error();
     ck_assert_int_eq(e->count, 3);
     int seen[3] = {0};
@@ -195,7 +195,8 @@ many_body(actr_actor *self, void *arg)
         char name[16], msg[32];
         snprintf(name, sizeof name, "f%d", i);
         snprintf(msg, sizeof msg, "failure %d", i);
-        testmod_fail_after_shielded_args fa = {1500 - 50 * i, S("KeyError"), S(msg)};
+        uint32_t ms = (1500 - 50 * (uint32_t)i) * (uint32_t)itest_slowdown();
+        testmod_fail_after_shielded_args fa = {ms, S("KeyError"), S(msg)};
         actr_portal *p;
         ck_assert_actr_ok(actr_actor_nursery_run(an, name, &so, itest_ep("fail_after_shielded"),
                                                  &fa, &p));

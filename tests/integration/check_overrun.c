@@ -74,7 +74,10 @@ control_first_body(actr_portal *p)
     ck_assert_int_lt(actr_now() - t0, 500);
     /* The result discarded what was in flight (S7): the overflow of 92
      * never reached a reader and counts as lost. */
-    ck_assert_int_eq(actr_ctx_overruns(c), 92);
+    if (itest_slowdown() == 1)
+        ck_assert_int_eq(actr_ctx_overruns(c), 92);
+    else                          /* a slow sender: part of it was in flight */
+        ck_assert(actr_ctx_overruns(c) > 0 && actr_ctx_overruns(c) <= 92);
     ck_assert_actr_ok(actr_ctx_close(c));
 }
 

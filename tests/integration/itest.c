@@ -364,6 +364,12 @@ itest_tasks_back_to(long tasks0)
 }
 
 int
+itest_slowdown(void)
+{
+    return actr_env_get(ACTR_ENV_CHILD_WRAPPER) ? 10 : 1;
+}
+
+int
 itest_kill_child(const char *name, long long pid, int sig)
 {
     char line[160];

@@ -116,6 +116,11 @@ long itest_tasks(void);
 /* Waits up to 2 s for this process's live tasks to be tasks0 again, then
  * asserts they are (nothing the test started is left running). */
 void itest_tasks_back_to(long tasks0);
+/* How many times slower children start and run than natively: 10 under
+ * ACTR_CHILD_WRAPPER (make valgrind runs them under valgrind), else 1.
+ * For the few delays a test's meaning depends on. */
+int itest_slowdown(void);
+
 /* Sends sig to our child actor name (pid), announcing the WARNING its
  * death logs (testlog.h). Returns kill's result. */
 int itest_kill_child(const char *name, long long pid, int sig);
