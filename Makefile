@@ -54,7 +54,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS)
 INCLUDES := -Iruntime/include -Iruntime -Igen
-SYS_LIBS = -lev -lmsgpackc -lm
+SYS_LIBS = -lev -lmsgpackc -lsodium -lm
 # Evaluated once, on first use, i.e. after `deps` has installed pkg-config
 # and the libraries (the $(eval) caches the answer).
 once = $(eval $(1) := $$(shell $(2)))$($(1))
@@ -68,7 +68,7 @@ JSON_LIBS = $(call once,JSON_LIBS,pkg-config --libs jansson 2>/dev/null || echo 
 # installed clang (libclang-rt-<major>-dev), or Debian's default pair.
 # The check runs once per checkout (build/.deps-ok, shared by every
 # configuration) and again only when this Makefile changes.
-DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev re2c check pkg-config valgrind \
+DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev libsodium-dev re2c check pkg-config valgrind \
                clang gnuplot-nox iproute2
 DEPS_STAMP := build/.deps-ok
 clang_rt_pkg = v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
@@ -85,7 +85,7 @@ $(DEPS_STAMP): Makefile
 	            || missing="$$missing $$p"; \
 	    done; \
 	else \
-	    for h in ev.h msgpack.h check.h jansson.h; do \
+	    for h in ev.h msgpack.h check.h jansson.h sodium.h; do \
 	        printf '#include <%s>\n' $$h | $(CC) -E -x c - >/dev/null 2>&1 \
 	            || missing="$$missing $$h"; \
 	    done; \
@@ -288,6 +288,16 @@ $(BENCH_BINS): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(BENCH_HELP
 all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) \
      $(UNINSTALLED_PC) $(TREE_IDL_H)
 
+# The tests' environment: no registrar by default, one secret for every
+# process of the run (S28: separate roots, the CLI and a stand-alone
+# registrar talk), and a config directory inside the build, so that no
+# test reads or creates the user's default secret file.
+TEST_SECRET := $(BUILD)/test-secret
+TEST_SECRET_MK = [ -f $(TEST_SECRET) ] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 \
+	| tr -d ' \n' > $(TEST_SECRET)); mkdir -p $(BUILD)/test-config
+TEST_ENV = ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none ACTR_SECRET_FILE=$(CURDIR)/$(TEST_SECRET) \
+	XDG_CONFIG_HOME=$(CURDIR)/$(BUILD)/test-config
+
 # Runs every suite (each under a hard timeout); Check prints its own
 # summary line per suite. Exits non-zero when any suite fails.
 # T=word runs only the suites whose path contains word.
@@ -297,9 +307,9 @@ CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
 check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIBSO) \
                $(ACTRC) $(UNINSTALLED_PC) $(TREE_IDL_H),all $(if $(filter 1,$(SAN)),,install-check))
-	$(Q)fail=0; mkdir -p $(BUILD)/test-logs; for t in $(CHECK_SUITES); do \
+	$(Q)fail=0; mkdir -p $(BUILD)/test-logs; $(TEST_SECRET_MK); for t in $(CHECK_SUITES); do \
 	    echo "== $$t"; log=$(BUILD)/test-logs/$$(basename $$t).stderr; \
-	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
+	    $(TEST_ENV) timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
 	    rc=$$?; awk -f tests/logcheck.awk $$log >&2 || rc=1; \
 	    [ $$rc = 0 ] || { echo "FAILED: $$t"; fail=1; }; \
 	done; \
@@ -320,9 +330,9 @@ valgrind:
 	    echo "== valgrind $$t"; \
 	    CK_DEFAULT_TIMEOUT=120 timeout -k 10 $(TEST_TIMEOUT) $(VALGRIND) ./$$t || fail=1; \
 	done; \
-	mkdir -p $(BUILD)/test-logs; for t in $(integration_SUITES); do \
+	mkdir -p $(BUILD)/test-logs; $(TEST_SECRET_MK); for t in $(integration_SUITES); do \
 	    echo "== children under valgrind: $$t"; log=$(BUILD)/test-logs/$$(basename $$t).vg.stderr; \
-	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none ACTR_CHILD_WRAPPER="$(VALGRIND_CHILD)" \
+	    $(TEST_ENV) ACTR_CHILD_WRAPPER="$(VALGRIND_CHILD)" \
 	    CK_DEFAULT_TIMEOUT=300 timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
 	    rc=$$?; awk -f tests/logcheck.awk $$log >&2 || rc=1; [ $$rc = 0 ] || fail=1; \
 	done; exit $$fail

@@ -83,6 +83,31 @@ actr_actor_cancel(actr_actor *a)
 
 /* ------------------------------------------------------------ listening */
 
+/* A tractor child we spawned connects back without the secret (S28): let
+ * it in by its uid, while its start waits for it. */
+static int
+admit_tractor_child(const actr_msg_aid *peer, void *arg)
+{
+    actr_actor *a = arg;
+    for (struct child *ch = a->pending; ch; ch = ch->pnext)
+        if (ch->pending && ch->tractor && !ch->link &&
+            strlen(ch->uuid) == peer->uuid.len &&
+            memcmp(ch->uuid, peer->uuid.ptr, peer->uuid.len) == 0 &&
+            strlen(ch->name) == peer->name.len &&
+            memcmp(ch->name, peer->name.ptr, peer->name.len) == 0)
+            return 1;
+    return 0;
+}
+
+void
+actri_actor_ipc_opts(actr_actor *a, actr_ipc_opts *out)
+{
+    memset(out, 0, sizeof *out);
+    out->insecure = a->insecure;
+    out->admit = admit_tractor_child;
+    out->admit_arg = a;
+}
+
 static int
 listen_on(actr_actor *a, const char *const *urls, size_t n)
 {
@@ -98,8 +123,10 @@ listen_on(actr_actor *a, const char *const *urls, size_t n)
     for (size_t i = 0; i < n && rc == 0; i++)
         if ((rc = actr_addr_parse(urls[i], &addrs[i])) < 0)
             actr_error_set(rc, "bad listen address \"%s\"", urls[i]);
+    actr_ipc_opts io;
+    actri_actor_ipc_opts(a, &io);
     if (rc == 0)
-        rc = actr_listener_open(addrs, n, NULL, &a->listener);
+        rc = actr_listener_open(addrs, n, &io, &a->listener);
     free(addrs);
     if (rc < 0)
         return rc;
@@ -111,31 +138,117 @@ listen_on(actr_actor *a, const char *const *urls, size_t n)
 
 /* A connection that closes before its Aid (a port scan, a TCP health
  * check, a registrar probing an actor on its way out) is normal; one that
- * sends something else is worth a warning, at most one per
- * REFUSED_LOG_EVERY_MS with a count of the ones not logged. */
+ * sends something else, or fails to prove the secret (S28), is worth a
+ * warning, at most one per REFUSED_LOG_EVERY_MS of each kind with a count
+ * of the ones not logged. */
 #define REFUSED_LOG_EVERY_MS 10000
+struct log_limit {
+    int64_t last;
+    unsigned quiet;
+};
+
+/* 1 when a line of this kind may be logged now; *quiet gets how many
+ * were suppressed since the last one. */
+static int
+log_allowed(struct log_limit *ll, unsigned *quiet)
+{
+    int64_t now = actr_now();
+    if (ll->last && now - ll->last < REFUSED_LOG_EVERY_MS) {
+        ll->quiet++;
+        return 0;
+    }
+    ll->last = now;
+    *quiet = ll->quiet;
+    ll->quiet = 0;
+    return 1;
+}
+
 static void
 handshake_refused(int rc)
 {
-    static int64_t last = -REFUSED_LOG_EVERY_MS;
-    static unsigned quiet;
+    static struct log_limit bad, auth;
     const char *why = actr_last_error()->message;
+    unsigned quiet;
     if (rc == ACTR_ECLOSED || rc == ACTR_EIO || rc == ACTR_ECANCELED) {
         actr_log_debug(ACTOR_TAG, "connection closed before its handshake: %s", why);
         return;
     }
-    int64_t now = actr_now();
-    if (now - last < REFUSED_LOG_EVERY_MS) {
-        quiet++;
+    if (!log_allowed(rc == ACTR_EAUTH ? &auth : &bad, &quiet))
         return;
-    }
-    last = now;
     if (quiet)
         actr_log_warning(ACTOR_TAG, "refused a connection: %s (%u more refused, not logged)",
                          why, quiet);
     else
         actr_log_warning(ACTOR_TAG, "refused a connection: %s", why);
-    quiet = 0;
+}
+
+/* A connection still in its handshake after HS_STALE_MS is not a peer
+ * of ours being slow (a handshake is one round trip): under pressure
+ * (ACTR_MAX_HANDSHAKES in their handshake, or the connection limit) the
+ * oldest such one is dropped, so connections that never finish their
+ * handshake cannot keep a legitimate peer out. */
+#define HS_STALE_MS 200
+
+static void
+hs_unlink(actr_actor *a, struct hs_slot *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        a->hs_head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        a->hs_tail = s->prev;
+    s->next = s->prev = NULL;
+    s->scope = NULL;
+    a->nhs--;
+}
+
+/* Drops the oldest connection in its handshake if it is stale. Returns 1
+ * when one was dropped. */
+static int
+hs_evict_stale(actr_actor *a)
+{
+    struct hs_slot *old = a->hs_head;
+    if (!old || actr_now() - old->since < HS_STALE_MS)
+        return 0;
+    actr_scope *victim = old->scope;
+    hs_unlink(a, old);
+    actr_log_debug(ACTOR_TAG, "dropping a connection stuck in its handshake (%zu in"
+                   " theirs)", a->nhs + 1);
+    actr_scope_cancel(victim);
+    return 1;
+}
+
+/* The handshake, bounded by its deadline and by the handshake slots. */
+static int
+bounded_handshake(actr_actor *a, actr_ipc *ipc)
+{
+    actr_scope sc;
+    struct hs_slot slot = {NULL, NULL, &sc, actr_now()};
+    if (actr_scope_enter(&sc, actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS), 0) < 0)
+        return ACTR_ECANCELED;
+    if (a->nhs >= a->lim.max_handshakes)
+        hs_evict_stale(a);
+    slot.prev = a->hs_tail;
+    if (a->hs_tail)
+        a->hs_tail->next = &slot;
+    else
+        a->hs_head = &slot;
+    a->hs_tail = &slot;
+    a->nhs++;
+    actr_msg_aid aid;
+    actri_self_aid(a, &aid);
+    int rc = actr_ipc_handshake(ipc, &aid, ACTR_FOREVER);
+    int dropped = slot.scope == NULL;
+    if (!dropped)
+        hs_unlink(a, &slot);
+    int src = actr_scope_exit(&sc);
+    if (rc == ACTR_ECANCELED && dropped && !actr_task_cancelled())
+        rc = actr_error_set(ACTR_ECLOSED, "dropped in its handshake: too many connections"
+                            " in theirs");
+    return rc == ACTR_ECANCELED && src == ACTR_ETIMEDOUT ? src : rc;
 }
 
 static int
@@ -143,12 +256,11 @@ conn_task(void *arg)
 {
     actr_ipc *ipc = arg;
     actr_actor *a = the_actor;
-    actr_msg_aid aid;
-    actri_self_aid(a, &aid);
-    int rc = actr_ipc_handshake(ipc, &aid, actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS));
+    int rc = bounded_handshake(a, ipc);
     if (rc < 0) {
         handshake_refused(rc);
         actr_ipc_close(ipc, 0);
+        a->nconns--;
         return 0;
     }
     if (actr_ipc_peer(ipc)->is_probe) {
@@ -156,12 +268,15 @@ conn_task(void *arg)
         return 0;
     }
     struct link *l;
-    if (actri_link_new(a, ipc, &l) < 0)
+    if (actri_link_new(a, ipc, &l) < 0) {
+        a->nconns--;
         return 0;
+    }
     actr_log_runtime(ACTOR_TAG, "peer %s.%s connected", l->peer.name, l->peer.uuid);
     actri_spawn_attach(a, l);
     actri_link_serve(l);
     actri_link_unref(l);
+    a->nconns--;
     return 0;
 }
 
@@ -180,9 +295,23 @@ accept_task(void *arg)
                 return 0;
             continue;
         }
-        actr_task_opts o = {.name = "conn"};
-        if (actr_nursery_spawn_opts(a->svc, conn_task, ipc, &o) < 0)
+        if (a->nconns >= a->lim.max_conns && !hs_evict_stale(a)) {
+            /* S28: refused before its handshake, so a flood of connections
+             * cannot take every fd. */
+            static struct log_limit full;
+            unsigned quiet;
+            if (log_allowed(&full, &quiet))
+                actr_log_warning(ACTOR_TAG, "refused a connection: %zu connections open (the"
+                                 " limit; %u more refused, not logged)", a->nconns, quiet);
             actr_ipc_close(ipc, 0);
+            continue;
+        }
+        actr_task_opts o = {.name = "conn"};
+        a->nconns++;
+        if (actr_nursery_spawn_opts(a->svc, conn_task, ipc, &o) < 0) {
+            a->nconns--;
+            actr_ipc_close(ipc, 0);
+        }
     }
 }
 
@@ -251,7 +380,12 @@ child_boot(actr_actor *a, const struct child_args *ca)
         return actr_error_set(rc, "bad parent address \"%s\"", ca->parent);
     actr_ipc *ipc;
     int64_t dl = actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS);
-    if ((rc = actr_ipc_connect(&paddr, NULL, &ipc, dl)) < 0)
+    actr_ipc_opts io;
+    actri_actor_ipc_opts(a, &io);
+    /* A foreign parent (the tractor shim) cannot prove a secret: the
+     * address it gave us on our command line is trusted instead. */
+    io.insecure |= !ca->secret[0];
+    if ((rc = actr_ipc_connect(&paddr, &io, &ipc, dl)) < 0)
         return actr_error_set(rc, "cannot reach parent at %s: %s", ca->parent, actr_strerror(rc));
     actr_msg_aid aid;
     actri_self_aid(a, &aid);
@@ -276,7 +410,7 @@ child_boot(actr_actor *a, const struct child_args *ca)
     }
     if (rc == 0) {
         if (nbind > 0) {
-            rc = actr_listener_open(bind, nbind, NULL, &a->listener);
+            rc = actr_listener_open(bind, nbind, &io, &a->listener);
             if (rc == 0 && actr_addr_format(actr_listener_addr(a->listener, 0), a->url,
                                             sizeof a->url) < 0)
                 a->url[0] = 0;
@@ -385,6 +519,37 @@ actor_free(actr_actor *a)
     free(a);
 }
 
+/* S28: the tree's secret (actr/auth.h) and the insecure opt-in. */
+static int
+choose_secret(actr_actor *a, const struct boot *b)
+{
+    const actr_actor_opts *o = b->opts;
+    int rc;
+    if (b->child && b->ca.secret[0])
+        rc = actri_auth_import(b->ca.secret, strlen(b->ca.secret)) < 0
+           ? actr_error_set(ACTR_EINVAL, "bad secret in the boot record") : 0;
+    else if (!b->child && o->secret)
+        rc = actr_secret_set(o->secret, o->secret_len);
+    else if (!b->child && o->secret_file)
+        rc = actr_secret_load(o->secret_file);
+    else
+        rc = actr_secret_init(!b->child && b->hooks && b->hooks->share_secret);
+    if (rc < 0)
+        return rc;
+    a->insecure = (b->child ? b->ca.insecure : o->insecure) || actr_insecure_env();
+    actr_log_runtime(ACTOR_TAG, "actor %s: secret from %s", a->uid.name, actr_secret_source());
+    if (a->insecure)
+        actr_log_warning(ACTOR_TAG, "actor %s accepts and calls peers without the secret"
+                         " (insecure opt-in, for tractor peers)", a->uid.name);
+    return 0;
+}
+
+static size_t
+limit_or(size_t v, size_t dflt)
+{
+    return v ? v : dflt;
+}
+
 static int
 actor_main_task(void *arg)
 {
@@ -412,11 +577,15 @@ actor_main_task(void *arg)
         if (o->modules[i])
             a->modules[a->nmodules++] = o->modules[i];
     a->hooks = b->hooks;
+    a->lim.max_tasks = limit_or(o->limits.max_tasks, ACTR_MAX_TASKS_DEFAULT);
+    a->lim.max_conn_tasks = limit_or(o->limits.max_conn_tasks, ACTR_MAX_CONN_TASKS_DEFAULT);
+    a->lim.max_conns = limit_or(o->limits.max_conns, ACTR_MAX_CONNS_DEFAULT);
+    a->lim.max_handshakes = limit_or(o->limits.max_handshakes, ACTR_MAX_HANDSHAKES_DEFAULT);
     actr_log_set_actor(a->uid.name);
     the_actor = a;
 
-    int rc = 0;
-    if (!b->child) {
+    int rc = choose_secret(a, b);
+    if (!b->child && rc == 0) {
         for (size_t i = 0; i < o->nenable && rc == 0; i++)
             rc = actri_actor_enable(a, o->enable[i], strlen(o->enable[i]));
         if (rc == 0 && o->nregistry > 0) {

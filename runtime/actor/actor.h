@@ -72,7 +72,28 @@ struct actr_actor {
     struct uidbuf canceller;              /* who asked (self:cancel), or none */
     struct link *parent;                  /* child: the link to the parent */
     struct actri_hooks *hooks;            /* discovery's extension (hooks.h) */
+    int insecure;                         /* S28 opt-in: peers without the
+                                             secret (opts, env, parent) */
+    actr_actor_limits lim;                /* S28, defaults filled in */
+    size_t ntasks;                        /* RPC tasks running */
+    size_t nconns;                        /* accepted connections open */
+    struct hs_slot *hs_head, *hs_tail;    /* accepted connections in their
+                                             handshake, oldest first */
+    size_t nhs;
 };
+
+/* An accepted connection in its handshake (actor.c): the oldest is
+ * dropped when ACTR_MAX_HANDSHAKES are reached. */
+struct hs_slot {
+    struct hs_slot *next, *prev;
+    actr_scope *scope;            /* NULL once dropped */
+    int64_t since;                /* when it was accepted */
+};
+
+/* Channel options for this actor's listener and its outgoing connections
+ * (S28: its insecure opt-in; on a listener, admit lets in the tractor
+ * children it spawned). */
+void actri_actor_ipc_opts(actr_actor *a, actr_ipc_opts *out);
 
 /* ------------------------------------------------------------ uids */
 

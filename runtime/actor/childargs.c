@@ -59,6 +59,8 @@ set_field(struct child_args *ca, const char *k, const char *v, size_t n)
         return n == UUID_LEN ? copy_field(ca->uuid, sizeof ca->uuid, v, n) : -1;
     if (strcmp(k, "parent") == 0)
         return copy_field(ca->parent, sizeof ca->parent, v, n);
+    if (strcmp(k, "secret") == 0)
+        return n == AUTH_KEY_HEX ? copy_field(ca->secret, sizeof ca->secret, v, n) : -1;
     if (copy_field(num, sizeof num, v, n) < 0)
         return -1;
     if (strcmp(k, "ppid") == 0)
@@ -67,6 +69,8 @@ set_field(struct child_args *ca, const char *k, const char *v, size_t n)
         return actr_log_parse_level(num, &ca->loglevel) == 0 ? 0 : -1;
     if (strcmp(k, "wrapped") == 0)
         return parse_int(num, 0, 1, &ca->wrapped);
+    if (strcmp(k, "insecure") == 0)
+        return parse_int(num, 0, 1, &ca->insecure);
     return 0;                     /* a newer parent's field: ignored */
 }
 
@@ -80,20 +84,26 @@ int
 actri_child_args_send(int fd, const struct child_args *ca)
 {
     char rec[RECORD_MAX];
+    char key[AUTH_KEY_HEX + 1];
+    /* The tree's key (S28) goes on this socket only: never on a command
+     * line, in the environment or in a log. */
+    actri_auth_export(key);
     int n = snprintf(rec, sizeof rec, "name %s\nuuid %s\nparent %s\nppid %d\nloglevel %d\n"
-                     "wrapped %d\n", ca->name, ca->uuid, ca->parent, ca->ppid, ca->loglevel,
-                     ca->wrapped);
-    if (n < 0 || (size_t)n >= sizeof rec)
-        return ACTR_EINVAL;
-    for (size_t off = 0; off < (size_t)n;) {
+                     "wrapped %d\ninsecure %d\nsecret %s\n", ca->name, ca->uuid, ca->parent,
+                     ca->ppid, ca->loglevel, ca->wrapped, ca->insecure, key);
+    explicit_bzero(key, sizeof key);
+    int rc = n < 0 || (size_t)n >= sizeof rec ? ACTR_EINVAL : 0;
+    for (size_t off = 0; rc == 0 && off < (size_t)n;) {
         ssize_t w = write(fd, rec + off, (size_t)n - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return ACTR_EIO;
-        off += (size_t)w;
+            rc = ACTR_EIO;
+        else
+            off += (size_t)w;
     }
-    return 0;
+    explicit_bzero(rec, sizeof rec);
+    return rc;
 }
 
 /* Reads the record from fd until the parent's end shuts down. */
@@ -129,20 +139,26 @@ read_record(int fd, struct child_args *ca, char *why, size_t cap)
         }
     }
     rec[len] = 0;
+    int rc = 0;
     for (char *line = rec, *nl; *line; line = nl + 1) {
         nl = strchr(line, '\n');
         if (!nl) {
             snprintf(why, cap, "the boot record ends in the middle of a line");
-            return ACTR_EINVAL;
+            rc = ACTR_EINVAL;
+            break;
         }
         *nl = 0;
         char *sp = strchr(line, ' ');
         if (!sp || set_field(ca, (*sp = 0, line), sp + 1, (size_t)(nl - sp - 1)) < 0) {
-            snprintf(why, cap, "bad line in the boot record: \"%.60s\"", line);
-            return ACTR_EINVAL;
+            /* Never echo the secret's line. */
+            snprintf(why, cap, "bad line in the boot record: \"%.60s\"",
+                     strcmp(line, "secret") == 0 ? "secret ..." : line);
+            rc = ACTR_EINVAL;
+            break;
         }
     }
-    return 0;
+    explicit_bzero(rec, sizeof rec);
+    return rc;
 }
 
 int

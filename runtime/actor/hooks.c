@@ -13,7 +13,9 @@ int
 actri_actor_listen(actr_actor *a, const actr_addr *addrs, size_t n)
 {
     actr_listener *l;
-    int rc = actr_listener_open(addrs, n, NULL, &l);
+    actr_ipc_opts io;
+    actri_actor_ipc_opts(a, &io);
+    int rc = actr_listener_open(addrs, n, &io, &l);
     if (rc < 0)
         return rc;
     actr_listener_close(a->listener);

@@ -15,6 +15,10 @@ struct link;
 struct actri_hooks {
     void *arg;                      /* passed to every callback */
     int is_registrar;               /* our Aid says is_registrar: true */
+    int share_secret;               /* root: talks to other programs through
+                                       registrars, so without a configured
+                                       secret it uses (and creates) the
+                                       per-user default file (actr/auth.h) */
     const actr_module *self_ext;    /* more `self` endpoints served here
                                        (looked up by function name) */
     /* Root only: opens the listener for the given listen URLs (instead

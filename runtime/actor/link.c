@@ -158,6 +158,7 @@ actri_link_new(actr_actor *a, actr_ipc *ipc, struct link **out)
     l->a = a;
     l->ipc = ipc;
     l->actr = actr_ipc_peer_actr(ipc);
+    l->authed = actr_ipc_peer_authenticated(ipc);
     actr_ipc_remote_addr(ipc, &l->raddr);
     l->refs = 1;
     actr_event_init(&l->loop_done);

@@ -26,6 +26,8 @@ struct link {
                                      peer: then no extension is ever sent
                                      (PROTOCOL.md section 13) */
     actr_addr raddr;              /* the channel's other end */
+    int authed;                   /* the peer proved the tree's secret (S28) */
+    size_t ntasks;                /* RPC tasks it started, running */
     int refs;
     int end;                      /* 0 while alive, else its end code */
     int loop_running;

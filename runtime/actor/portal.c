@@ -35,6 +35,12 @@ actri_portal_free(actr_portal *p)
 int
 actr_portal_open(const char *url, actr_portal **out)
 {
+    return actr_portal_open_opts(url, NULL, out);
+}
+
+int
+actr_portal_open_opts(const char *url, const actr_portal_opts *opts, actr_portal **out)
+{
     actr_actor *a = actr_self();
     if (!a || !actri_task_self())
         return actr_error_set(ACTR_ESTATE, "actr_portal_open outside an actor's task");
@@ -43,7 +49,10 @@ actr_portal_open(const char *url, actr_portal **out)
     if (rc < 0)
         return actr_error_set(rc, "bad actor address \"%s\"", url ? url : "(null)");
     actr_ipc *ipc;
-    if ((rc = actr_ipc_connect(&addr, NULL, &ipc, actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS))) < 0)
+    actr_ipc_opts io;
+    actri_actor_ipc_opts(a, &io);
+    io.insecure |= opts && opts->insecure;
+    if ((rc = actr_ipc_connect(&addr, &io, &ipc, actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS))) < 0)
         return rc;
     actr_msg_aid aid;
     actri_self_aid(a, &aid);

@@ -514,6 +514,7 @@ start_process(actr_actor *a, struct child *ch, const char *exe, const actr_spawn
     if (rc < 0)
         return rc;
     struct child_args ca = {.ppid = a->pid, .wrapped = we.we_wordc > 0,
+                            .insecure = a->insecure,
                             .loglevel = o && o->loglevel ? o->loglevel : actr_log_get_level()};
     snprintf(ca.name, sizeof ca.name, "%s", ch->name);
     snprintf(ca.uuid, sizeof ca.uuid, "%s", ch->uuid);
@@ -590,6 +591,7 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
 
     const char *exe = o && o->exe ? o->exe : actri_self_exe();
     int pid, bootfd = -1;
+    ch->tractor = o && o->tractor;
     int rc = o && o->tractor ? actri_tractor_child_start(a, ch, o, &exe, &pid)
                              : start_process(a, ch, exe, o, &pid, &bootfd);
     if (rc < 0) {

@@ -9,6 +9,7 @@
 #define ACTR_ACTOR_SPAWN_H
 
 #include "actor/caller.h"
+#include "ipc/auth.h"
 
 struct child {
     struct child *next;           /* in its nursery */
@@ -23,6 +24,8 @@ struct child {
     int asked;                    /* we asked it to go (teardown, cancel_actor,
                                      a failed start): signals are no news */
     int starting;                 /* its start runs (its error tells) */
+    int tractor;                  /* a tractor child: it connects back
+                                     without the secret (S28 admit) */
     int died;                     /* it died unasked by a signal, or with a
                                      status != 0 */
     unsigned death_seq;           /* ... as its nursery's n-th such death */
@@ -87,6 +90,9 @@ struct child_args {
                                      to serve besides the SpawnSpec's (a
                                      tractor parent cannot name C modules
                                      there), or "" */
+    char secret[AUTH_KEY_HEX + 1];  /* the tree's key in hex, from an actr
+                                       parent's record (S28), or "" */
+    int insecure;                 /* the parent's insecure opt-in (S28) */
 };
 
 /* Writes ca's record on fd (the parent's end of the boot socket). 0,

@@ -27,6 +27,16 @@ static const actr_env_info table[ACTR_ENV_COUNT] = {
                           "actr-tractor-child: the actr program to run"},
     [ACTR_ENV_ENABLE] = {"ACTR_ENABLE", "MODULE[,MODULE...]",
                          "actr-tractor-child: the modules it serves"},
+    [ACTR_ENV_SECRET_FILE] = {"ACTR_SECRET_FILE", "PATH",
+                              "the tree's secret (S28): a file of this user, mode 0600"},
+    [ACTR_ENV_INSECURE] = {"ACTR_INSECURE", "on|off",
+                           "on: accept and call peers without the secret (tractor"
+                           " interop; default off)"},
+    [ACTR_ENV_HOME] = {"HOME", "DIR", "default secret file ~/.config/actr/secret"},
+    [ACTR_ENV_XDG_CONFIG_HOME] = {"XDG_CONFIG_HOME", "DIR",
+                                  "default secret file DIR/actr/secret (before HOME)"},
+    [ACTR_ENV_XDG_RUNTIME_DIR] = {"XDG_RUNTIME_DIR", "DIR",
+                                  "private directory DIR/actr for Unix sockets"},
 };
 
 static unsigned char warned[ACTR_ENV_COUNT];

@@ -32,6 +32,9 @@ static const struct errdesc errs[] = {
     {ACTR_ECONNREFUSED, "ACTR_ECONNREFUSED", "connection refused"},
     {ACTR_ENOTSUP, "ACTR_ENOTSUP", "not supported"},
     {ACTR_ELAGGED, "ACTR_ELAGGED", "subscriber lagged behind the stream"},
+    {ACTR_EAUTH, "ACTR_EAUTH", "peer did not prove it holds the secret"},
+    {ACTR_EBUSY, "ACTR_EBUSY", "limit reached"},
+    {ACTR_EPERM, "ACTR_EPERM", "not allowed"},
 };
 
 static const struct errdesc *

@@ -262,6 +262,14 @@ actr_main_role(int argc, char **argv, const actr_actor_opts *opts, actr_role rol
     b.hooks.on_start = on_start;
     b.hooks.on_exit = on_exit_hook;
     b.hooks.on_link_end = on_link_end;
+    /* S28: a root that meets other programs through registrars shares the
+     * per-user default secret; one that uses none keeps a secret of its
+     * own (actr/auth.h). */
+    actr_addr *dflt = NULL;
+    size_t ndflt = 0;
+    b.hooks.share_secret = role != ACTR_ROLE_AUTO || b.opts->nregistry > 0 ||
+                           (actr_registry_default(&dflt, &ndflt) == 0 && ndflt > 0);
+    free(dflt);
     disc_registrar_init();
     int rc = actri_actor_main(argc, argv, opts, fn, arg, &b.hooks);
     disc_registrar_free();

@@ -5,6 +5,7 @@
  * the actor is being torn down (unregistration at exit). */
 #define _GNU_SOURCE
 #include "discovery/disc.h"
+#include "actor/actor.h"
 #include "wire/errors.h"
 #include "wire/uuid.h"
 
@@ -27,11 +28,14 @@ disc_connect(const actr_addr *addr, int probe, actr_ipc **out, int64_t deadline)
     if (!a)
         return actr_error_set(ACTR_ESTATE, "not in an actor");
     actr_ipc *ipc;
-    int rc = actr_ipc_connect(addr, NULL, &ipc, deadline);
+    actr_ipc_opts io;
+    actri_actor_ipc_opts(a, &io);
+    int rc = actr_ipc_connect(addr, &io, &ipc, deadline);
     if (rc < 0)
         return rc;
     actr_msg_aid aid = {zstr(actr_actor_name(a)), zstr(actr_actor_uuid(a)), true, getpid(),
-                        true, actr_actor_is_registrar(a) != 0, probe != 0, false, 0};
+                        true, actr_actor_is_registrar(a) != 0, probe != 0, false, 0,
+                        {NULL, 0}};
     actr_aid_announce(&aid);
     if ((rc = actr_ipc_handshake(ipc, &aid, deadline)) < 0) {
         actr_ipc_close(ipc, 0);

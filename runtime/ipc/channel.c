@@ -30,6 +30,11 @@ actri_ipc_new(int fd, const actr_ipc_opts *opts, const actr_addr *remote,
     ipc->max_frame = opts && opts->max_frame ? opts->max_frame : ACTR_FRAME_MAX_DEFAULT;
     ipc->hiwat = opts && opts->hiwat ? opts->hiwat : ACTR_IPC_HIWAT_DEFAULT;
     ipc->lowat = ipc->hiwat / 2;
+    if (opts) {
+        ipc->insecure = opts->insecure;
+        ipc->admit = opts->admit;
+        ipc->admit_arg = opts->admit_arg;
+    }
     if (remote) {
         ipc->remote = *remote;
         if (actr_addr_format(remote, ipc->name, sizeof ipc->name) < 0)
@@ -409,6 +414,12 @@ actr_ipc_close(actr_ipc *ipc, int64_t deadline)
 }
 
 /* ------------------------------------------------------------ accessors */
+
+int
+actr_ipc_peer_authenticated(const actr_ipc *ipc)
+{
+    return ipc && ipc->shaken && ipc->authed;
+}
 
 const actr_msg_aid *
 actr_ipc_peer(const actr_ipc *ipc)

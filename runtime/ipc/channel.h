@@ -35,6 +35,11 @@ struct actr_ipc {
     int end;                     /* 0, or the code the channel ended with */
     int wfailed;                 /* writing failed: output is dropped */
     int shaken;                  /* handshake done */
+    int acceptor;                /* accepted by a listener (else connected) */
+    int authed;                  /* the peer proved the secret (S28) */
+    int insecure;                /* opts.insecure */
+    actr_ipc_admit_fn admit;     /* opts.admit, admit_arg */
+    void *admit_arg;
     int in_recv;                 /* a task is receiving */
     unsigned bad_frames;         /* undecodable frames so far */
     size_t max_frame, hiwat, lowat;

@@ -265,6 +265,8 @@ actr_listener_accept(actr_listener *l, actr_ipc **out, int64_t deadline)
             if ((rc = actri_ipc_new(fd, &l->opts, &remote, out)) < 0)
                 close(fd);
             else
+                (*out)->acceptor = 1;
+            if (rc == 0)
                 actr_log_runtime(IPC_TAG, "ipc: accepted a connection from %s",
                                  (*out)->name);
             break;

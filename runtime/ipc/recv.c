@@ -5,6 +5,7 @@
  * it), badly typed messages are answered with MsgTypeError and the
  * channel stays up, an oversized frame ends it. */
 #define _GNU_SOURCE
+#include "ipc/auth.h"
 #include "ipc/channel.h"
 
 #include <errno.h>
@@ -258,10 +259,146 @@ handshake_failed(actr_ipc *ipc, int code, const char *fmt, const char *detail)
     snprintf(why, sizeof why, fmt, detail);
     /* The caller tells (a connector's caller gets the error; an acceptor
      * logs it, rate-limited: a port scan must not flood the log). */
-    actr_log_debug(IPC_TAG, "ipc %s: peer sent an invalid actor handshake: %s",
-                   ipc->name, why);
+    actr_log_debug(IPC_TAG, "ipc %s: handshake failed: %s", ipc->name, why);
     actri_ipc_set_end(ipc, code);
+    if (code == ACTR_EAUTH)
+        return actr_error_set(code, "ipc %s: authentication failed: %s", ipc->name, why);
     return actr_error_set(code, "ipc %s: invalid actor handshake: %s", ipc->name, why);
+}
+
+/* The next handshake frame into *m (borrowing the read buffer); failures
+ * end the channel with their reason. */
+static int
+hs_recv(actr_ipc *ipc, actr_msg *m, int64_t deadline, const char *waiting_for)
+{
+    actr_wire_err werr;
+    int rc = recv_frame(ipc, m, deadline, 1, &werr);
+    switch (rc) {
+    case 0:
+        return 0;
+    case ACTR_EPROTO:
+    case ACTR_ETYPE:
+        return handshake_failed(ipc, ACTR_EPROTO, "%s", werr.what);
+    case ACTR_ETIMEDOUT:
+        return handshake_failed(ipc, ACTR_ETIMEDOUT, "no %s before the deadline", waiting_for);
+    case ACTR_ECLOSED:
+        if (ipc->closing)
+            return rc;
+        /* fall through */
+    case ACTR_EIO:
+    case ACTR_ETOOBIG: {
+        char why[160];
+        snprintf(why, sizeof why, "transport ended before the %s (%s)%s", waiting_for,
+                 actr_strerror(rc), ipc->acceptor ? ""
+                 : ": the peer refused us (another secret? too many connections?)");
+        return handshake_failed(ipc, rc, "%s", why);
+    }
+    default:                            /* ACTR_ECANCELED, ACTR_ENOMEM: as is */
+        return rc;
+    }
+}
+
+/* Keeps the peer's Aid m (which borrows the read buffer). */
+static int
+keep_peer(actr_ipc *ipc, const actr_msg *m)
+{
+    int rc = actr_msg_dup(m, &ipc->peer);
+    if (rc < 0)
+        return actr_error_set(rc, "ipc %s: cannot copy the peer's Aid", ipc->name);
+    return 0;
+}
+
+/* The connector's side: Aid with a challenge, the acceptor's proof and
+ * challenge, our proof, the acceptor's Aid. */
+static int
+shake_connector(actr_ipc *ipc, int64_t deadline)
+{
+    uint8_t nc[AUTH_NONCE_LEN], ns[AUTH_NONCE_LEN], proof[AUTH_PROOF_LEN];
+    uint8_t bin_c[AUTH_BIN_LEN], bin_p[AUTH_BIN_LEN];
+    actri_auth_random(nc, sizeof nc);
+    actr_msg me = ipc->self;
+    me.u.aid.auth = actri_auth_bin(bin_c, nc);
+    int rc = actri_ipc_queue(ipc, &me);
+    if (rc < 0)
+        return rc;
+    actr_msg m;
+    if ((rc = hs_recv(ipc, &m, deadline, "answer to our Aid")) < 0)
+        return rc;
+    const actr_str *name = &ipc->self.u.aid.name, *uuid = &ipc->self.u.aid.uuid;
+    if (m.type == ACTR_MSG_AUTH) {
+        if (actri_auth_unbin(&m.u.auth.nonce, ns, sizeof ns) < 0 ||
+            actri_auth_unbin(&m.u.auth.proof, proof, sizeof proof) < 0)
+            return handshake_failed(ipc, ACTR_EPROTO, "%s", "malformed ActrAuth challenge");
+        if (!actri_auth_check(proof, AUTH_ACCEPTOR, nc, ns, name, uuid))
+            return handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer does not hold our"
+                                    " secret");
+        actri_auth_proof(proof, AUTH_CONNECTOR, nc, ns, name, uuid);
+        actr_msg a = {.type = ACTR_MSG_AUTH};
+        a.u.auth.proof = actri_auth_bin(bin_p, proof);
+        if ((rc = actri_ipc_queue(ipc, &a)) < 0)
+            return rc;
+        if ((rc = hs_recv(ipc, &m, deadline, "Aid")) < 0)
+            return rc;
+        if (m.type != ACTR_MSG_AID)
+            return handshake_failed(ipc, ACTR_EPROTO, "got %s, not Aid, after the proofs",
+                                    actr_msg_type_name(m.type));
+        ipc->authed = 1;
+    } else if (m.type == ACTR_MSG_AID) {
+        if (!ipc->insecure)
+            return handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer answered without"
+                                    " proving the secret (a tractor actor? that takes the"
+                                    " insecure opt-in)");
+    } else {
+        return handshake_failed(ipc, ACTR_EPROTO, "first message is %s, not Aid",
+                                actr_msg_type_name(m.type));
+    }
+    return keep_peer(ipc, &m);
+}
+
+/* The acceptor's side: nothing is sent before the peer's Aid, and our
+ * own Aid only once the peer proved the secret (or is let in). */
+static int
+shake_acceptor(actr_ipc *ipc, int64_t deadline)
+{
+    actr_msg m;
+    int rc = hs_recv(ipc, &m, deadline, "Aid");
+    if (rc < 0)
+        return rc;
+    if (m.type != ACTR_MSG_AID)
+        return handshake_failed(ipc, ACTR_EPROTO, "first message is %s, not Aid",
+                                actr_msg_type_name(m.type));
+    if (m.u.aid.auth.len == 0) {
+        if (!ipc->insecure && !(ipc->admit && ipc->admit(&m.u.aid, ipc->admit_arg)))
+            return handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer did not authenticate"
+                                    " (a tractor actor? that takes the insecure opt-in)");
+        if ((rc = keep_peer(ipc, &m)) < 0)
+            return rc;
+    } else {
+        uint8_t nc[AUTH_NONCE_LEN], ns[AUTH_NONCE_LEN], proof[AUTH_PROOF_LEN];
+        uint8_t bin_n[AUTH_BIN_LEN], bin_p[AUTH_BIN_LEN];
+        if (actri_auth_unbin(&m.u.aid.auth, nc, sizeof nc) < 0)
+            return handshake_failed(ipc, ACTR_EPROTO, "%s", "malformed _actr_auth challenge");
+        if ((rc = keep_peer(ipc, &m)) < 0)
+            return rc;
+        const actr_str *name = &ipc->peer.u.aid.name, *uuid = &ipc->peer.u.aid.uuid;
+        actri_auth_random(ns, sizeof ns);
+        actri_auth_proof(proof, AUTH_ACCEPTOR, nc, ns, name, uuid);
+        actr_msg a = {.type = ACTR_MSG_AUTH};
+        a.u.auth.nonce = actri_auth_bin(bin_n, ns);
+        a.u.auth.proof = actri_auth_bin(bin_p, proof);
+        if ((rc = actri_ipc_queue(ipc, &a)) < 0)
+            return rc;
+        if ((rc = hs_recv(ipc, &m, deadline, "proof")) < 0)
+            return rc;
+        if (m.type != ACTR_MSG_AUTH || actri_auth_unbin(&m.u.auth.proof, proof,
+                                                        sizeof proof) < 0)
+            return handshake_failed(ipc, ACTR_EPROTO, "got %s, not its ActrAuth proof",
+                                    actr_msg_type_name(m.type));
+        if (!actri_auth_check(proof, AUTH_CONNECTOR, nc, ns, name, uuid))
+            return handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer does not hold our secret");
+        ipc->authed = 1;
+    }
+    return actri_ipc_queue(ipc, &ipc->self);
 }
 
 int
@@ -276,56 +413,25 @@ actr_ipc_handshake(actr_ipc *ipc, const actr_msg_aid *self, int64_t deadline)
         rc = actr_error_set(ACTR_ESTATE, "ipc %s: handshake done already", ipc->name);
         goto out;
     }
+    if ((rc = actri_auth_ready()) < 0)
+        goto out;
     actr_msg me = {.type = ACTR_MSG_AID, .u.aid = *self};
+    me.u.aid.auth = (actr_any){NULL, 0};
     if ((rc = actr_msg_dup(&me, &ipc->self)) < 0) {
         rc = actr_error_set(rc, "ipc %s: cannot copy our Aid", ipc->name);
         goto out;
     }
-    /* Both sides send first, then read: no ordering between them. */
     if (ipc->end) {
         rc = actr_error_set(ipc->end, "ipc %s: channel ended", ipc->name);
         goto out;
     }
-    if ((rc = actri_ipc_queue(ipc, &ipc->self)) < 0)
-        goto out;
-
-    actr_msg m;
-    actr_wire_err werr;
-    rc = recv_frame(ipc, &m, deadline, 1, &werr);
-    switch (rc) {
-    case 0:
-        if (m.type != ACTR_MSG_AID) {
-            rc = handshake_failed(ipc, ACTR_EPROTO, "first message is %s, not Aid",
-                                  actr_msg_type_name(m.type));
-            goto out;
-        }
-        if ((rc = actr_msg_dup(&m, &ipc->peer)) < 0) {
-            rc = actr_error_set(rc, "ipc %s: cannot copy the peer's Aid", ipc->name);
-            goto out;
-        }
+    rc = ipc->acceptor ? shake_acceptor(ipc, deadline) : shake_connector(ipc, deadline);
+    if (rc == 0) {
+        const actr_msg_aid *p = &ipc->peer.u.aid;
         ipc->shaken = 1;
-        actr_log_runtime(IPC_TAG, "ipc %s: handshake done with %.*s.%.*s", ipc->name,
-                         (int)m.u.aid.name.len, m.u.aid.name.ptr,
-                         (int)m.u.aid.uuid.len, m.u.aid.uuid.ptr);
-        break;
-    case ACTR_EPROTO:
-    case ACTR_ETYPE:
-        rc = handshake_failed(ipc, ACTR_EPROTO, "%s", werr.what);
-        break;
-    case ACTR_ETIMEDOUT:
-        rc = handshake_failed(ipc, ACTR_ETIMEDOUT, "%s", "no Aid before the deadline");
-        break;
-    case ACTR_ECLOSED:
-        if (ipc->closing)
-            break;
-        /* fall through */
-    case ACTR_EIO:
-    case ACTR_ETOOBIG:
-        rc = handshake_failed(ipc, rc, "transport ended before the Aid: %s",
-                              actr_strerror(rc));
-        break;
-    default:                            /* ACTR_ECANCELED, ACTR_ENOMEM: as is */
-        break;
+        actr_log_runtime(IPC_TAG, "ipc %s: handshake done with %.*s.%.*s (%s)", ipc->name,
+                         (int)p->name.len, p->name.ptr, (int)p->uuid.len, p->uuid.ptr,
+                         ipc->authed ? "authenticated" : "insecure: not authenticated");
     }
 out:
     leave_recv(ipc);

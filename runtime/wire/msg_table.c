@@ -20,6 +20,7 @@ static const struct fdesc aid_f[] = {
     FO("is_registrar", FK_BOOL_OPT, u.aid.is_registrar, u.aid.has_is_registrar),
     F("is_probe", FK_BOOL_DEF, u.aid.is_probe),
     FO("_actr", FK_U32_EXT, u.aid.actr, u.aid.has_actr),
+    F("_actr_auth", FK_EXT, u.aid.auth),
 };
 
 static const struct fdesc spawnspec_f[] = {
@@ -65,6 +66,11 @@ static const struct fdesc credit_f[] = {
     F("grant", FK_U32, u.credit.grant),
 };
 
+static const struct fdesc auth_f[] = {
+    F("nonce", FK_ANY, u.auth.nonce),
+    F("proof", FK_ANY, u.auth.proof),
+};
+
 static const struct fdesc stop_f[] = {
     F("cid", FK_STR, u.stop.cid),
 };
@@ -107,6 +113,7 @@ const struct mdesc actri_msg_desc[ACTR_MSG_TYPE_COUNT] = {
     [ACTR_MSG_CANCELACK] = M("CancelAck", cancelack_f, cancelack),
     [ACTR_MSG_ERROR] = M("Error", error_f, error),
     [ACTR_MSG_CREDIT] = M("ActrCredit", credit_f, credit),
+    [ACTR_MSG_AUTH] = M("ActrAuth", auth_f, auth),
 };
 
 actr_msg_type

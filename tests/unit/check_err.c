@@ -6,10 +6,10 @@
 
 START_TEST(test_every_code_named)
 {
-    for (int e = ACTR_ELAGGED; e <= ACTR_OK; e++) {
+    for (int e = ACTR_ELAST; e <= ACTR_OK; e++) {
         ck_assert_ptr_nonnull(actr_errname(e));
         ck_assert_str_ne(actr_strerror(e), "unknown error");
-        for (int f = ACTR_ELAGGED; f < e; f++)
+        for (int f = ACTR_ELAST; f < e; f++)
             ck_assert_str_ne(actr_errname(e), actr_errname(f));
     }
 }

@@ -132,10 +132,9 @@ handshake_timeout_main(void *arg)
     ck_assert_ptr_null(actr_ipc_peer(srv));
     ck_assert_actr_err(actr_ipc_status(srv), ACTR_ETIMEDOUT);
     actr_ipc_close(srv, 0);
-    /* The silent side reads the server's Aid, then the clean close. */
+    /* The silent side got nothing (an acceptor sends its Aid only after
+     * the peer's, S28), then the clean close. */
     actr_msg m;
-    ck_assert_actr_ok(actr_ipc_recv(cli, &m, actr_deadline_in(5 * SEC)));
-    ck_assert_int_eq(m.type, ACTR_MSG_AID);
     ck_assert_actr_err(actr_ipc_recv(cli, &m, actr_deadline_in(5 * SEC)), ACTR_ECLOSED);
     actr_ipc_close(cli, 0);
     actr_listener_close(l);
@@ -242,7 +241,7 @@ static int
 too_big_main(void *arg)
 {
     int kind = *(int *)arg;
-    const actr_ipc_opts opts = {256, 0};
+    const actr_ipc_opts opts = {.max_frame = 256};
     actr_listener *l = ipc_test_listen_kind(kind, &opts);
     actr_ipc *cli, *srv;
     ck_assert_actr_ok(actr_ipc_connect(actr_listener_addr(l, 0), &opts, &cli,

@@ -32,6 +32,23 @@ typedef struct actr_actor actr_actor;
 typedef struct actr_portal actr_portal;
 typedef struct actr_actor_nursery actr_actor_nursery;
 
+/* The limits that keep a flood from silencing an actor (S28; the
+ * README's table). A zero field is its default. */
+#define ACTR_MAX_TASKS_DEFAULT 10000      /* RPC tasks at once, per actor */
+#define ACTR_MAX_CONN_TASKS_DEFAULT 2000  /* RPC tasks at once, per channel */
+#define ACTR_MAX_CONNS_DEFAULT 1024       /* channels at once on the listener */
+#define ACTR_MAX_HANDSHAKES_DEFAULT 64    /* connections still in their
+                                             handshake; past it the oldest
+                                             is dropped */
+typedef struct actr_actor_limits {
+    size_t max_tasks;         /* a Start past it is answered at once with
+                                 Error RuntimeError "actor busy: N tasks" */
+    size_t max_conn_tasks;    /* the same per channel ("channel busy") */
+    size_t max_conns;         /* a connection past it is closed before
+                                 its handshake */
+    size_t max_handshakes;
+} actr_actor_limits;
+
 /* How actr_main starts this process's actor. NULL or zeroed fields mean
  * the defaults. Every pointer is borrowed for the duration of actr_main. */
 typedef struct actr_actor_opts {
@@ -52,6 +69,21 @@ typedef struct actr_actor_opts {
                                            enable; a child gets its list in
                                            the SpawnSpec */
     size_t nenable;
+    const void *secret;                 /* root: the tree's secret (S28,
+                                           actr/auth.h), secret_len bytes;
+                                           NULL: secret_file, else the rules
+                                           of actr/auth.h. A child gets its
+                                           parent's on its boot socket */
+    size_t secret_len;
+    const char *secret_file;            /* root: a file holding the secret */
+    int insecure;                       /* S28 opt-in for tractor peers: this
+                                           actor's listener accepts, and its
+                                           portals and registry calls reach,
+                                           peers that cannot prove the secret
+                                           (logged as a warning at start;
+                                           $ACTR_INSECURE does the same;
+                                           children inherit it) */
+    actr_actor_limits limits;           /* S28: zero fields are the defaults */
 } actr_actor_opts;
 
 /* The root actor's main task: runs with the actor serving, its return

@@ -17,6 +17,7 @@
 #include "module.h"
 #include "wire.h"
 #include "ipc.h"
+#include "auth.h"
 #include "actor.h"
 #include "portal.h"
 #include "ctx.h"

@@ -26,6 +26,11 @@ typedef enum actr_env_var {
     ACTR_ENV_TRACTOR_PYTHONPATH, /* ACTR_TRACTOR_PYTHONPATH: their import path */
     ACTR_ENV_PROGRAM,         /* ACTR_PROGRAM: the actr-tractor-child shim's program */
     ACTR_ENV_ENABLE,          /* ACTR_ENABLE: the modules the shim's program serves */
+    ACTR_ENV_SECRET_FILE,     /* ACTR_SECRET_FILE: the file holding the secret (S28) */
+    ACTR_ENV_INSECURE,        /* ACTR_INSECURE: accept peers without the secret */
+    ACTR_ENV_HOME,            /* HOME: where the default secret file lives */
+    ACTR_ENV_XDG_CONFIG_HOME, /* XDG_CONFIG_HOME: the same, first */
+    ACTR_ENV_XDG_RUNTIME_DIR, /* XDG_RUNTIME_DIR: where private socket dirs go */
     ACTR_ENV_COUNT
 } actr_env_var;
 

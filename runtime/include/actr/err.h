@@ -30,6 +30,11 @@ ACTR_BEGIN_DECLS
 #define ACTR_ECONNREFUSED (-19) /* nobody listens at the address */
 #define ACTR_ENOTSUP    (-20)  /* not supported on this platform or transport */
 #define ACTR_ELAGGED    (-21)  /* a broadcast subscriber fell behind its buffer (S22) */
+#define ACTR_EAUTH      (-22)  /* the peer did not prove it holds the tree's secret (S28) */
+#define ACTR_EBUSY      (-23)  /* a limit was reached: too many tasks or connections (S28) */
+#define ACTR_EPERM      (-24)  /* not allowed: a file others may read, a request refused */
+/* The lowest code, for loops over all of them. */
+#define ACTR_ELAST      ACTR_EPERM
 
 /* Returns a short constant English description of an ACTR_E* code, or
  * "unknown error" for anything else. Never NULL. */

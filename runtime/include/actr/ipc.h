@@ -111,11 +111,25 @@ ACTR_API ACTR_NODISCARD int actr_addr_list_encode(const actr_addr *addrs, size_t
 /* Default send high-water mark: buffered bytes past which send blocks. */
 #define ACTR_IPC_HIWAT_DEFAULT ((size_t)512 << 10)
 
+/* Decides whether an acceptor takes a peer that did not prove the secret
+ * although its channel is not insecure (a tractor child this actor
+ * spawned and knows by uid). Called with the peer's Aid before anything
+ * is sent to it; returns 1 to accept. */
+typedef int (*actr_ipc_admit_fn)(const actr_msg_aid *peer, void *arg);
+
 /* Channel options; NULL or zeroed fields mean the defaults. */
 typedef struct actr_ipc_opts {
     size_t max_frame;  /* body limit both ways; 0 = ACTR_FRAME_MAX_DEFAULT */
     size_t hiwat;      /* send buffer high-water mark; 0 = ACTR_IPC_HIWAT_DEFAULT.
                           Blocked senders resume below half of it. */
+    int insecure;      /* S28 opt-in: the handshake also accepts a peer that
+                          does not prove the secret (a tractor actor); the
+                          channel is then unauthenticated
+                          (actr_ipc_peer_authenticated). Default 0: such a
+                          peer is refused. An authenticating peer is still
+                          authenticated */
+    actr_ipc_admit_fn admit;   /* acceptor, not insecure: the exceptions */
+    void *admit_arg;
 } actr_ipc_opts;
 
 /* ------------------------------------------------------------ channels */
@@ -134,16 +148,30 @@ ACTR_API ACTR_NODISCARD int actr_ipc_connect(const actr_addr *addr,
                                              const actr_ipc_opts *opts,
                                              actr_ipc **out, int64_t deadline);
 
-/* The Aid handshake: sends self (copied), then reads the peer's Aid, which
- * must be the first frame. Both sides call it; neither waits for the
- * other to go first. Servers pass actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS).
- * Returns 0; the peer's Aid is then readable with actr_ipc_peer. On an
- * invalid first frame, an early close or a timeout it logs why, ends the
- * channel (ACTR_EPROTO, ACTR_ECLOSED/ACTR_EIO, ACTR_ETIMEDOUT returned) and
- * the caller closes it; ACTR_ECANCELED leaves the channel as it is;
- * ACTR_ESTATE when already done. Cancellation point. */
+/* The handshake (PROTOCOL.md section 3): the Aid exchange with the
+ * authentication of S28 woven in. A connector sends self (copied) with a
+ * challenge, an acceptor answers it with its proof and challenge, the
+ * connector proves itself, and only then does the acceptor send self.
+ * A peer that offers no challenge (a tractor connector) or answers with
+ * a bare Aid (a tractor acceptor) is accepted only when the channel's
+ * options say insecure (or, on an acceptor, admit says yes); an acceptor
+ * sends nothing to a peer it refuses. Servers pass
+ * actr_deadline_in(ACTR_HANDSHAKE_TIMEOUT_MS). Returns 0; the peer's Aid
+ * is then readable with actr_ipc_peer. On a failure it logs why at debug
+ * level (the caller tells), ends the channel and the caller closes it:
+ * ACTR_EAUTH (the peer does not hold our secret, or did not authenticate
+ * on a channel that is not insecure), ACTR_EPROTO (an invalid frame),
+ * ACTR_ECLOSED/ACTR_EIO (early close: the peer refused us), ACTR_ETIMEDOUT;
+ * ACTR_ECANCELED leaves the channel as it is; ACTR_ESTATE when already
+ * done; an error of actr_secret_init when this process cannot get its
+ * secret. Cancellation point. */
 ACTR_API ACTR_NODISCARD int actr_ipc_handshake(actr_ipc *ipc, const actr_msg_aid *self,
                                                int64_t deadline);
+
+/* 1 when the peer proved in the handshake that it holds this process's
+ * secret (S28), 0 for a peer let in by the insecure opt-in or admit, or
+ * before the handshake. Does not block. */
+ACTR_API int actr_ipc_peer_authenticated(const actr_ipc *ipc);
 
 /* The peer's Aid after a successful handshake (owned by the channel,
  * valid until it is closed), else NULL. */

@@ -56,9 +56,26 @@ ACTR_BEGIN_DECLS
 /* Connects to the actor listening at url, handshakes, and returns a
  * portal in *out that the caller closes with actr_portal_close. Returns
  * 0, ACTR_ECONNREFUSED, ACTR_ETIMEDOUT, ACTR_EINVAL (bad URL), ACTR_EPROTO
- * (not an actor), ACTR_ECANCELED, ACTR_ESTATE (not in an actor's task).
+ * (not an actor), ACTR_EAUTH (the peer does not hold this tree's secret,
+ * or cannot prove one: a tractor actor, see actr_portal_open_opts),
+ * ACTR_ECLOSED (the peer refused us: another secret, or its connection
+ * limit), ACTR_ECANCELED, ACTR_ESTATE (not in an actor's task).
  * Cancellation point. */
 ACTR_API ACTR_NODISCARD int actr_portal_open(const char *url, actr_portal **out);
+
+/* Options of actr_portal_open_opts; zeroed fields are the defaults. */
+typedef struct actr_portal_opts {
+    int insecure;       /* S28 opt-in: accept a peer that cannot prove the
+                           secret (a tractor actor); the channel is then
+                           not authenticated. The actor's own opt-in
+                           (actr_actor_opts.insecure, $ACTR_INSECURE)
+                           covers every portal */
+} actr_portal_opts;
+
+/* actr_portal_open with options (NULL: the defaults). Same returns. */
+ACTR_API ACTR_NODISCARD int actr_portal_open_opts(const char *url,
+                                                  const actr_portal_opts *opts,
+                                                  actr_portal **out);
 
 /* Closes a portal from actr_portal_open: fails its open contexts with
  * ACTR_ECLOSED, closes the channel and frees the portal, always. Portals

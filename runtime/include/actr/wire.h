@@ -40,12 +40,15 @@ typedef enum actr_msg_type {
     ACTR_MSG_RETURN,     /* "Return": final result */
     ACTR_MSG_CANCELACK,  /* "CancelAck": result of a self:cancel* RPC */
     ACTR_MSG_ERROR,      /* "Error": a boxed remote exception */
-    ACTR_MSG_CREDIT      /* "ActrCredit": actr's flow-control grant, an
+    ACTR_MSG_CREDIT,     /* "ActrCredit": actr's flow-control grant, an
                             extension sent only to a peer that negotiated
                             it (PROTOCOL.md) */
+    ACTR_MSG_AUTH        /* "ActrAuth": a step of actr's authentication
+                            handshake (S28), sent only to a peer whose Aid
+                            offered it (PROTOCOL.md section 3) */
 } actr_msg_type;
 
-#define ACTR_MSG_TYPE_COUNT 12
+#define ACTR_MSG_TYPE_COUNT 13
 
 /* StartAck.functype, the endpoint kind. */
 typedef enum actr_functype {
@@ -90,6 +93,9 @@ typedef struct actr_msg_aid {
                               set, so a tractor peer (which ignores unknown
                               fields) sees its own Aid plus one key */
     uint32_t actr;
+    actr_any auth;         /* actr's extension "_actr_auth" (S28): the
+                              connector's challenge, a bin of 32 random
+                              bytes; len 0 = absent (not sent) */
 } actr_msg_aid;
 
 typedef struct actr_msg_spawnspec {
@@ -149,6 +155,14 @@ typedef struct actr_msg_credit {
     uint32_t grant;
 } actr_msg_credit;
 
+/* ActrAuth (S28, PROTOCOL.md section 3): the acceptor's challenge and
+ * proof (nonce set), or the connector's proof (nonce nil). Both fields
+ * are raw msgpack: a bin, or nil (len 0 when encoding). */
+typedef struct actr_msg_auth {
+    actr_any nonce;
+    actr_any proof;
+} actr_msg_auth;
+
 typedef struct actr_msg_error {
     actr_uid src_uid;
     actr_str src_type_str;
@@ -186,6 +200,7 @@ typedef struct actr_msg {
         actr_msg_cancelack cancelack;
         actr_msg_error error;
         actr_msg_credit credit;
+        actr_msg_auth auth;
     } u;
 } actr_msg;
 
