@@ -19,6 +19,7 @@ struct actr_call {
     int cancel_rpc;               /* self:cancel or self:_cancel_task:
                                      shielded, answered with CancelAck */
     int cancel_actor_after;       /* self:cancel: tear the actor down once acked */
+    int counted;                  /* in the task counts of S28's caps */
     actr_scope *scope;            /* the serving task's scope, while it runs */
     actr_event done;              /* the serving task finished */
     /* cancellation (cancel.c) */

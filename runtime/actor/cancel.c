@@ -213,7 +213,19 @@ requester(struct actr_call *call, struct uidbuf *out)
 int
 actr_self_cancel_impl(actr_call *call, bool *out)
 {
-    actr_actor *a = call->d.link->a;
+    struct link *l = call->d.link;
+    actr_actor *a = l->a;
+    /* S28: the parent may always ask; any other peer only once it proved
+     * the tree's secret, and it is named in the log. */
+    if (a->parent != l && !l->authed) {
+        actr_log_warning(ACTOR_TAG, "self:cancel from %s.%s refused: it did not prove the"
+                         " tree's secret", l->peer.name, l->peer.uuid);
+        return actr_call_fail(call, "PermissionError", "self:cancel refused: %s.%s is not"
+                              " authenticated", l->peer.name, l->peer.uuid);
+    }
+    if (a->parent != l)
+        actr_log_info(ACTOR_TAG, "self:cancel asked by %s.%s (not our parent; an"
+                      " authenticated peer of the tree)", l->peer.name, l->peer.uuid);
     struct uidbuf req = {0};
     requester(call, &req);
     if (!a->canceller.name && req.name)

@@ -16,6 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int
+str_is(const actr_str *s, const char *z)
+{
+    size_t n = strlen(z);
+    return s->len == n && memcmp(s->ptr, z, n) == 0;
+}
+
 static void
 callee_deliver(struct dialog *d, const actr_msg *m)
 {
@@ -287,6 +294,17 @@ decode_args(struct actr_call *call, void **out)
     return 0;
 }
 
+/* The task counts of S28's caps. */
+static void
+uncount(struct actr_call *call)
+{
+    if (!call->counted)
+        return;
+    call->counted = 0;
+    call->d.link->a->ntasks--;
+    call->d.link->ntasks--;
+}
+
 static int
 rpc_task(void *arg)
 {
@@ -341,6 +359,7 @@ rpc_task(void *arg)
 out:
     if (slot)
         *slot = NULL;
+    uncount(call);
     if (call->cancel_actor_after)
         actr_actor_cancel(l->a);
     actr_event_set(&call->done);
@@ -349,11 +368,53 @@ out:
     return 0;
 }
 
-static int
-str_is(const actr_str *s, const char *z)
+/* Answers a Start that gets no task with Error{why: msg} on its cid and
+ * no StartAck (S5, S28: every Start gets an answer, at once). */
+static void
+refuse_start(struct link *l, const actr_msg_start *st, const char *cid, const char *why,
+             const char *msg)
 {
-    size_t n = strlen(z);
-    return s->len == n && memcmp(s->ptr, z, n) == 0;
+    actr_actor *a = l->a;
+    char *tb = NULL;
+    if (asprintf(&tb, "Traceback (actr):\n  actor '%s' uid %s.%s starting '%.*s:%.*s'\n%s: %s",
+                 a->uid.name, a->uid.name, a->uid.uuid, (int)(st->ns.len > 100 ? 100 : st->ns.len),
+                 st->ns.ptr, (int)(st->func.len > 100 ? 100 : st->func.len), st->func.ptr, why,
+                 msg) < 0)
+        tb = NULL;
+    actri_errbox b = {.boxed_type = why, .message = "", .tb = tb ? tb : msg};
+    actri_errmsg e;
+    actr_uid self = actri_self_uid(a);
+    actr_log_runtime(ACTOR_TAG, "%s: %s", why, msg);
+    if (actri_errmsg_build(&e, &self, cid, &b, NULL, 0) == 0)
+        actri_link_send(l, &e.msg, 1);
+    actri_errmsg_free(&e);
+    free(tb);
+}
+
+static int
+uid_is(const actr_uid *u, const struct uidbuf *b)
+{
+    return u->name.len == strlen(b->name) && memcmp(u->name.ptr, b->name, u->name.len) == 0 &&
+           u->uuid.len == strlen(b->uuid) && memcmp(u->uuid.ptr, b->uuid, u->uuid.len) == 0;
+}
+
+/* A flood of refusals must not flood the log: one warning per
+ * BUSY_LOG_EVERY_MS with the count of the others. */
+#define BUSY_LOG_EVERY_MS 10000
+static void
+log_busy(const char *msg)
+{
+    static int64_t last;
+    static unsigned quiet;
+    int64_t now = actr_now();
+    if (last && now - last < BUSY_LOG_EVERY_MS) {
+        quiet++;
+        return;
+    }
+    last = now;
+    actr_log_warning(ACTOR_TAG, "refusing calls: %s (%u more refused since the last"
+                     " report)", msg, quiet);
+    quiet = 0;
 }
 
 void
@@ -365,37 +426,44 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
     char msg[400];
     const char *why = NULL;
     const actr_endpoint *ep = NULL;
+    int cancel_rpc = str_is(&st->ns, "self") &&
+                     (str_is(&st->func, "cancel") || str_is(&st->func, "_cancel_task"));
     if (st->cid.len == 0 || st->cid.len > UUID_LEN) {
         why = "MsgTypeError";
         snprintf(msg, sizeof msg, "cid '%s' is not a uuid4 string", cid);
     } else if (actri_link_find(l, st->cid.ptr, st->cid.len)) {
+        /* The live dialog on that cid goes on undisturbed. */
         why = "RuntimeError";
         snprintf(msg, sizeof msg, "cid %s is already in use on this channel", cid);
+    } else if (!uid_is(&st->uid, &l->peer)) {
+        /* S28: a peer speaks for itself only. */
+        why = "PermissionError";
+        snprintf(msg, sizeof msg, "Start.uid %.*s.%.*s is not the channel's uid %s.%s",
+                 (int)(st->uid.name.len > 64 ? 64 : st->uid.name.len), st->uid.name.ptr,
+                 (int)(st->uid.uuid.len > 64 ? 64 : st->uid.uuid.len), st->uid.uuid.ptr,
+                 l->peer.name, l->peer.uuid);
+    } else if (!cancel_rpc && a->ntasks >= a->lim.max_tasks) {
+        /* S28: the caller learns it at once; cancel requests still run. */
+        why = "RuntimeError";
+        snprintf(msg, sizeof msg, "actor busy: %zu tasks", a->ntasks);
+        log_busy(msg);
+    } else if (!cancel_rpc && l->ntasks >= a->lim.max_conn_tasks) {
+        why = "RuntimeError";
+        snprintf(msg, sizeof msg, "channel busy: %zu tasks started by %s", l->ntasks,
+                 l->peer.name);
+        log_busy(msg);
     } else {
         ep = actri_lookup(a, &st->ns, &st->func, &why, msg, sizeof msg);
     }
     if (!ep) {
-        /* S5: no StartAck, an Error on the request's cid; keep serving. */
-        char *tb = NULL;
-        if (asprintf(&tb, "Traceback (actr):\n  actor '%s' uid %s.%s looking up '%.*s:%.*s'\n%s: %s",
-                     a->uid.name, a->uid.name, a->uid.uuid, (int)st->ns.len, st->ns.ptr,
-                     (int)st->func.len, st->func.ptr, why, msg) < 0)
-            tb = NULL;
-        actri_errbox b = {.boxed_type = why, .message = "", .tb = tb ? tb : msg};
-        actri_errmsg e;
-        actr_uid self = actri_self_uid(a);
-        actr_log_runtime(ACTOR_TAG, "%s: %s", why, msg);
-        if (actri_errmsg_build(&e, &self, cid, &b, NULL, 0) == 0)
-            actri_link_send(l, &e.msg, 1);
-        actri_errmsg_free(&e);
-        free(tb);
+        refuse_start(l, st, cid, why, msg);
         return;
     }
     struct actr_call *call = calloc(1, sizeof *call);
     actr_msg tmp = {.type = ACTR_MSG_START, .u.start = *st};
     if (!call || actr_msg_dup(&tmp, &call->start) < 0) {
-        actr_log_error(ACTOR_TAG, "out of memory serving %s", cid);
         free(call);
+        refuse_start(l, st, cid, "MemoryError", "out of memory for a task");
         return;
     }
     actri_dialog_init(&call->d, &callee_ops, DIALOG_CALLEE, l, st->cid.ptr, st->cid.len);
@@ -407,8 +475,7 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
     d->t_recv = ep->kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_in : NULL;
     d->t_send = ep->kind == ACTR_ENDPOINT_CONTEXT ? ep->stream_out
               : ep->kind == ACTR_ENDPOINT_GEN ? ep->yield : NULL;
-    call->cancel_rpc = str_is(&st->ns, "self") &&
-                       (str_is(&st->func, "cancel") || str_is(&st->func, "_cancel_task"));
+    call->cancel_rpc = cancel_rpc;
     if (st->has_window && ep->kind != ACTR_ENDPOINT_FN && actri_flow_enabled()) {
         /* S27: the opener takes part; our window is the IDL's default
          * until the implementation sets another before started(). */
@@ -416,10 +483,24 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
         actri_flow_peer(d, st->window);
     }
     actr_task_opts o = {.name = ep->wire_name};
-    if (actri_link_register(l, d) < 0 || actr_nursery_spawn_opts(a->svc, rpc_task, call, &o) < 0) {
-        actr_log_error(ACTOR_TAG, "cannot start a task for %s (cid %s)", ep->wire_name, cid);
+    int rc = actri_link_register(l, d);
+    if (rc == 0) {
+        a->ntasks++;
+        l->ntasks++;
+        call->counted = 1;
+        rc = actr_nursery_spawn_opts(a->svc, rpc_task, call, &o);
+    }
+    if (rc < 0) {
+        /* No stack, no memory (vm.max_map_count): the caller still gets
+         * an answer (S28). */
+        const char *detail = actr_last_error()->message;
+        snprintf(msg, sizeof msg, "cannot start a task for %s: %s", ep->wire_name,
+                 detail ? detail : actr_strerror(rc));
+        log_busy(msg);
+        uncount(call);
         actri_link_unregister(l, d);
         actri_dialog_unref(d);
+        refuse_start(l, st, cid, "RuntimeError", msg);
     }
 }
 

@@ -335,6 +335,38 @@ find_live(const actr_str *name, actr_self_addr_list *out)
 
 /* ------------------------------------------------------------ endpoints */
 
+/* 1 when the caller's channel is the actor with this uuid (S28: the
+ * uid of its handshake, which Start.uid must equal). */
+static int
+caller_is(actr_call *call, const char *uuid, size_t len)
+{
+    const char *peer = actr_call_peer_uuid(call);
+    return peer && strlen(peer) == len && memcmp(peer, uuid, len) == 0;
+}
+
+/* S28: an entry may be changed by another actor than its owner only when
+ * a liveness probe shows it is gone. Returns 0 when the caller may go
+ * on, or the PermissionError it gets. */
+static int
+owner_or_dead(actr_call *call, const char *what, const char *uuid, size_t len)
+{
+    if (caller_is(call, uuid, len))
+        return 0;
+    char *id = strndup(uuid, len);
+    if (!id)
+        return actr_error_set(ACTR_ENOMEM, "out of memory");
+    int v = verify(id);
+    free(id);
+    if (v < 0)
+        return v;
+    if (v == 0)
+        return 0;                    /* gone: nothing left to protect */
+    actr_log_warning(DISC_TAG, "%s from %s.%s refused: %.*s is alive and not theirs", what,
+                     actr_call_peer_name(call), actr_call_peer_uuid(call), (int)len, uuid);
+    return actr_call_fail(call, "PermissionError", "%s: %.*s is registered by a live actor"
+                          " other than the caller", what, (int)len, uuid);
+}
+
 static int
 ep_register(actr_call *call, const void *args, void *result)
 {
@@ -346,22 +378,46 @@ ep_register(actr_call *call, const void *args, void *result)
         return actr_call_fail(call, "ValueError", "register_actor: not an address");
     if (ra->uid.uuid.len == 0 || ra->uid.name.len == 0)
         return actr_call_fail(call, "ValueError", "register_actor: empty uid");
+    /* S28: an actor registers itself, never another uid. */
+    if (!caller_is(call, ra->uid.uuid.ptr, ra->uid.uuid.len)) {
+        actr_log_warning(DISC_TAG, "register_actor of %.*s by %s.%s refused: not its own uid",
+                         (int)ra->uid.uuid.len, ra->uid.uuid.ptr, actr_call_peer_name(call),
+                         actr_call_peer_uuid(call));
+        return actr_call_fail(call, "PermissionError", "register_actor: an actor registers"
+                              " its own uid only");
+    }
     /* An address belongs to one actor (tractor: reuse moves it), except
      * the registrar's own: it is alive (it answers this call), so another
-     * uid claiming it is refused rather than hiding the registrar. */
-    for (struct entry *e = R.head, *nx; e; e = nx) {
-        nx = e->next;
-        if (strlen(e->uuid) == ra->uid.uuid.len &&
-            memcmp(e->uuid, ra->uid.uuid.ptr, ra->uid.uuid.len) == 0)
-            continue;
-        for (size_t i = 0; i < e->naddrs; i++) {
-            if (strcmp(e->addrs[i].url, url) != 0)
+     * uid claiming it is refused rather than hiding the registrar. A
+     * holder that is alive keeps it (S28: no uid replaces another's live
+     * address); a probe tells. */
+    for (int again = 1; again;) {
+        again = 0;
+        for (struct entry *e = R.head; e && !again; e = e->next) {
+            if (strlen(e->uuid) == ra->uid.uuid.len &&
+                memcmp(e->uuid, ra->uid.uuid.ptr, ra->uid.uuid.len) == 0)
                 continue;
-            if (e->self)
-                return actr_call_fail(call, "ValueError", "register_actor: %s is the"
-                                      " registrar's own address", url);
-            addr_drop(e, url, "address reused");
-            break;
+            for (size_t i = 0; i < e->naddrs; i++) {
+                if (strcmp(e->addrs[i].url, url) != 0)
+                    continue;
+                if (e->self)
+                    return actr_call_fail(call, "ValueError", "register_actor: %s is the"
+                                          " registrar's own address", url);
+                /* Probing yields: the table may change, so look again. */
+                char *id = strdup(e->uuid);
+                int v = id ? verify(id) : ACTR_ENOMEM;
+                struct entry *h = id && v == 1 ? by_uuid(id, strlen(id)) : NULL;
+                free(id);
+                if (v < 0)
+                    return v;
+                for (size_t j = 0; h && j < h->naddrs; j++)
+                    if (strcmp(h->addrs[j].url, url) == 0)
+                        return actr_call_fail(call, "PermissionError", "register_actor:"
+                                              " %s is the address of live actor %s.%s", url,
+                                              h->name, h->uuid);
+                again = 1;
+                break;
+            }
         }
     }
     struct entry *e = by_uuid(ra->uid.uuid.ptr, ra->uid.uuid.len);
@@ -389,11 +445,15 @@ ep_register(actr_call *call, const void *args, void *result)
 static int
 ep_unregister(actr_call *call, const void *args, void *result)
 {
-    (void)call;
     (void)result;
     const actr_self_unregister_actor_args *ua = args;
     struct entry *e = by_uuid(ua->uid.uuid.ptr, ua->uid.uuid.len);
-    if (e && !e->self)
+    if (!e || e->self)
+        return 0;
+    int rc = owner_or_dead(call, "unregister_actor", ua->uid.uuid.ptr, ua->uid.uuid.len);
+    if (rc < 0)
+        return rc;
+    if ((e = by_uuid(ua->uid.uuid.ptr, ua->uid.uuid.len)) != NULL)
         entry_remove(e, "unregistered");
     return 0;
 }
@@ -496,9 +556,21 @@ ep_delete_addr(actr_call *call, const void *args, void *result)
             }
             u->name.len = strlen(e->name);
             u->uuid.len = strlen(e->uuid);
+            if (!e->self) {
+                char *id = strdup(e->uuid);
+                int rc = id ? owner_or_dead(call, "delete_addr", id, strlen(id)) : ACTR_ENOMEM;
+                struct entry *h = rc == 0 ? by_uuid(id, strlen(id)) : NULL;
+                free(id);
+                if (rc < 0) {
+                    free(u->name.ptr);
+                    free(u->uuid.ptr);
+                    free(u);
+                    return rc;
+                }
+                if (h)
+                    addr_drop(h, url, "delete_addr");
+            }
             *out = u;
-            if (!e->self)
-                addr_drop(e, url, "delete_addr");
             return 0;
         }
     }
