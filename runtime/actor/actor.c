@@ -415,13 +415,14 @@ child_boot(actr_actor *a, const struct child_args *ca)
                                             sizeof a->url) < 0)
                 a->url[0] = 0;
         } else if (paddr.kind == ACTR_ADDR_UNIX) {
-            char url[ACTR_ADDR_URL_MAX];
-            const char *slash = strrchr(paddr.path, '/');
-            int dirlen = slash ? (int)(slash - paddr.path) : 1;
-            snprintf(url, sizeof url, "unix://%.*s/%.16s-%.8s.sock", dirlen,
-                     slash ? paddr.path : ".", a->uid.name, a->uid.uuid);
-            const char *u = url;
-            rc = listen_on(a, &u, 1);
+            /* S28: in this user's private directory (0700). */
+            char url[ACTR_ADDR_URL_MAX], dir[ACTR_ADDR_PATH_MAX];
+            if ((rc = actr_ipc_private_dir(dir, sizeof dir)) >= 0) {
+                snprintf(url, sizeof url, "unix://%s/%.16s-%.8s.sock", dir, a->uid.name,
+                         a->uid.uuid);
+                const char *u = url;
+                rc = listen_on(a, &u, 1);
+            }
         } else {
             rc = listen_on(a, NULL, 0);
         }

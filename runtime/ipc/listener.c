@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "ipc/channel.h"
 
+#include <actr/env.h>
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -58,6 +60,25 @@ unix_path_stale(const struct sockaddr_storage *ss, socklen_t sl)
     return stale;
 }
 
+int
+actr_ipc_private_dir(char *buf, size_t cap)
+{
+    const char *rt = actr_env_get(ACTR_ENV_XDG_RUNTIME_DIR);
+    int n = rt && rt[0] == '/' ? snprintf(buf, cap, "%s/actr", rt)
+                               : snprintf(buf, cap, "/tmp/actr-%u", (unsigned)geteuid());
+    if (n < 0 || (size_t)n >= cap || (size_t)n + 40 >= ACTR_ADDR_PATH_MAX)
+        return actr_error_set(ACTR_ERANGE, "ipc: private socket directory path too long");
+    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+        return actr_error_set(ACTR_EIO, "ipc: mkdir %s: %s", buf, strerror(errno));
+    struct stat st;
+    if (lstat(buf, &st) < 0)
+        return actr_error_set(ACTR_EIO, "ipc: %s: %s", buf, strerror(errno));
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+        return actr_error_set(ACTR_EPERM, "ipc: %s is not a private directory of ours (a"
+                              " directory of uid %u, mode 0700)", buf, (unsigned)geteuid());
+    return n;
+}
+
 /* Binds and listens on one address; fills l's slot i. */
 static int
 listen_one(actr_listener *l, size_t i, const actr_addr *a)
@@ -75,14 +96,24 @@ listen_one(actr_listener *l, size_t i, const actr_addr *a)
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (ss.ss_family == AF_INET6)   /* [::] and 0.0.0.0 can then both be bound */
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    /* S28: a Unix socket file is ours alone (0600) whatever the umask,
+     * from the moment it exists. */
+    mode_t um = ss.ss_family == AF_UNIX ? umask(0177) : 0;
     int r = bind(fd, (struct sockaddr *)&ss, sl);
     if (r < 0 && errno == EADDRINUSE && ss.ss_family == AF_UNIX && unix_path_stale(&ss, sl)) {
         struct stat st;
-        if (stat(a->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        if (lstat(a->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
             actr_log_info(IPC_TAG, "ipc: replacing stale socket file %s", a->path);
             unlink(a->path);
             r = bind(fd, (struct sockaddr *)&ss, sl);
         }
+    }
+    if (ss.ss_family == AF_UNIX) {
+        int e = errno;
+        umask(um);
+        if (r == 0 && chmod(a->path, 0600) < 0)
+            actr_log_warning(IPC_TAG, "ipc: chmod 600 %s: %s", a->path, strerror(errno));
+        errno = e;
     }
     char url[ACTR_ADDR_URL_MAX];
     if (actr_addr_format(a, url, sizeof url) < 0)

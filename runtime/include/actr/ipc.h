@@ -295,6 +295,15 @@ ACTR_API const actr_addr *actr_listener_addr(const actr_listener *l, size_t i);
 ACTR_API ACTR_NODISCARD int actr_listener_accept(actr_listener *l, actr_ipc **out,
                                                  int64_t deadline);
 
+/* Writes the path of this user's private directory for Unix sockets into
+ * buf (cap bytes): $XDG_RUNTIME_DIR/actr, else /tmp/actr-<uid>, created
+ * with mode 0700 when missing. An existing one must be a directory (not
+ * a symbolic link) owned by this user with no access for others.
+ * Returns the path's length, ACTR_EPERM (it is someone else's or open to
+ * others), ACTR_ERANGE, ACTR_EIO. Does not block. (Listeners make every
+ * socket file 0600 whatever the umask, wherever it is.) */
+ACTR_API ACTR_NODISCARD int actr_ipc_private_dir(char *buf, size_t cap);
+
 /* Stops listening, removes the UNIX socket files it created and frees l;
  * a task blocked in accept gets ACTR_ECLOSED. Channels already accepted
  * stay open. Does not block. NULL is a no-op. */
