@@ -578,9 +578,13 @@ actor_main_task(void *arg)
         if (o->modules[i])
             a->modules[a->nmodules++] = o->modules[i];
     a->hooks = b->hooks;
-    a->lim.max_tasks = limit_or(o->limits.max_tasks, ACTR_MAX_TASKS_DEFAULT);
-    a->lim.max_conn_tasks = limit_or(o->limits.max_conn_tasks, ACTR_MAX_CONN_TASKS_DEFAULT);
-    a->lim.max_conns = limit_or(o->limits.max_conns, ACTR_MAX_CONNS_DEFAULT);
+    a->lim.max_tasks = limit_or(o->limits.max_tasks,
+                                actr_env_count(ACTR_ENV_MAX_TASKS, ACTR_MAX_TASKS_DEFAULT));
+    a->lim.max_conn_tasks = limit_or(o->limits.max_conn_tasks,
+                                     actr_env_count(ACTR_ENV_MAX_CONN_TASKS,
+                                                    ACTR_MAX_CONN_TASKS_DEFAULT));
+    a->lim.max_conns = limit_or(o->limits.max_conns,
+                                actr_env_count(ACTR_ENV_MAX_CONNS, ACTR_MAX_CONNS_DEFAULT));
     a->lim.max_handshakes = limit_or(o->limits.max_handshakes, ACTR_MAX_HANDSHAKES_DEFAULT);
     actr_log_set_actor(a->uid.name);
     the_actor = a;

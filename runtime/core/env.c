@@ -2,6 +2,8 @@
  * checked in one place. */
 #include <actr/env.h>
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -37,6 +39,14 @@ static const actr_env_info table[ACTR_ENV_COUNT] = {
                                   "default secret file DIR/actr/secret (before HOME)"},
     [ACTR_ENV_XDG_RUNTIME_DIR] = {"XDG_RUNTIME_DIR", "DIR",
                                   "private directory DIR/actr for Unix sockets"},
+    [ACTR_ENV_MAX_TASKS] = {"ACTR_MAX_TASKS", "N",
+                            "RPC tasks at once per actor (default 10000; S28)"},
+    [ACTR_ENV_MAX_CONN_TASKS] = {"ACTR_MAX_CONN_TASKS", "N",
+                                 "RPC tasks at once per channel (default 2000)"},
+    [ACTR_ENV_MAX_CONNS] = {"ACTR_MAX_CONNS", "N",
+                            "connections at once per listener (default 1024)"},
+    [ACTR_ENV_MAX_INPUT] = {"ACTR_MAX_INPUT", "BYTES",
+                            "partial-frame bytes buffered, all channels (default 256 MiB)"},
 };
 
 static unsigned char warned[ACTR_ENV_COUNT];
@@ -68,6 +78,22 @@ actr_env_warn_bad(actr_env_var v, const char *why)
     /* Plain stderr: the log level may itself be what is wrong. */
     fprintf(stderr, "actr: ignoring %s=%s (%s; accepted: %s)\n", table[v].name, s ? s : "",
             why ? why : "not a value it accepts", table[v].values);
+}
+
+size_t
+actr_env_count(actr_env_var v, size_t dflt)
+{
+    const char *s = actr_env_get(v);
+    if (!s)
+        return dflt;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno || end == s || *end || x == 0 || x > SIZE_MAX / 2 || s[0] == '-') {
+        actr_env_warn_bad(v, "not a positive count");
+        return dflt;
+    }
+    return (size_t)x;
 }
 
 int

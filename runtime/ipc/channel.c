@@ -405,6 +405,7 @@ actr_ipc_close(actr_ipc *ipc, int64_t deadline)
         ipc->fd = -1;
     }
     actr_frame_reader_destroy(&ipc->rd);
+    (void)actri_ipc_input_account(ipc);
     actr_wbuf_destroy(&ipc->out);
     ipc->out_off = 0;
     actr_msg_free(&ipc->self);

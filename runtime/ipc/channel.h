@@ -47,6 +47,7 @@ struct actr_ipc {
     char name[ACTR_ADDR_URL_MAX];/* for log lines: the remote URL */
 
     actr_frame_reader rd;
+    size_t rd_counted;           /* rd's capacity counted in the input budget */
     ev_io rio;                   /* readable: wakes the receiving task */
     struct actri_task *reader;   /* parked in recv, or NULL */
     int drained;                 /* the last read took less than it asked for */
@@ -69,6 +70,15 @@ struct actr_ipc {
  * on success only). remote: see actr_ipc_remote_addr. */
 int actri_ipc_new(int fd, const actr_ipc_opts *opts, const actr_addr *remote,
                   actr_ipc **out);
+
+/* S28: the read buffers of every channel, beyond a small one each, fit
+ * in one budget ($ACTR_MAX_INPUT, default IPC_INPUT_BUDGET_DEFAULT), so
+ * peers that each pin a big partial frame cannot take all memory. */
+#define IPC_INPUT_BUDGET_DEFAULT ((size_t)256 << 20)
+#define IPC_INPUT_SMALL ((size_t)128 << 10)
+/* Counts ipc's read buffer in the budget again. Returns 0, or
+ * ACTR_ETOOBIG when a growth went past it (the caller ends the channel). */
+int actri_ipc_input_account(actr_ipc *ipc);
 
 /* Output bytes buffered and not yet written. */
 static inline size_t

@@ -8,6 +8,8 @@
 #include "ipc/auth.h"
 #include "ipc/channel.h"
 
+#include <actr/env.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,21 @@ wait_readable(actr_ipc *ipc, int64_t deadline)
         return actr_error_set(rc, rc == ACTR_ETIMEDOUT ? "ipc %s: receive deadline passed"
                               : "task cancelled", ipc->name);
     return 0;
+}
+
+static size_t input_total;
+
+int
+actri_ipc_input_account(actr_ipc *ipc)
+{
+    static size_t budget;
+    if (!budget)
+        budget = actr_env_count(ACTR_ENV_MAX_INPUT, IPC_INPUT_BUDGET_DEFAULT);
+    size_t now = ipc->fd >= 0 && ipc->rd.cap > IPC_INPUT_SMALL ? ipc->rd.cap : 0;
+    size_t before = ipc->rd_counted;
+    input_total = input_total - before + now;
+    ipc->rd_counted = now;
+    return now > before && input_total > budget ? ACTR_ETOOBIG : 0;
 }
 
 /* Ends the channel from the read side, logging why. */
@@ -137,6 +154,7 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
     for (;;) {
         actr_frame f;
         int k = actr_frame_reader_next(&ipc->rd, &f, werr);
+        (void)actri_ipc_input_account(ipc);        /* it may have shrunk */
         if (k == 1) {
             ipc->st.frames_recv++;
             rc = actr_msg_decode(f.body, f.len, out, werr);
@@ -181,6 +199,19 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
         if (actr_frame_reader_space(&ipc->rd, &dst, &avail) < 0)
             return actr_error_set(ACTR_ENOMEM, "ipc %s: out of memory for input",
                                   ipc->name);
+        if (actri_ipc_input_account(ipc) < 0) {
+            static int64_t last;
+            int64_t t = actr_now();
+            int lvl = last && t - last < 10000 ? ACTR_LOG_DEBUG : ACTR_LOG_WARNING;
+            if (lvl == ACTR_LOG_WARNING)
+                last = t;
+            actr_log(lvl, IPC_TAG, "ipc %s: partial frames of all channels are over the"
+                     " input budget (ACTR_MAX_INPUT); closing this one", ipc->name);
+            actr_frame_reader_destroy(&ipc->rd);
+            (void)actri_ipc_input_account(ipc);
+            actri_ipc_set_end(ipc, ACTR_ETOOBIG);
+            return actr_error_set(ACTR_ETOOBIG, "ipc %s: input budget exceeded", ipc->name);
+        }
         ssize_t n = read(ipc->fd, dst, avail);
         ipc->st.read_calls++;
         if (n > 0) {
@@ -286,6 +317,12 @@ hs_recv(actr_ipc *ipc, actr_msg *m, int64_t deadline, const char *waiting_for)
             return rc;
         /* fall through */
     case ACTR_EIO:
+        /* A peer that leaves at our challenge may not hold our secret, or
+         * just gave up (its deadline): a close, not worth a warning. */
+        if (ipc->acceptor && strcmp(waiting_for, "proof") == 0)
+            return handshake_failed(ipc, rc, "%s", "the peer left at our challenge (another"
+                                    " secret, or it gave up)");
+        /* fall through */
     case ACTR_ETOOBIG: {
         char why[160];
         snprintf(why, sizeof why, "transport ended before the %s (%s)%s", waiting_for,

@@ -31,6 +31,10 @@ typedef enum actr_env_var {
     ACTR_ENV_HOME,            /* HOME: where the default secret file lives */
     ACTR_ENV_XDG_CONFIG_HOME, /* XDG_CONFIG_HOME: the same, first */
     ACTR_ENV_XDG_RUNTIME_DIR, /* XDG_RUNTIME_DIR: where private socket dirs go */
+    ACTR_ENV_MAX_TASKS,       /* ACTR_MAX_TASKS: RPC tasks per actor (S28) */
+    ACTR_ENV_MAX_CONN_TASKS,  /* ACTR_MAX_CONN_TASKS: RPC tasks per channel */
+    ACTR_ENV_MAX_CONNS,       /* ACTR_MAX_CONNS: connections per listener */
+    ACTR_ENV_MAX_INPUT,       /* ACTR_MAX_INPUT: partial-frame bytes, all channels */
     ACTR_ENV_COUNT
 } actr_env_var;
 
@@ -53,6 +57,10 @@ ACTR_API const char *actr_env_get(actr_env_var v);
 /* Warns once per process that v's value is not one it accepts (why says
  * what was wrong); later calls for v say nothing. */
 ACTR_API void actr_env_warn_bad(actr_env_var v, const char *why);
+
+/* v as a count: a decimal integer in 1..SIZE_MAX/2; dflt when unset;
+ * anything else is warned about once and gives dflt. */
+ACTR_API size_t actr_env_count(actr_env_var v, size_t dflt);
 
 /* v as a switch: 1 for 1/on/yes/true, 0 for 0/off/no/false (any case),
  * dflt when unset; anything else is warned about once and gives dflt. */
