@@ -412,8 +412,11 @@ log_busy(const char *msg)
         return;
     }
     last = now;
-    actr_log_warning(ACTOR_TAG, "refusing calls: %s (%u more refused since the last"
-                     " report)", msg, quiet);
+    if (quiet)
+        actr_log_warning(ACTOR_TAG, "refusing calls: %s (%u more refused since the last"
+                         " report)", msg, quiet);
+    else
+        actr_log_warning(ACTOR_TAG, "refusing calls: %s", msg);
     quiet = 0;
 }
 

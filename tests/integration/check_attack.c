@@ -1,0 +1,366 @@
+/* The attacker suite (S28): a local process without the tree's secret
+ * tries what issue 17 did by hand, and each attempt is refused. Where the
+ * machine allows it (root with setpriv, as in CI) the attacker runs as a
+ * second uid (nobody); otherwise it is a process of ours that lacks the
+ * secret. Also: every Start is answered under a flood and a legitimate
+ * client is served throughout, and a tractor peer let in by the insecure
+ * opt-in may call but not cancel. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "disc_helpers.h"
+#include "itest.h"
+
+#define SETPRIV "/usr/bin/setpriv"
+
+/* 1 when the attacker runs as another uid. */
+static int
+second_uid(void)
+{
+    return geteuid() == 0 && access(SETPRIV, X_OK) == 0;
+}
+
+/* Runs the attacker with args (NULL-terminated); returns its stdout. */
+static char *
+run_attacker(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    char *argv[12];
+    int k = 0;
+    if (second_uid()) {
+        argv[k++] = SETPRIV;
+        argv[k++] = "--reuid=65534";
+        argv[k++] = "--regid=65534";
+        argv[k++] = "--clear-groups";
+        argv[k++] = "--";
+    }
+    argv[k++] = (char *)itest_bin("attacker");
+    argv[k++] = (char *)a1;
+    argv[k++] = (char *)a2;
+    argv[k++] = (char *)a3;
+    argv[k++] = (char *)a4;
+    argv[k] = NULL;
+    char *out, *err;
+    int st = disc_run(argv, &out, &err, 30000);
+    ck_assert_msg(st == 0, "attacker exited %d: %s", st, err);
+    free(err);
+    return out;
+}
+
+/* The line of connection k in out: "refused" (it could not connect), or
+ * its counts. */
+struct conn_seen {
+    int refused, frames, aid, answers, auth;
+};
+
+static struct conn_seen
+seen(const char *out, int k)
+{
+    struct conn_seen s = {0};
+    char pre[16];
+    snprintf(pre, sizeof pre, "conn %d ", k);
+    const char *l = strstr(out, pre);
+    ck_assert_msg(l != NULL, "no line for connection %d in: %s", k, out);
+    l += strlen(pre);
+    if (strncmp(l, "refused", 7) == 0) {
+        s.refused = 1;
+        return s;
+    }
+    ck_assert_int_eq(sscanf(l, "frames %d aid %d answers %d auth %d", &s.frames, &s.aid,
+                            &s.answers, &s.auth), 4);
+    return s;
+}
+
+/* Nothing the attacker sent got an answer, and it saw no Aid of ours: at
+ * most the challenge of the connection that offered to authenticate. */
+static void
+assert_refused(const char *out)
+{
+    for (int k = 1; k <= 2; k++) {
+        struct conn_seen s = seen(out, k);
+        if (s.refused)
+            continue;
+        ck_assert_msg(s.aid == 0 && s.answers == 0, "conn %d got answers: %s", k, out);
+        ck_assert_int_le(s.auth, k == 1 ? 1 : 0);
+        ck_assert_int_eq(s.frames, s.auth);
+    }
+}
+
+static const char *
+url_of(actr_portal *p)
+{
+    static char url[ACTR_ADDR_URL_MAX];
+    actr_str u;
+    ck_assert_actr_ok(testmod_url(p, &u));
+    snprintf(url, sizeof url, "%.*s", (int)u.len, u.ptr);
+    actr_str_free(&u);
+    return url;
+}
+
+static void
+assert_serving(actr_portal *p)
+{
+    int64_t sum = 0;
+    ck_assert_actr_ok(testmod_add(p, 2, 3, &sum));
+    ck_assert_int_eq(sum, 5);
+}
+
+/* ------------------------------------------------------------ strangers */
+
+static int
+stranger_body(actr_actor *self, void *arg)
+{
+    const char *bind = arg;
+    actr_actor_nursery *an;
+    actr_portal *victim;
+    actr_spawn_opts so = itest_srv_opts();
+    const char *b[] = {bind};
+    if (bind) {
+        so.bind = b;
+        so.nbind = 1;
+    }
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    const char *url = url_of(victim);
+    long tasks0 = itest_remote_tasks(victim);
+    /* Raw: call, cancel, register, unregister, list, delete, claiming to
+     * be the victim's parent (whose log would otherwise blame us). */
+    char *out = run_attacker("raw", url, actr_actor_name(self), actr_actor_uuid(self));
+    assert_refused(out);
+    free(out);
+    /* An actr actor of another tree. */
+    out = run_attacker("actr", url, NULL, NULL);
+    ck_assert_msg(strstr(out, "portal ACTR_EAUTH") || strstr(out, "portal ACTR_ECONNREFUSED") ||
+                  strstr(out, "portal ACTR_EIO"), "the portal was not refused: %s", out);
+    free(out);
+    assert_serving(victim);
+    ck_assert_int_eq(itest_remote_tasks(victim), tasks0);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S28_stranger_refused_tcp)
+{
+    /* The failed proofs are logged, rate-limited. */
+    test_expect_log("refused a connection");
+    itest_run_root(stranger_body, NULL);
+}
+END_TEST
+
+START_TEST(test_S28_stranger_refused_unix)
+{
+    char url[128];
+    snprintf(url, sizeof url, "unix:///tmp/actr-attack-%d.sock", (int)getpid());
+    test_expect_log("refused a connection");
+    itest_run_root(stranger_body, url);
+}
+END_TEST
+
+/* ------------------------------------------------------------ registrar */
+
+static disc_proc reg;
+
+static int
+registrar_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    actr_actor_nursery *an;
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    actr_portal *victim = disc_start_child(an, "victim", NULL, 0, reg.urls[0]);
+    actr_registry_entry before;
+    ck_assert_int_eq(disc_listed(reg.urls[0], "victim", &before), 1);
+    /* As the victim: unregister it, register "victim" at our address,
+     * delete its address, list the table. */
+    char *out = run_attacker("raw", reg.urls[0], before.name, before.uuid);
+    assert_refused(out);
+    free(out);
+    actr_registry_entry after;
+    ck_assert_int_eq(disc_listed(reg.urls[0], "victim", &after), 1);
+    ck_assert_str_eq(after.uuid, before.uuid);
+    ck_assert_str_eq(after.addrs[0], before.addrs[0]);
+    /* actr ps with another secret lists nothing. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/other-secret", disc_tmp());
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("a secret of another deployment\n", f);
+    fclose(f);
+    chmod(path, 0600);
+    char *ps[] = {(char *)disc_prog("actr"), "ps", "--registry", reg.urls[0], NULL};
+    char *err;
+    const char *mine = getenv("ACTR_SECRET_FILE");
+    char *saved = mine ? strdup(mine) : NULL;
+    setenv("ACTR_SECRET_FILE", path, 1);
+    int st = disc_run(ps, &out, &err, 20000);
+    if (saved)
+        setenv("ACTR_SECRET_FILE", saved, 1);
+    free(saved);
+    ck_assert_int_eq(st, 1);
+    ck_assert_ptr_null(strstr(out, "victim"));
+    free(out);
+    free(err);
+    assert_serving(victim);
+    actr_registry_entry *copies = malloc(2 * sizeof *copies);
+    ck_assert_ptr_nonnull(copies);
+    copies[0] = before;
+    copies[1] = after;
+    actr_registry_entries_free(copies, 2);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S28_registrar_not_spoofed)
+{
+    const char *urls[] = {"tcp://127.0.0.1:0"};
+    disc_tmp_setup();
+    disc_registrar_spawn(&reg, urls, 1);
+    test_expect_log("refused a connection");
+    const char *r[] = {reg.urls[0]};
+    int rc = disc_root(r, 1, registrar_body, NULL);
+    disc_registrar_stop(&reg);
+    disc_tmp_rm();
+    ck_assert_actr_ok(rc);
+}
+END_TEST
+
+/* ------------------------------------------------------------ floods */
+
+struct sleeper {
+    actr_portal *p;
+    int rc;
+    int busy;            /* refused with "busy" */
+    int64_t ms;          /* how long until its answer */
+};
+
+static int
+sleep_call(void *arg)
+{
+    struct sleeper *s = arg;
+    bool slept;
+    int64_t t0 = actr_now();
+    s->rc = testmod_sleep_ms(s->p, 1500 * itest_slowdown(), &slept);
+    s->ms = actr_now() - t0;
+    const char *m = actr_last_error()->message;
+    s->busy = s->rc == ACTR_EREMOTE && m && strstr(m, "busy") != NULL;
+    return 0;
+}
+
+static int
+flood_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    enum { N = 100, CONN_CAP = 20, ACTOR_CAP = 30, M = 15 };
+    actr_actor_nursery *an;
+    actr_portal *victim;
+    actr_spawn_opts so = itest_srv_opts();
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    actr_portal *other;
+    ck_assert_actr_ok(actr_portal_open(url_of(victim), &other));
+    static struct sleeper s[N + M];
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    for (int i = 0; i < N; i++) {
+        s[i].p = victim;
+        ck_assert_actr_ok(actr_nursery_spawn(n, sleep_call, &s[i]));
+    }
+    ck_assert_actr_ok(actr_sleep(300 * itest_slowdown()));
+    /* Another client is served while the first channel is at its cap. */
+    int64_t t0 = actr_now();
+    assert_serving(other);
+    ck_assert_int_lt(actr_now() - t0, 1000 * itest_slowdown());
+    /* ... up to the actor's cap. */
+    for (int i = N; i < N + M; i++) {
+        s[i].p = other;
+        ck_assert_actr_ok(actr_nursery_spawn(n, sleep_call, &s[i]));
+    }
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(30000)));
+    int ok = 0, busy = 0, ok2 = 0, busy2 = 0;
+    for (int i = 0; i < N + M; i++) {
+        /* Every Start got an answer: a result, or "busy" at once. */
+        ck_assert_msg(s[i].rc == 0 || s[i].busy, "call %d: %s", i, actr_errname(s[i].rc));
+        if (s[i].busy)
+            ck_assert_int_lt(s[i].ms, 1000 * itest_slowdown());
+        if (i < N)
+            s[i].rc == 0 ? ok++ : busy++;
+        else
+            s[i].rc == 0 ? ok2++ : busy2++;
+    }
+    ck_assert_int_eq(ok, CONN_CAP);
+    ck_assert_int_eq(busy, N - CONN_CAP);
+    ck_assert_int_eq(ok2, ACTOR_CAP - CONN_CAP);
+    ck_assert_int_eq(busy2, M - (ACTOR_CAP - CONN_CAP));
+    assert_serving(victim);
+    actr_portal_close(other);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S28_every_start_answered_under_flood)
+{
+    /* The child inherits the caps from our environment. */
+    setenv("ACTR_MAX_CONN_TASKS", "20", 1);
+    setenv("ACTR_MAX_TASKS", "30", 1);
+    test_expect_log("refusing calls");
+    itest_run_root(flood_body, NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ insecure */
+
+static int
+insecure_body(actr_actor *self, void *arg)
+{
+    (void)arg;
+    actr_actor_nursery *an;
+    actr_portal *victim;
+    actr_spawn_opts so = itest_srv_opts();
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    char *out = run_attacker("raw", url_of(victim), "tpeer", actr_actor_uuid(self));
+    /* The tractor-like connection is let in (insecure): it gets the Aid
+     * and an answer to each Start (testmod:add a Return, self:cancel a
+     * PermissionError, the registrar's functions ModuleNotExposed); the
+     * one that failed to prove the secret still gets nothing. */
+    struct conn_seen c1 = seen(out, 1), c2 = seen(out, 2);
+    ck_assert_int_eq(c1.refused, 0);
+    ck_assert_int_eq(c1.answers, 0);
+    ck_assert_int_eq(c2.aid, 1);
+    ck_assert_int_ge(c2.answers, 7);
+    free(out);
+    assert_serving(victim);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S28_insecure_peer_calls_but_cannot_cancel)
+{
+    setenv("ACTR_INSECURE", "on", 1);
+    test_expect_log("insecure opt-in");
+    test_expect_log("self:cancel from tpeer");
+    test_expect_log("refused a connection");
+    itest_run_root(insecure_body, NULL);
+}
+END_TEST
+
+int
+main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    Suite *s = suite_create("attack");
+    TCase *tc = tcase_create("S28");
+    tcase_set_timeout(tc, 120);
+    ITEST_ADD(tc, test_S28_stranger_refused_tcp);
+    ITEST_ADD(tc, test_S28_stranger_refused_unix);
+    ITEST_ADD(tc, test_S28_registrar_not_spoofed);
+    ITEST_ADD(tc, test_S28_every_start_answered_under_flood);
+    ITEST_ADD(tc, test_S28_insecure_peer_calls_but_cannot_cancel);
+    suite_add_tcase(s, tc);
+    return itest_run_suite(s);
+}
