@@ -148,13 +148,15 @@ has_inbound_stream(const struct dialog *d)
            (d->kind == ACTR_ENDPOINT_GEN && d->end == DIALOG_CALLER);
 }
 
-/* A Yield on a dialog with no inbound stream: nobody would ever read it.
+/* A Yield on a dialog with no inbound stream, or after the peer's own
+ * Stop (S28: the peer said it sends no more): nobody would ever read it.
  * Answer MsgTypeError on its cid once per dialog, built as the ipc layer
  * answers a refused message (a flood gets one error, not a flood), and
  * drop it. */
 static void
 refuse_yield(struct dialog *d, const actr_msg *m)
 {
+    int after_stop = has_inbound_stream(d) && d->peer_stopped;
     d->yields_refused++;
     const char *side = d->end == DIALOG_CALLEE ? "served" : "called";
     if (d->yield_mte_sent) {
@@ -166,11 +168,18 @@ refuse_yield(struct dialog *d, const actr_msg *m)
     actr_wire_err werr = {.fault = ACTR_WIRE_MSGTYPE, .type = ACTR_MSG_YIELD, .has_cid = 1};
     werr.cid.ptr = d->cid;
     werr.cid.len = strlen(d->cid);
-    snprintf(werr.what, sizeof werr.what, "Yield on dialog %s: the %s %s %s receives no"
-             " stream", d->cid, actri_kind_name(d->kind), actri_dialog_name(d), side);
-    actr_log_warning(ACTOR_TAG, "dialog %s (%s): Yield from %s refused (MsgTypeError): the"
-                     " %s %s receives no stream", d->cid, actri_dialog_name(d),
-                     d->link->peer.name, side, actri_kind_name(d->kind));
+    if (after_stop) {
+        snprintf(werr.what, sizeof werr.what, "Yield on dialog %s (%s) after the sender's own"
+                 " Stop", d->cid, actri_dialog_name(d));
+        actr_log_warning(ACTOR_TAG, "dialog %s (%s): Yield from %s after its Stop refused"
+                         " (MsgTypeError)", d->cid, actri_dialog_name(d), d->link->peer.name);
+    } else {
+        snprintf(werr.what, sizeof werr.what, "Yield on dialog %s: the %s %s %s receives no"
+                 " stream", d->cid, actri_kind_name(d->kind), actri_dialog_name(d), side);
+        actr_log_warning(ACTOR_TAG, "dialog %s (%s): Yield from %s refused (MsgTypeError):"
+                         " the %s %s receives no stream", d->cid, actri_dialog_name(d),
+                         d->link->peer.name, side, actri_kind_name(d->kind));
+    }
     /* _bad_msg_as_dict: the offending message, re-encoded (the frame
      * without its 4-byte length prefix). */
     actr_wbuf wb = ACTR_WBUF_INIT;
@@ -192,7 +201,7 @@ refuse_yield(struct dialog *d, const actr_msg *m)
 static void
 deliver_yield(struct dialog *d, const actr_msg *m)
 {
-    if (!has_inbound_stream(d)) {
+    if (!has_inbound_stream(d) || d->peer_stopped) {
         refuse_yield(d, m);
         return;
     }

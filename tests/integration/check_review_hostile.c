@@ -323,6 +323,31 @@ yields_without_stream(void *arg)
     return 0;
 }
 
+static int
+yields_after_stop(void *arg)
+{
+    (void)arg;
+    start_child();
+    /* S28: after our own Stop, 50 more Yields get one MsgTypeError and are
+     * dropped (not delivered); the dialog ends as a Stop makes it end. */
+    static const char echo_kw[] = "\x81\xa6prefix\xa1p";
+    itest_send_start(chan, ROOT_UUID, "c-st", "testmod", "echo", echo_kw, sizeof echo_kw - 1);
+    itest_expect(chan, ACTR_MSG_STARTACK, "c-st");
+    itest_expect(chan, ACTR_MSG_STARTED, "c-st");
+    send_pld(ACTR_MSG_YIELD, "c-st", "\xa1" "a", 2);
+    actr_msg stop = {.type = ACTR_MSG_STOP};
+    stop.u.stop.cid = itest_str("c-st");
+    send_msg(&stop);
+    for (int i = 0; i < 50; i++)
+        send_pld(ACTR_MSG_YIELD, "c-st", "\xa1" "b", 2);
+    int yields;
+    ck_assert_int_eq(count_until("c-st", ACTR_MSG_RETURN, &yields), 1);
+    ck_assert_int_eq(yields, 1);                     /* "pa" only */
+    check_serving("c-ok");
+    stop_child();
+    return 0;
+}
+
 /* ------------------------------------------------------------ caller side
  * A hand-played callee answers our root's calls wrongly. Every call must
  * return (an error or a value) instead of hanging. */
@@ -622,6 +647,15 @@ START_TEST(test_S6_yields_without_stream_get_one_MsgTypeError)
 }
 END_TEST
 
+START_TEST(test_S28_yields_after_stop_get_one_MsgTypeError)
+{
+    test_expect_log("Yield from root after its Stop refused (MsgTypeError)");
+    itest_begin();
+    ck_assert_actr_ok(actr_run(yields_after_stop, NULL));
+    itest_end();
+}
+END_TEST
+
 START_TEST(test_S6_yields_to_a_function_caller_get_one_MsgTypeError)
 {
     test_expect_log("Yield from fake refused (MsgTypeError)");
@@ -651,6 +685,7 @@ main(void)
     ITEST_ADD(tc, test_S14_return_without_startack_does_not_hang);
     ITEST_ADD(tc, test_S14_cancelack_without_startack_does_not_hang);
     ITEST_ADD(tc, test_S6_yields_without_stream_get_one_MsgTypeError);
+    ITEST_ADD(tc, test_S28_yields_after_stop_get_one_MsgTypeError);
     ITEST_ADD(tc, test_S6_yields_to_a_function_caller_get_one_MsgTypeError);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
