@@ -5,7 +5,8 @@
 #   make demo         build and run the main example
 #   make bench        run the benchmarks (tests/bench/); results in BUILD/bench/
 #   make bench-readme publish the last bench run: README table, tests/bench/results.*
-#   make fuzz         run every fuzzer for FUZZ_SECONDS each (clang/libFuzzer)
+#   make fuzz         run every fuzzer for FUZZ_SECONDS each, or FUZZ_RUNS executions
+#                     (clang/libFuzzer)
 #   make valgrind     run the unit suites under valgrind
 #   make install      PREFIX=/usr/local DESTDIR=...; make uninstall; make clean
 #   make deps         check (and as root, install) what the build needs
@@ -26,6 +27,10 @@ DESTDIR ?=
 SAN ?= 0
 V ?= 0
 FUZZ_SECONDS ?= 60
+# FUZZ_RUNS=N: run each fuzzer for N executions instead (FUZZ=word: only
+# the fuzzers whose name contains it).
+FUZZ_RUNS ?=
+FUZZ ?=
 TEST_TIMEOUT ?= 900
 
 ifeq ($(V),0)
@@ -131,7 +136,7 @@ $(ACTRC): $(BUILD)/obj/compiler/main.o $(BUILD)/compiler.a
 
 # ---------------------------------------------------------------- gen/
 # Every .actor file outside tests/compiler/bad/ is compiled into gen/.
-ACTOR_DIRS := idl tests/compiler tests/unit tests/integration tests/interop tests/bench \
+ACTOR_DIRS := idl tests/compiler tests/unit tests/integration tests/interop tests/bench tests/fuzz \
               $(wildcard examples/*)
 ACTOR_SRCS := $(foreach d,$(ACTOR_DIRS),$(wildcard $(d)/*.actor))
 gen_h = $(patsubst %.actor,gen/%.actor.h,$(notdir $(1)))
@@ -356,16 +361,20 @@ fuzz:
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRCS))
-$(FUZZ_BINS): $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/compiler.a $(compiler_GEN) $(LIBA)
+fuzz_GEN := $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(wildcard tests/fuzz/*.actor)))
+$(FUZZ_BINS): $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/compiler.a $(compiler_GEN) \
+              $(fuzz_GEN) $(LIBA)
 	$(call say,LD,$@)mkdir -p $(@D)
 	$(Q)$(CC) -fsanitize=fuzzer,address -o $@ $^ $(SYS_LIBS)
 
 .PHONY: fuzz-run
 fuzz-run: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \
-	    n=$$(basename $$f); corpus=tests/fuzz/corpus/$$n; mkdir -p $(BUILD)/fuzz-corpus/$$n; \
-	    echo "== fuzz $$n for $(FUZZ_SECONDS)s"; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    n=$$(basename $$f); case "$$n" in *"$(FUZZ)"*) ;; *) continue;; esac; \
+	    corpus=tests/fuzz/corpus/$$n; mkdir -p $(BUILD)/fuzz-corpus/$$n; \
+	    echo "== fuzz $$n for $(if $(FUZZ_RUNS),$(FUZZ_RUNS) runs,$(FUZZ_SECONDS)s)"; \
+	    $$f $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) \
+	        -timeout=10 -rss_limit_mb=2048 \
 	        $(BUILD)/fuzz-corpus/$$n $$( [ -d $$corpus ] && echo $$corpus ) || exit 1; \
 	done
 

@@ -24,6 +24,25 @@ copy_text(char *dst, size_t cap, const char *src, size_t n)
     return 0;
 }
 
+/* A TCP host: an IPv6 literal (it has a ':'), or a name or IPv4 literal
+ * of letters, digits, '.', '-' and '_' (so that it formats back into a
+ * URL that means the same). */
+static int
+host_ok(const char *h)
+{
+    if (!h[0])
+        return 0;
+    if (strchr(h, ':')) {
+        unsigned char bin[16];
+        return inet_pton(AF_INET6, h, bin) == 1;
+    }
+    for (const char *c = h; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '-' || *c == '_'))
+            return 0;
+    return 1;
+}
+
 static int
 parse_port(const char *s, uint16_t *out)
 {
@@ -115,7 +134,7 @@ parse_multiaddr(const char *s, actr_addr *a)
         return rc;
     unsigned char bin[16];
     if ((ip4 && inet_pton(AF_INET, a->host, bin) != 1) ||
-        (ip6 && inet_pton(AF_INET6, a->host, bin) != 1))
+        (ip6 && inet_pton(AF_INET6, a->host, bin) != 1) || !host_ok(a->host))
         return ACTR_EINVAL;
     if (ma_next(&s, &p, &n) < 0 || !ma_is(p, n, "tcp") || ma_next(&s, &p, &n) < 0 || *s)
         return ACTR_EINVAL;
@@ -176,6 +195,8 @@ actr_addr_parse(const char *url, actr_addr *out)
     a.kind = ACTR_ADDR_TCP;
     if ((rc = copy_text(a.host, sizeof a.host, h, (size_t)(hend - h))) < 0)
         return rc;
+    if (!host_ok(a.host))
+        return ACTR_EINVAL;
     if ((rc = parse_port(colon + 1, &a.port)) < 0)
         return rc;
     *out = a;
@@ -298,17 +319,23 @@ actr_addr_decode(const uint8_t *buf, size_t len, actr_addr *out)
     if (k < 0)
         return ACTR_EPROTO;
     if (v.kind == MP_INT) {
-        if (v.big || v.v.i < 0 || v.v.i > 65535 || n1 == 0)
+        if (v.big || v.v.i < 0 || v.v.i > 65535 || n1 == 0 || memchr(s1, 0, n1))
             return ACTR_EPROTO;
         p += k;
         a.kind = ACTR_ADDR_TCP;
         a.port = (uint16_t)v.v.i;
         if (copy_text(a.host, sizeof a.host, (const char *)s1, n1) < 0)
             return ACTR_ETOOBIG;
+        if (!host_ok(a.host))
+            return ACTR_EPROTO;
     } else {
         const uint8_t *s2;
         size_t n2;
-        if (read_str(&p, end, &s2, &n2) < 0 || n2 == 0)
+        /* A file name: not empty and without '/' (else it would not come
+         * back as the same [dir, file]), and no NUL in either part (a C
+         * path ends there). */
+        if (read_str(&p, end, &s2, &n2) < 0 || n2 == 0 || memchr(s2, '/', n2) ||
+            memchr(s1, 0, n1) || memchr(s2, 0, n2))
             return ACTR_EPROTO;
         a.kind = ACTR_ADDR_UNIX;
         int bare = n1 == 0 || (n1 == 1 && s1[0] == '.');
