@@ -47,6 +47,8 @@ static const actr_env_info table[ACTR_ENV_COUNT] = {
                             "connections at once per listener (default 1024)"},
     [ACTR_ENV_MAX_INPUT] = {"ACTR_MAX_INPUT", "BYTES",
                             "partial-frame bytes buffered, all channels (default 256 MiB)"},
+    [ACTR_ENV_ENCRYPT] = {"ACTR_ENCRYPT", "auto|on|off",
+                          "encrypt channels (S28; auto: TCP links that leave the host)"},
 };
 
 static unsigned char warned[ACTR_ENV_COUNT];

@@ -273,32 +273,85 @@ put_str(crypto_auth_hmacsha256_state *st, const actr_str *s)
     crypto_auth_hmacsha256_update(st, (const uint8_t *)s->ptr, s->len);
 }
 
+static void
+put_key(crypto_auth_hmacsha256_state *st, const uint8_t *k)
+{
+    static const uint8_t none[AUTH_NONCE_LEN];
+    crypto_auth_hmacsha256_update(st, k ? k : none, AUTH_NONCE_LEN);
+}
+
 void
 actri_auth_proof(uint8_t out[AUTH_PROOF_LEN], enum auth_role role,
-                 const uint8_t nc[AUTH_NONCE_LEN], const uint8_t ns[AUTH_NONCE_LEN],
-                 const actr_str *name, const actr_str *uuid)
+                 const struct auth_transcript *t)
 {
     crypto_auth_hmacsha256_state st;
     const char *label = role_label[role];
     crypto_auth_hmacsha256_init(&st, key, sizeof key);
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)label, strlen(label) + 1);
-    crypto_auth_hmacsha256_update(&st, nc, AUTH_NONCE_LEN);
-    crypto_auth_hmacsha256_update(&st, ns, AUTH_NONCE_LEN);
-    put_str(&st, name);
-    put_str(&st, uuid);
+    crypto_auth_hmacsha256_update(&st, t->nc, AUTH_NONCE_LEN);
+    crypto_auth_hmacsha256_update(&st, t->ns, AUTH_NONCE_LEN);
+    put_str(&st, t->name);
+    put_str(&st, t->uuid);
+    put_key(&st, t->kx_c);
+    put_key(&st, t->kx_s);
     crypto_auth_hmacsha256_final(&st, out);
 }
 
 int
 actri_auth_check(const uint8_t proof[AUTH_PROOF_LEN], enum auth_role role,
-                 const uint8_t nc[AUTH_NONCE_LEN], const uint8_t ns[AUTH_NONCE_LEN],
-                 const actr_str *name, const actr_str *uuid)
+                 const struct auth_transcript *t)
 {
     uint8_t want[AUTH_PROOF_LEN];
-    actri_auth_proof(want, role, nc, ns, name, uuid);
+    actri_auth_proof(want, role, t);
     int ok = sodium_memcmp(want, proof, AUTH_PROOF_LEN) == 0;
     sodium_memzero(want, sizeof want);
     return ok;
+}
+
+int
+actri_auth_want_encrypt(const actr_addr *remote)
+{
+    static int mode = -1;              /* 0 off, 1 on, 2 auto */
+    if (mode < 0) {
+        const char *v = actr_env_get(ACTR_ENV_ENCRYPT);
+        mode = 2;
+        if (v && strcmp(v, "auto") != 0) {
+            mode = actr_env_bool(ACTR_ENV_ENCRYPT, 2);
+            if (mode != 0 && mode != 1)
+                mode = 2;
+        }
+    }
+    if (!remote || remote->kind != ACTR_ADDR_TCP || mode == 0)
+        return 0;
+    if (mode == 1)
+        return 1;
+    const char *h = remote->host;
+    return !(strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 ||
+             strcmp(h, "localhost") == 0 || strcmp(h, "::ffff:127.0.0.1") == 0);
+}
+
+void
+actri_auth_kx_keypair(uint8_t pk[AUTH_NONCE_LEN], uint8_t sk[AUTH_NONCE_LEN])
+{
+    sodium_ready();
+    crypto_kx_keypair(pk, sk);
+}
+
+int
+actri_auth_session(uint8_t tx[AUTH_NONCE_LEN], uint8_t rx[AUTH_NONCE_LEN], enum auth_role role,
+                   const uint8_t pk[AUTH_NONCE_LEN], const uint8_t sk[AUTH_NONCE_LEN],
+                   const uint8_t peer_pk[AUTH_NONCE_LEN])
+{
+    uint8_t r[crypto_kx_SESSIONKEYBYTES], t[crypto_kx_SESSIONKEYBYTES];
+    int rc = role == AUTH_CONNECTOR ? crypto_kx_client_session_keys(r, t, pk, sk, peer_pk)
+                                    : crypto_kx_server_session_keys(r, t, pk, sk, peer_pk);
+    if (rc == 0) {
+        crypto_generichash(tx, AUTH_NONCE_LEN, t, sizeof t, key, sizeof key);
+        crypto_generichash(rx, AUTH_NONCE_LEN, r, sizeof r, key, sizeof key);
+    }
+    sodium_memzero(r, sizeof r);
+    sodium_memzero(t, sizeof t);
+    return rc == 0 ? 0 : ACTR_EPROTO;
 }
 
 actr_any

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <actr/auth.h>
+#include <actr/ipc.h>
 #include <actr/wire.h>
 
 #define AUTH_NONCE_LEN 32
@@ -29,17 +30,38 @@ void actri_auth_export(char hex[AUTH_KEY_HEX + 1]);
  * Returns 0 or ACTR_EINVAL. */
 int actri_auth_import(const char *hex, size_t n);
 
-/* The proof of role over the connector's nonce nc, the acceptor's ns and
- * the connector's uid (name, uuid): HMAC-SHA-256 under the process key. */
-void actri_auth_proof(uint8_t out[AUTH_PROOF_LEN], enum auth_role role,
-                      const uint8_t nc[AUTH_NONCE_LEN], const uint8_t ns[AUTH_NONCE_LEN],
-                      const actr_str *name, const actr_str *uuid);
+/* What a proof covers: both nonces, the connector's uid, and the key
+ * exchange's public keys when the channel is to be encrypted (NULL:
+ * none), so that no one without the key can substitute them. */
+struct auth_transcript {
+    const uint8_t *nc, *ns;          /* AUTH_NONCE_LEN each */
+    const actr_str *name, *uuid;     /* the connector's uid */
+    const uint8_t *kx_c, *kx_s;      /* AUTH_NONCE_LEN each, or NULL */
+};
 
-/* 1 when proof is role's proof over the same inputs (compared in
- * constant time), else 0. */
+/* The proof of role over t: HMAC-SHA-256 under the process key. */
+void actri_auth_proof(uint8_t out[AUTH_PROOF_LEN], enum auth_role role,
+                      const struct auth_transcript *t);
+
+/* 1 when proof is role's proof over t (compared in constant time). */
 int actri_auth_check(const uint8_t proof[AUTH_PROOF_LEN], enum auth_role role,
-                     const uint8_t nc[AUTH_NONCE_LEN], const uint8_t ns[AUTH_NONCE_LEN],
-                     const actr_str *name, const actr_str *uuid);
+                     const struct auth_transcript *t);
+
+/* 1 when a connection to remote should be encrypted: $ACTR_ENCRYPT on,
+ * or auto (the default) and remote is TCP to a host that is not the
+ * loopback (127.0.0.0/8, ::1, localhost). */
+int actri_auth_want_encrypt(const actr_addr *remote);
+
+/* A fresh X25519 key pair of the key exchange. */
+void actri_auth_kx_keypair(uint8_t pk[AUTH_NONCE_LEN], uint8_t sk[AUTH_NONCE_LEN]);
+
+/* The two stream keys of an encrypted channel for role: the key
+ * exchange's session keys (libsodium crypto_kx), each hashed with the
+ * process key (BLAKE2b keyed with it), so that they also depend on the
+ * tree's secret. Returns 0, or ACTR_EPROTO for a bad peer key. */
+int actri_auth_session(uint8_t tx[AUTH_NONCE_LEN], uint8_t rx[AUTH_NONCE_LEN],
+                       enum auth_role role, const uint8_t pk[AUTH_NONCE_LEN],
+                       const uint8_t sk[AUTH_NONCE_LEN], const uint8_t peer_pk[AUTH_NONCE_LEN]);
 
 /* Fills buf with n random bytes. */
 void actri_auth_random(uint8_t *buf, size_t n);

@@ -125,12 +125,142 @@ actri_ipc_set_end(actr_ipc *ipc, int code)
 
 /* ------------------------------------------------------------ writing */
 
+/* ------------------------------------------------------------ encryption */
+
+int
+actri_ipc_crypt_start(actr_ipc *ipc, const uint8_t tx[32], const uint8_t rx[32])
+{
+    struct ipc_crypt *c = calloc(1, sizeof *c);
+    if (!c || actr_wbuf_reserve(&ipc->out, IPC_CRYPT_HEADER) < 0) {
+        free(c);
+        return actr_error_set(ACTR_ENOMEM, "ipc %s: out of memory for encryption", ipc->name);
+    }
+    crypto_secretstream_xchacha20poly1305_init_push(&c->tx, ipc->out.ptr + ipc->out.len, tx);
+    ipc->out.len += IPC_CRYPT_HEADER;
+    memcpy(c->rx_key, rx, sizeof c->rx_key);
+    /* What the reader holds past the handshake's last frame came
+     * encrypted already. */
+    size_t left = ipc->rd.end - ipc->rd.start;
+    if (left && actr_wbuf_reserve(&c->cin, left) == 0) {
+        memcpy(c->cin.ptr, ipc->rd.buf + ipc->rd.start, left);
+        c->cin.len = left;
+    }
+    ipc->rd.start = ipc->rd.end = 0;
+    ipc->crypt = c;
+    actri_hook_request(&ipc->flush_hook);
+    return 0;
+}
+
+void
+actri_ipc_crypt_free(actr_ipc *ipc)
+{
+    struct ipc_crypt *c = ipc->crypt;
+    if (!c)
+        return;
+    actr_wbuf_destroy(&c->plain);
+    actr_wbuf_destroy(&c->cin);
+    free(c->scratch);
+    sodium_memzero(c, sizeof *c);
+    free(c);
+    ipc->crypt = NULL;
+}
+
+/* Seals the queued frames into records in the output buffer. */
+static int
+seal(actr_ipc *ipc)
+{
+    struct ipc_crypt *c = ipc->crypt;
+    size_t off = 0;
+    while (off < c->plain.len) {
+        size_t n = c->plain.len - off < IPC_RECORD_MAX ? c->plain.len - off : IPC_RECORD_MAX;
+        if (actr_wbuf_reserve(&ipc->out, 4 + n + IPC_CRYPT_ABYTES) < 0)
+            break;
+        uint8_t *p = ipc->out.ptr + ipc->out.len;
+        unsigned long long clen;
+        crypto_secretstream_xchacha20poly1305_push(&c->tx, p + 4, &clen, c->plain.ptr + off, n,
+                                                   NULL, 0, 0);
+        p[0] = (uint8_t)clen;
+        p[1] = (uint8_t)(clen >> 8);
+        p[2] = (uint8_t)(clen >> 16);
+        p[3] = (uint8_t)(clen >> 24);
+        ipc->out.len += 4 + (size_t)clen;
+        off += n;
+    }
+    actr_wbuf_consume(&c->plain, off);
+    return c->plain.len ? ACTR_ENOMEM : 0;
+}
+
+ssize_t
+actri_ipc_crypt_fill(actr_ipc *ipc)
+{
+    struct ipc_crypt *c = ipc->crypt;
+    for (;;) {
+        uint8_t *p = c->cin.ptr + c->cin_off;
+        size_t have = c->cin.len - c->cin_off;
+        if (!c->rx_ready && have >= IPC_CRYPT_HEADER) {
+            if (crypto_secretstream_xchacha20poly1305_init_pull(&c->rx, p, c->rx_key) != 0)
+                return ACTR_EPROTO;
+            sodium_memzero(c->rx_key, sizeof c->rx_key);
+            c->rx_ready = 1;
+            c->cin_off += IPC_CRYPT_HEADER;
+            continue;
+        }
+        if (c->rx_ready && have >= 4) {
+            size_t len = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+                         (size_t)p[3] << 24;
+            if (len < IPC_CRYPT_ABYTES || len > IPC_RECORD_MAX + IPC_CRYPT_ABYTES)
+                return ACTR_EPROTO;
+            if (have >= 4 + len) {
+                if (!c->scratch && !(c->scratch = malloc(IPC_RECORD_MAX)))
+                    return ACTR_EPROTO;
+                unsigned long long mlen;
+                unsigned char tag;
+                if (crypto_secretstream_xchacha20poly1305_pull(&c->rx, c->scratch, &mlen, &tag,
+                                                               p + 4, len, NULL, 0) != 0)
+                    return ACTR_EPROTO;
+                c->cin_off += 4 + len;
+                if (c->cin_off == c->cin.len)
+                    c->cin.len = c->cin_off = 0;
+                if (mlen == 0)
+                    continue;
+                if (actr_frame_reader_feed(&ipc->rd, c->scratch, (size_t)mlen) < 0) {
+                    errno = ENOMEM;
+                    return -1;
+                }
+                return (ssize_t)mlen;
+            }
+        }
+        /* Need more: compact, then read. */
+        if (c->cin_off > 0) {
+            actr_wbuf_consume(&c->cin, c->cin_off);
+            c->cin_off = 0;
+        }
+        if (actr_wbuf_reserve(&c->cin, 64 << 10) < 0) {
+            errno = ENOMEM;
+            return -1;
+        }
+        size_t avail = c->cin.cap - c->cin.len;
+        ssize_t n = read(ipc->fd, c->cin.ptr + c->cin.len, avail);
+        ipc->st.read_calls++;
+        if (n <= 0)
+            return n;
+        c->cin.len += (size_t)n;
+        ipc->st.bytes_recv += (uint64_t)n;
+        ipc->drained = (size_t)n < avail;
+        ipc->reads_in_row++;
+    }
+}
+
+/* ------------------------------------------------------------ writing */
+
 /* Drops unwritable output after a write error. */
 static void
 drop_output(actr_ipc *ipc)
 {
     ipc->wfailed = 1;
     ipc->out.len = ipc->out_off = 0;
+    if (ipc->crypt)
+        ipc->crypt->plain.len = 0;
     actri_hook_cancel(&ipc->flush_hook);
     if (ev_is_active(&ipc->wio))
         ev_io_stop(actri_loop(), &ipc->wio);
@@ -143,8 +273,13 @@ write_some(actr_ipc *ipc)
 {
     if (ipc->wfailed || ipc->fd < 0)
         return ipc->end ? ipc->end : ACTR_ECLOSED;
-    while (ipc_pending(ipc) > 0) {
-        struct iovec iov = {ipc->out.ptr + ipc->out_off, ipc_pending(ipc)};
+    if (ipc->crypt && ipc->crypt->plain.len && seal(ipc) < 0) {
+        drop_output(ipc);
+        actri_ipc_set_end(ipc, ACTR_ENOMEM);
+        return ipc->end;
+    }
+    while (ipc->out.len - ipc->out_off > 0) {
+        struct iovec iov = {ipc->out.ptr + ipc->out_off, ipc->out.len - ipc->out_off};
         struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
         ssize_t n = sendmsg(ipc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         ipc->st.write_calls++;
@@ -167,7 +302,7 @@ write_some(actr_ipc *ipc)
         if ((size_t)n < iov.iov_len)
             break;                      /* the socket is full: wait for it */
     }
-    if (ipc_pending(ipc) == 0) {
+    if (ipc->out.len == ipc->out_off) {
         ipc->out.len = ipc->out_off = 0;
         return 0;
     }
@@ -212,14 +347,15 @@ wio_cb(struct ev_loop *loop, ev_io *w, int revents)
 static int
 queue(actr_ipc *ipc, const actr_msg *m, int trusted)
 {
-    size_t len0 = ipc->out.len;
-    int n = trusted ? actri_msg_encode_trusted(m, &ipc->out) : actr_msg_encode(m, &ipc->out);
+    actr_wbuf *to = ipc->crypt ? &ipc->crypt->plain : &ipc->out;
+    size_t len0 = to->len;
+    int n = trusted ? actri_msg_encode_trusted(m, to) : actr_msg_encode(m, to);
     if (n < 0)
         return actr_error_set(n, "ipc %s: cannot encode a %s message: %s", ipc->name,
                               actr_msg_type_name(m->type) ? actr_msg_type_name(m->type)
                               : "?", actr_strerror(n));
     if ((size_t)n - 4 > ipc->max_frame) {
-        ipc->out.len = len0;
+        to->len = len0;
         return actr_error_set(ACTR_ETOOBIG, "ipc %s: a %d-byte %s frame is over the"
                               " %zu-byte limit", ipc->name, n - 4,
                               actr_msg_type_name(m->type), ipc->max_frame);
@@ -406,6 +542,7 @@ actr_ipc_close(actr_ipc *ipc, int64_t deadline)
     }
     actr_frame_reader_destroy(&ipc->rd);
     (void)actri_ipc_input_account(ipc);
+    actri_ipc_crypt_free(ipc);
     actr_wbuf_destroy(&ipc->out);
     ipc->out_off = 0;
     actr_msg_free(&ipc->self);

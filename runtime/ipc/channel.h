@@ -16,6 +16,8 @@
 #include <actr/time.h>
 #include <actr/wire.h>
 
+#include <sodium.h>
+
 #include "core/sched.h"
 
 #define IPC_TAG "ipc"
@@ -61,6 +63,11 @@ struct actr_ipc {
     struct actri_hook flush_hook;/* once per loop iteration, after the tasks */
     struct ipc_waiter *waiters;  /* senders over the high-water mark, flushers */
 
+    /* S28 encryption (PROTOCOL.md 3.3): after the handshake, each way is
+     * a libsodium secretstream: a 24-byte header, then records (4-byte
+     * little-endian length, ciphertext of up to IPC_RECORD_MAX bytes of
+     * the frame stream). */
+    struct ipc_crypt *crypt;     /* NULL: plain */
     actr_msg self;               /* our Aid (owned copy), type NONE before */
     actr_msg peer;               /* the peer's Aid (owned copy) */
     actr_ipc_stats st;
@@ -80,12 +87,41 @@ int actri_ipc_new(int fd, const actr_ipc_opts *opts, const actr_addr *remote,
  * ACTR_ETOOBIG when a growth went past it (the caller ends the channel). */
 int actri_ipc_input_account(actr_ipc *ipc);
 
-/* Output bytes buffered and not yet written. */
+#define IPC_RECORD_MAX ((size_t)256 << 10)
+#define IPC_CRYPT_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
+#define IPC_CRYPT_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
+
+struct ipc_crypt {
+    crypto_secretstream_xchacha20poly1305_state tx, rx;
+    uint8_t rx_key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
+    int rx_ready;                /* the peer's header came */
+    actr_wbuf plain;             /* frames queued, not yet sealed */
+    actr_wbuf cin;               /* bytes read, not yet opened */
+    size_t cin_off;
+    uint8_t *scratch;            /* one opened record */
+};
+
+/* Output bytes buffered and not yet written (frames not yet sealed
+ * included). */
 static inline size_t
 ipc_pending(const actr_ipc *ipc)
 {
-    return ipc->out.len - ipc->out_off;
+    return ipc->out.len - ipc->out_off + (ipc->crypt ? ipc->crypt->plain.len : 0);
 }
+
+/* Turns encryption on from now on, both ways, with the stream keys of the
+ * handshake; queues our header. What the frame reader holds past the
+ * handshake is ciphertext. Returns 0 or ACTR_ENOMEM. */
+int actri_ipc_crypt_start(actr_ipc *ipc, const uint8_t tx[32], const uint8_t rx[32]);
+
+/* Frees the encryption state (close). */
+void actri_ipc_crypt_free(actr_ipc *ipc);
+
+/* Reads what the socket has and opens every complete record into the
+ * frame reader. Returns the plaintext bytes added (> 0), 0 at EOF, -1
+ * with errno set (EAGAIN: nothing now), or ACTR_EPROTO (a record that
+ * does not open: the channel is to end). Sets ipc->drained like a read. */
+ssize_t actri_ipc_crypt_fill(actr_ipc *ipc);
 
 /* Ends the channel with code (first code wins), logs nothing, wakes every
  * task parked on it. */

@@ -69,6 +69,23 @@ actri_ipc_input_account(actr_ipc *ipc)
     return now > before && input_total > budget ? ACTR_ETOOBIG : 0;
 }
 
+/* Ends the channel whose read buffer went over the input budget. */
+static int
+over_budget(actr_ipc *ipc)
+{
+    static int64_t last;
+    int64_t t = actr_now();
+    int lvl = last && t - last < 10000 ? ACTR_LOG_DEBUG : ACTR_LOG_WARNING;
+    if (lvl == ACTR_LOG_WARNING)
+        last = t;
+    actr_log(lvl, IPC_TAG, "ipc %s: partial frames of all channels are over the input"
+             " budget (ACTR_MAX_INPUT); closing this one", ipc->name);
+    actr_frame_reader_destroy(&ipc->rd);
+    (void)actri_ipc_input_account(ipc);
+    actri_ipc_set_end(ipc, ACTR_ETOOBIG);
+    return actr_error_set(ACTR_ETOOBIG, "ipc %s: input budget exceeded", ipc->name);
+}
+
 /* Ends the channel from the read side, logging why. */
 static int
 end_read(actr_ipc *ipc, int code, const char *why)
@@ -194,36 +211,39 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
                 return rc;
             continue;
         }
-        uint8_t *dst;
-        size_t avail;
-        if (actr_frame_reader_space(&ipc->rd, &dst, &avail) < 0)
-            return actr_error_set(ACTR_ENOMEM, "ipc %s: out of memory for input",
-                                  ipc->name);
-        if (actri_ipc_input_account(ipc) < 0) {
-            static int64_t last;
-            int64_t t = actr_now();
-            int lvl = last && t - last < 10000 ? ACTR_LOG_DEBUG : ACTR_LOG_WARNING;
-            if (lvl == ACTR_LOG_WARNING)
-                last = t;
-            actr_log(lvl, IPC_TAG, "ipc %s: partial frames of all channels are over the"
-                     " input budget (ACTR_MAX_INPUT); closing this one", ipc->name);
-            actr_frame_reader_destroy(&ipc->rd);
-            (void)actri_ipc_input_account(ipc);
-            actri_ipc_set_end(ipc, ACTR_ETOOBIG);
-            return actr_error_set(ACTR_ETOOBIG, "ipc %s: input budget exceeded", ipc->name);
-        }
-        ssize_t n = read(ipc->fd, dst, avail);
-        ipc->st.read_calls++;
-        if (n > 0) {
-            actr_frame_reader_commit(&ipc->rd, (size_t)n);
-            ipc->st.bytes_recv += (uint64_t)n;
-            ipc->drained = (size_t)n < avail;
-            ipc->reads_in_row++;
-            continue;
+        ssize_t n;
+        if (ipc->crypt) {
+            /* S28 encryption: records opened into the frame reader. */
+            n = actri_ipc_crypt_fill(ipc);
+            if (n == ACTR_EPROTO)
+                return end_read(ipc, ACTR_EPROTO, "a record that does not decrypt (tampered"
+                                " with, or not our key)");
+            if (n > 0 && actri_ipc_input_account(ipc) < 0)
+                return over_budget(ipc);
+            if (n > 0)
+                continue;
+        } else {
+            uint8_t *dst;
+            size_t avail;
+            if (actr_frame_reader_space(&ipc->rd, &dst, &avail) < 0)
+                return actr_error_set(ACTR_ENOMEM, "ipc %s: out of memory for input",
+                                      ipc->name);
+            if (actri_ipc_input_account(ipc) < 0)
+                return over_budget(ipc);
+            n = read(ipc->fd, dst, avail);
+            ipc->st.read_calls++;
+            if (n > 0) {
+                actr_frame_reader_commit(&ipc->rd, (size_t)n);
+                ipc->st.bytes_recv += (uint64_t)n;
+                ipc->drained = (size_t)n < avail;
+                ipc->reads_in_row++;
+                continue;
+            }
         }
         if (n == 0) {
             ipc->eof = 1;
-            size_t left = actr_frame_reader_pending(&ipc->rd);
+            size_t left = actr_frame_reader_pending(&ipc->rd) +
+                          (ipc->crypt ? ipc->crypt->cin.len - ipc->crypt->cin_off : 0);
             if (left == 0 && !ipc->rd.skip)
                 return end_read(ipc, ACTR_ECLOSED, "peer closed the channel");
             char why[96];
@@ -345,51 +365,94 @@ keep_peer(actr_ipc *ipc, const actr_msg *m)
     return 0;
 }
 
-/* The connector's side: Aid with a challenge, the acceptor's proof and
- * challenge, our proof, the acceptor's Aid. */
+/* Starts encryption with the stream keys of the key exchange. */
+static int
+start_crypt(actr_ipc *ipc, enum auth_role role, const uint8_t *pk, const uint8_t *sk,
+            const uint8_t *peer_pk)
+{
+    uint8_t tx[32], rx[32];
+    int rc = actri_auth_session(tx, rx, role, pk, sk, peer_pk);
+    if (rc < 0)
+        return handshake_failed(ipc, ACTR_EPROTO, "%s", "a bad key-exchange key");
+    rc = actri_ipc_crypt_start(ipc, tx, rx);
+    sodium_memzero(tx, sizeof tx);
+    sodium_memzero(rx, sizeof rx);
+    return rc;
+}
+
+/* The connector's side: Aid with a challenge (and a key-exchange key when
+ * the link is to be encrypted), the acceptor's proof and challenge, our
+ * proof, the acceptor's Aid. */
 static int
 shake_connector(actr_ipc *ipc, int64_t deadline)
 {
     uint8_t nc[AUTH_NONCE_LEN], ns[AUTH_NONCE_LEN], proof[AUTH_PROOF_LEN];
-    uint8_t bin_c[AUTH_BIN_LEN], bin_p[AUTH_BIN_LEN];
+    uint8_t bin_c[AUTH_BIN_LEN], bin_p[AUTH_BIN_LEN], bin_k[AUTH_BIN_LEN];
+    uint8_t pk[AUTH_NONCE_LEN], sk[AUTH_NONCE_LEN], peer_pk[AUTH_NONCE_LEN];
+    int crypt = actri_auth_want_encrypt(&ipc->remote);
     actri_auth_random(nc, sizeof nc);
     actr_msg me = ipc->self;
     me.u.aid.auth = actri_auth_bin(bin_c, nc);
+    if (crypt) {
+        actri_auth_kx_keypair(pk, sk);
+        me.u.aid.kx = actri_auth_bin(bin_k, pk);
+    }
     int rc = actri_ipc_queue(ipc, &me);
     if (rc < 0)
-        return rc;
+        goto out;
     actr_msg m;
     if ((rc = hs_recv(ipc, &m, deadline, "answer to our Aid")) < 0)
-        return rc;
-    const actr_str *name = &ipc->self.u.aid.name, *uuid = &ipc->self.u.aid.uuid;
+        goto out;
+    struct auth_transcript t = {nc, ns, &ipc->self.u.aid.name, &ipc->self.u.aid.uuid,
+                                crypt ? pk : NULL, NULL};
     if (m.type == ACTR_MSG_AUTH) {
         if (actri_auth_unbin(&m.u.auth.nonce, ns, sizeof ns) < 0 ||
-            actri_auth_unbin(&m.u.auth.proof, proof, sizeof proof) < 0)
-            return handshake_failed(ipc, ACTR_EPROTO, "%s", "malformed ActrAuth challenge");
-        if (!actri_auth_check(proof, AUTH_ACCEPTOR, nc, ns, name, uuid))
-            return handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer does not hold our"
-                                    " secret");
-        actri_auth_proof(proof, AUTH_CONNECTOR, nc, ns, name, uuid);
+            actri_auth_unbin(&m.u.auth.proof, proof, sizeof proof) < 0) {
+            rc = handshake_failed(ipc, ACTR_EPROTO, "%s", "malformed ActrAuth challenge");
+            goto out;
+        }
+        if (m.u.auth.kx.len && actri_auth_unbin(&m.u.auth.kx, peer_pk, sizeof peer_pk) == 0)
+            t.kx_s = peer_pk;
+        if (!actri_auth_check(proof, AUTH_ACCEPTOR, &t)) {
+            rc = handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer does not hold our secret");
+            goto out;
+        }
+        if (crypt && !t.kx_s) {
+            rc = handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer would not encrypt a link"
+                                  " that leaves the host (ACTR_ENCRYPT)");
+            goto out;
+        }
+        actri_auth_proof(proof, AUTH_CONNECTOR, &t);
         actr_msg a = {.type = ACTR_MSG_AUTH};
         a.u.auth.proof = actri_auth_bin(bin_p, proof);
         if ((rc = actri_ipc_queue(ipc, &a)) < 0)
-            return rc;
+            goto out;
         if ((rc = hs_recv(ipc, &m, deadline, "Aid")) < 0)
-            return rc;
-        if (m.type != ACTR_MSG_AID)
-            return handshake_failed(ipc, ACTR_EPROTO, "got %s, not Aid, after the proofs",
-                                    actr_msg_type_name(m.type));
+            goto out;
+        if (m.type != ACTR_MSG_AID) {
+            rc = handshake_failed(ipc, ACTR_EPROTO, "got %s, not Aid, after the proofs",
+                                  actr_msg_type_name(m.type));
+            goto out;
+        }
         ipc->authed = 1;
     } else if (m.type == ACTR_MSG_AID) {
-        if (!ipc->insecure)
-            return handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer answered without"
-                                    " proving the secret (a tractor actor? that takes the"
-                                    " insecure opt-in)");
+        if (!ipc->insecure) {
+            rc = handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer answered without proving"
+                                  " the secret (a tractor actor? that takes the insecure"
+                                  " opt-in)");
+            goto out;
+        }
+        crypt = 0;
     } else {
-        return handshake_failed(ipc, ACTR_EPROTO, "first message is %s, not Aid",
-                                actr_msg_type_name(m.type));
+        rc = handshake_failed(ipc, ACTR_EPROTO, "first message is %s, not Aid",
+                              actr_msg_type_name(m.type));
+        goto out;
     }
-    return keep_peer(ipc, &m);
+    if ((rc = keep_peer(ipc, &m)) == 0 && crypt)
+        rc = start_crypt(ipc, AUTH_CONNECTOR, pk, sk, peer_pk);
+out:
+    sodium_memzero(sk, sizeof sk);
+    return rc;
 }
 
 /* The acceptor's side: nothing is sent before the peer's Aid, and our
@@ -410,32 +473,48 @@ shake_acceptor(actr_ipc *ipc, int64_t deadline)
                                     " (a tractor actor? that takes the insecure opt-in)");
         if ((rc = keep_peer(ipc, &m)) < 0)
             return rc;
-    } else {
-        uint8_t nc[AUTH_NONCE_LEN], ns[AUTH_NONCE_LEN], proof[AUTH_PROOF_LEN];
-        uint8_t bin_n[AUTH_BIN_LEN], bin_p[AUTH_BIN_LEN];
-        if (actri_auth_unbin(&m.u.aid.auth, nc, sizeof nc) < 0)
-            return handshake_failed(ipc, ACTR_EPROTO, "%s", "malformed _actr_auth challenge");
-        if ((rc = keep_peer(ipc, &m)) < 0)
-            return rc;
-        const actr_str *name = &ipc->peer.u.aid.name, *uuid = &ipc->peer.u.aid.uuid;
-        actri_auth_random(ns, sizeof ns);
-        actri_auth_proof(proof, AUTH_ACCEPTOR, nc, ns, name, uuid);
-        actr_msg a = {.type = ACTR_MSG_AUTH};
-        a.u.auth.nonce = actri_auth_bin(bin_n, ns);
-        a.u.auth.proof = actri_auth_bin(bin_p, proof);
-        if ((rc = actri_ipc_queue(ipc, &a)) < 0)
-            return rc;
-        if ((rc = hs_recv(ipc, &m, deadline, "proof")) < 0)
-            return rc;
-        if (m.type != ACTR_MSG_AUTH || actri_auth_unbin(&m.u.auth.proof, proof,
-                                                        sizeof proof) < 0)
-            return handshake_failed(ipc, ACTR_EPROTO, "got %s, not its ActrAuth proof",
-                                    actr_msg_type_name(m.type));
-        if (!actri_auth_check(proof, AUTH_CONNECTOR, nc, ns, name, uuid))
-            return handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer does not hold our secret");
-        ipc->authed = 1;
+        return actri_ipc_queue(ipc, &ipc->self);
     }
-    return actri_ipc_queue(ipc, &ipc->self);
+    uint8_t nc[AUTH_NONCE_LEN], ns[AUTH_NONCE_LEN], proof[AUTH_PROOF_LEN];
+    uint8_t bin_n[AUTH_BIN_LEN], bin_p[AUTH_BIN_LEN], bin_k[AUTH_BIN_LEN];
+    uint8_t pk[AUTH_NONCE_LEN], sk[AUTH_NONCE_LEN], peer_pk[AUTH_NONCE_LEN];
+    if (actri_auth_unbin(&m.u.aid.auth, nc, sizeof nc) < 0)
+        return handshake_failed(ipc, ACTR_EPROTO, "%s", "malformed _actr_auth challenge");
+    int crypt = m.u.aid.kx.len > 0;
+    if (crypt && actri_auth_unbin(&m.u.aid.kx, peer_pk, sizeof peer_pk) < 0)
+        return handshake_failed(ipc, ACTR_EPROTO, "%s", "malformed _actr_kx key");
+    if ((rc = keep_peer(ipc, &m)) < 0)
+        return rc;
+    struct auth_transcript t = {nc, ns, &ipc->peer.u.aid.name, &ipc->peer.u.aid.uuid,
+                                crypt ? peer_pk : NULL, crypt ? pk : NULL};
+    actri_auth_random(ns, sizeof ns);
+    actr_msg a = {.type = ACTR_MSG_AUTH};
+    if (crypt) {
+        actri_auth_kx_keypair(pk, sk);
+        a.u.auth.kx = actri_auth_bin(bin_k, pk);
+    }
+    actri_auth_proof(proof, AUTH_ACCEPTOR, &t);
+    a.u.auth.nonce = actri_auth_bin(bin_n, ns);
+    a.u.auth.proof = actri_auth_bin(bin_p, proof);
+    if ((rc = actri_ipc_queue(ipc, &a)) < 0)
+        goto out;
+    if ((rc = hs_recv(ipc, &m, deadline, "proof")) < 0)
+        goto out;
+    if (m.type != ACTR_MSG_AUTH || actri_auth_unbin(&m.u.auth.proof, proof, sizeof proof) < 0) {
+        rc = handshake_failed(ipc, ACTR_EPROTO, "got %s, not its ActrAuth proof",
+                              actr_msg_type_name(m.type));
+        goto out;
+    }
+    if (!actri_auth_check(proof, AUTH_CONNECTOR, &t)) {
+        rc = handshake_failed(ipc, ACTR_EAUTH, "%s", "the peer does not hold our secret");
+        goto out;
+    }
+    ipc->authed = 1;
+    if ((rc = actri_ipc_queue(ipc, &ipc->self)) == 0 && crypt)
+        rc = start_crypt(ipc, AUTH_ACCEPTOR, pk, sk, peer_pk);
+out:
+    sodium_memzero(sk, sizeof sk);
+    return rc;
 }
 
 int
@@ -454,6 +533,7 @@ actr_ipc_handshake(actr_ipc *ipc, const actr_msg_aid *self, int64_t deadline)
         goto out;
     actr_msg me = {.type = ACTR_MSG_AID, .u.aid = *self};
     me.u.aid.auth = (actr_any){NULL, 0};
+    me.u.aid.kx = (actr_any){NULL, 0};
     if ((rc = actr_msg_dup(&me, &ipc->self)) < 0) {
         rc = actr_error_set(rc, "ipc %s: cannot copy our Aid", ipc->name);
         goto out;
@@ -466,9 +546,10 @@ actr_ipc_handshake(actr_ipc *ipc, const actr_msg_aid *self, int64_t deadline)
     if (rc == 0) {
         const actr_msg_aid *p = &ipc->peer.u.aid;
         ipc->shaken = 1;
-        actr_log_runtime(IPC_TAG, "ipc %s: handshake done with %.*s.%.*s (%s)", ipc->name,
+        actr_log_runtime(IPC_TAG, "ipc %s: handshake done with %.*s.%.*s (%s%s)", ipc->name,
                          (int)p->name.len, p->name.ptr, (int)p->uuid.len, p->uuid.ptr,
-                         ipc->authed ? "authenticated" : "insecure: not authenticated");
+                         ipc->authed ? "authenticated" : "insecure: not authenticated",
+                         ipc->crypt ? ", encrypted" : "");
     }
 out:
     leave_recv(ipc);

@@ -21,6 +21,7 @@ static const struct fdesc aid_f[] = {
     F("is_probe", FK_BOOL_DEF, u.aid.is_probe),
     FO("_actr", FK_U32_EXT, u.aid.actr, u.aid.has_actr),
     F("_actr_auth", FK_EXT, u.aid.auth),
+    F("_actr_kx", FK_EXT, u.aid.kx),
 };
 
 static const struct fdesc spawnspec_f[] = {
@@ -69,6 +70,7 @@ static const struct fdesc credit_f[] = {
 static const struct fdesc auth_f[] = {
     F("nonce", FK_ANY, u.auth.nonce),
     F("proof", FK_ANY, u.auth.proof),
+    F("kx", FK_EXT, u.auth.kx),
 };
 
 static const struct fdesc stop_f[] = {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -475,6 +476,183 @@ START_TEST(test_S28_partial_frames_within_the_input_budget)
 }
 END_TEST
 
+/* ------------------------------------------------------------ encryption */
+
+/* A TCP relay between a client and the server that keeps what passes,
+ * and may flip one byte of the client's stream at offset flip (0: none). */
+struct relay {
+    int lfd;                     /* listening */
+    actr_addr to;                /* the server */
+    size_t flip;
+    uint8_t seen[1 << 20];
+    size_t nseen;
+};
+
+static void *
+relay_main(void *arg)
+{
+    struct relay *r = arg;
+    int c = accept(r->lfd, NULL, NULL);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(r->to.port)};
+    inet_pton(AF_INET, r->to.host, &sin.sin_addr);
+    if (c < 0 || s < 0 || connect(s, (struct sockaddr *)&sin, sizeof sin) < 0)
+        return NULL;
+    size_t up = 0;
+    int open_c = 1, open_s = 1;
+    while (open_c || open_s) {
+        struct pollfd p[2] = {{c, open_c ? POLLIN : 0, 0}, {s, open_s ? POLLIN : 0, 0}};
+        if (poll(p, 2, 5000) <= 0)
+            break;
+        uint8_t buf[16384];
+        for (int i = 0; i < 2; i++) {
+            if (!(p[i].revents & (POLLIN | POLLHUP)))
+                continue;
+            ssize_t n = read(p[i].fd, buf, sizeof buf);
+            if (n <= 0) {
+                shutdown(i == 0 ? s : c, SHUT_WR);
+                if (i == 0)
+                    open_c = 0;
+                else
+                    open_s = 0;
+                continue;
+            }
+            if (i == 0 && r->flip && up <= r->flip && r->flip < up + (size_t)n)
+                buf[r->flip - up] ^= 0x40;
+            if (i == 0)
+                up += (size_t)n;
+            if (r->nseen + (size_t)n <= sizeof r->seen) {
+                memcpy(r->seen + r->nseen, buf, (size_t)n);
+                r->nseen += (size_t)n;
+            }
+            if (write(i == 0 ? s : c, buf, (size_t)n) != n)
+                break;
+        }
+    }
+    close(c);
+    close(s);
+    return NULL;
+}
+
+#define MARKER "PLAINTEXT-MARKER-0123456789"
+
+struct crypt_case {
+    int flip;                    /* tamper with the client's stream */
+    int got;                     /* Yields the server received */
+    int end;                     /* the server's recv result at the end */
+    int encrypted;               /* the channel said so in its stats */
+    struct relay *r;
+    actr_listener *l;
+};
+
+static int
+crypt_server(void *arg)
+{
+    struct crypt_case *k = arg;
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_listener_accept(k->l, &ch, actr_deadline_in(5 * SEC)));
+    ipc_test_handshake_as(ch, "server", UUID_A);
+    for (;;) {
+        actr_msg m;
+        int rc = actr_ipc_recv(ch, &m, actr_deadline_in(5 * SEC));
+        if (rc < 0) {
+            k->end = rc;
+            break;
+        }
+        if (m.type == ACTR_MSG_YIELD && m.u.yield.pld.len == sizeof MARKER &&
+            memcmp(m.u.yield.pld.ptr + 1, MARKER, sizeof MARKER - 1) == 0)
+            k->got++;
+    }
+    actr_ipc_close(ch, 0);
+    return 0;
+}
+
+static int
+crypt_main(void *arg)
+{
+    struct crypt_case *k = arg;
+    k->l = ipc_test_listen_kind(0, NULL);
+    struct relay *r = k->r;
+    r->to = *actr_listener_addr(k->l, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sin;
+    r->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq(bind(r->lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+    ck_assert_int_eq(listen(r->lfd, 1), 0);
+    ck_assert_int_eq(getsockname(r->lfd, (struct sockaddr *)&sin, &sl), 0);
+    actr_addr via = r->to;
+    via.port = ntohs(sin.sin_port);
+    pthread_t th = raw_spawn(relay_main, r);
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, crypt_server, k));
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_ipc_connect(&via, NULL, &ch, actr_deadline_in(5 * SEC)));
+    ipc_test_handshake_as(ch, "client", "22222222-2222-4222-8222-222222222222");
+    if (k->flip)
+        r->flip = r->nseen + 40;       /* inside the first record */
+    uint8_t pld[sizeof MARKER];
+    pld[0] = 0xa0 | (sizeof MARKER - 1);
+    memcpy(pld + 1, MARKER, sizeof MARKER - 1);
+    for (int i = 0; i < 10; i++) {
+        actr_msg y = {.type = ACTR_MSG_YIELD};
+        y.u.yield.cid = (actr_str){"k1", 2};
+        y.u.yield.pld = (actr_any){pld, sizeof pld};
+        ck_assert_actr_ok(actr_ipc_send(ch, &y, actr_deadline_in(5 * SEC)));
+    }
+    int frc = actr_ipc_flush(ch, actr_deadline_in(5 * SEC));
+    ck_assert(frc == 0 || k->flip);     /* a tampered stream may be cut first */
+    actr_ipc_close(ch, actr_deadline_in(2 * SEC));
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(10 * SEC)));
+    pthread_join(th, NULL);
+    close(r->lfd);
+    actr_listener_close(k->l);
+    return 0;
+}
+
+static int
+seen_marker(const struct relay *r)
+{
+    return memmem(r->seen, r->nseen, MARKER, sizeof MARKER - 1) != NULL;
+}
+
+START_TEST(test_S28_encrypted_link_hides_and_guards_frames)
+{
+    static struct relay r;
+    struct crypt_case k = {.r = &r};
+    /* Off (the default on loopback): the frames pass in the clear. */
+    setenv("ACTR_ENCRYPT", "off", 1);
+    pid_t pid = fork();
+    if (pid == 0) {
+        actr_run(crypt_main, &k);
+        _exit(k.got == 10 && seen_marker(&r) ? 0 : 1);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "plain link: marker not seen");
+    /* On: the same frames arrive, and the relay never sees them. */
+    setenv("ACTR_ENCRYPT", "on", 1);
+    run_main(crypt_main, &k);
+    ck_assert_int_eq(k.got, 10);
+    ck_assert_actr_err(k.end, ACTR_ECLOSED);
+    ck_assert(r.nseen > 0);
+    ck_assert(!seen_marker(&r));
+}
+END_TEST
+
+START_TEST(test_S28_tampered_record_ends_the_channel)
+{
+    static struct relay r;
+    struct crypt_case k = {.r = &r, .flip = 1};
+    setenv("ACTR_ENCRYPT", "on", 1);
+    test_expect_log("does not decrypt");
+    run_main(crypt_main, &k);
+    ck_assert_int_eq(k.got, 0);
+    ck_assert_actr_err(k.end, ACTR_EPROTO);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -490,6 +668,8 @@ main(void)
     tcase_add_test(tc, test_S28_connector_refuses_tractor_listener_unless_insecure);
     tcase_add_test(tc, test_S28_unix_socket_0600_whatever_the_umask);
     tcase_add_test(tc, test_S28_partial_frames_within_the_input_budget);
+    tcase_add_test(tc, test_S28_encrypted_link_hides_and_guards_frames);
+    tcase_add_test(tc, test_S28_tampered_record_ends_the_channel);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

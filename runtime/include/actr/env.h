@@ -35,6 +35,7 @@ typedef enum actr_env_var {
     ACTR_ENV_MAX_CONN_TASKS,  /* ACTR_MAX_CONN_TASKS: RPC tasks per channel */
     ACTR_ENV_MAX_CONNS,       /* ACTR_MAX_CONNS: connections per listener */
     ACTR_ENV_MAX_INPUT,       /* ACTR_MAX_INPUT: partial-frame bytes, all channels */
+    ACTR_ENV_ENCRYPT,         /* ACTR_ENCRYPT: encrypt channels (auto: off the host) */
     ACTR_ENV_COUNT
 } actr_env_var;
 

@@ -96,6 +96,9 @@ typedef struct actr_msg_aid {
     actr_any auth;         /* actr's extension "_actr_auth" (S28): the
                               connector's challenge, a bin of 32 random
                               bytes; len 0 = absent (not sent) */
+    actr_any kx;           /* actr's extension "_actr_kx" (S28): the
+                              connector's X25519 public key (bin 32) when
+                              it asks for encryption; len 0 = absent */
 } actr_msg_aid;
 
 typedef struct actr_msg_spawnspec {
@@ -161,6 +164,8 @@ typedef struct actr_msg_credit {
 typedef struct actr_msg_auth {
     actr_any nonce;
     actr_any proof;
+    actr_any kx;         /* the acceptor's X25519 public key (bin 32) when
+                            it agrees to encrypt; len 0 = absent (not sent) */
 } actr_msg_auth;
 
 typedef struct actr_msg_error {
