@@ -311,15 +311,13 @@ actri_auth_check(const uint8_t proof[AUTH_PROOF_LEN], enum auth_role role,
 int
 actri_auth_want_encrypt(const actr_addr *remote)
 {
-    static int mode = -1;              /* 0 off, 1 on, 2 auto */
-    if (mode < 0) {
-        const char *v = actr_env_get(ACTR_ENV_ENCRYPT);
-        mode = 2;
-        if (v && strcmp(v, "auto") != 0) {
-            mode = actr_env_bool(ACTR_ENV_ENCRYPT, 2);
-            if (mode != 0 && mode != 1)
-                mode = 2;
-        }
+    /* Read at each connection (a getenv), so a program may change it. */
+    const char *v = actr_env_get(ACTR_ENV_ENCRYPT);
+    int mode = 2;                      /* 0 off, 1 on, 2 auto */
+    if (v && strcmp(v, "auto") != 0) {
+        mode = actr_env_bool(ACTR_ENV_ENCRYPT, 2);
+        if (mode != 0 && mode != 1)
+            mode = 2;
     }
     if (!remote || remote->kind != ACTR_ADDR_TCP || mode == 0)
         return 0;

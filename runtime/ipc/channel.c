@@ -194,6 +194,10 @@ ssize_t
 actri_ipc_crypt_fill(actr_ipc *ipc)
 {
     struct ipc_crypt *c = ipc->crypt;
+    /* Every complete record is opened before this returns, so that what
+     * is left in cin is never a whole record: the caller may then wait
+     * for the socket. */
+    ssize_t total = 0;
     for (;;) {
         uint8_t *p = c->cin.ptr + c->cin_off;
         size_t have = c->cin.len - c->cin_off;
@@ -227,9 +231,12 @@ actri_ipc_crypt_fill(actr_ipc *ipc)
                     errno = ENOMEM;
                     return -1;
                 }
-                return (ssize_t)mlen;
+                total += (ssize_t)mlen;
+                continue;
             }
         }
+        if (total > 0)
+            return total;
         /* Need more: compact, then read. */
         if (c->cin_off > 0) {
             actr_wbuf_consume(&c->cin, c->cin_off);

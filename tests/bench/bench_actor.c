@@ -643,6 +643,25 @@ bench_transport(bench_tpt t, int argc, char **argv)
     if (!(r.samples = malloc(N_CALL * sizeof *r.samples)))
         bench_fail("samples", ACTR_ENOMEM);
     run_actors(&r, argc, argv);
+    /* S28: the cost of encryption on a TCP link (on by default for links
+     * that leave the host; ACTR_ENCRYPT=on forces it on loopback), against
+     * the plain TCP figures of this run. */
+    struct run re = {.tpt = t};
+    int enc = t == BENCH_TCP && want("encrypt");
+    if (enc) {
+        const char *only = getenv("ACTR_BENCH_ONLY");
+        char *saved = only ? strdup(only) : NULL;
+        re.samples = r.samples;
+        setenv("ACTR_BENCH_ONLY", "call,stream,echo", 1);
+        setenv("ACTR_ENCRYPT", "on", 1);
+        run_actors(&re, argc, argv);
+        unsetenv("ACTR_ENCRYPT");
+        if (saved)
+            setenv("ACTR_BENCH_ONLY", saved, 1);
+        else
+            unsetenv("ACTR_BENCH_ONLY");
+        free(saved);
+    }
     free(r.samples);
 
     bench_stat none = one(0);
@@ -697,6 +716,14 @@ bench_transport(bench_tpt t, int argc, char **argv)
     if (want("cancel")) {
         report("cancel", t, &r.cancel_us, "us", "ev_rtt_call", &ev_call.rtt_us);
         report("cancel_ack", t, &r.cancel_ack_us, "us", "ev_rtt_call", &ev_call.rtt_us);
+    }
+    if (enc) {
+        report("call_encrypted", t, &re.call_us, "us", "actor_call", &r.call_us);
+        report("stream_encrypted", t, &re.flood_mmsgs, "Mmsg/s", "actor_stream",
+               &r.flood_mmsgs);
+        report("stream_bytes_encrypted", t, &re.flood_mb, "MB/s", "actor_stream_bytes",
+               &r.flood_mb);
+        report("echo_encrypted", t, &re.echo_krt, "krt/s", "actor_echo", &r.echo_krt);
     }
 }
 

@@ -312,6 +312,43 @@ START_TEST(test_S28_every_start_answered_under_flood)
 }
 END_TEST
 
+/* ------------------------------------------------------------ encryption */
+
+static int
+encrypted_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    enum { N = 50000 };
+    actr_actor_nursery *an;
+    actr_portal *victim;
+    actr_spawn_opts so = itest_srv_opts();
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    /* A stream big enough to span many records, through message loops
+     * that wait for their socket without a deadline. */
+    testmod_count *c;
+    ck_assert_actr_ok(testmod_count_open(victim, N, &c));
+    int64_t v, want = 0;
+    int rc;
+    while ((rc = testmod_count_recv(c, &v)) == 0)
+        ck_assert_int_eq(v, want++);
+    ck_assert_actr_err(rc, ACTR_EPIPE);
+    ck_assert_int_eq(want, N);
+    ck_assert_actr_ok(testmod_count_close(c));
+    assert_serving(victim);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S28_encrypted_links_carry_streams)
+{
+    /* Forced on loopback; the child inherits it. */
+    setenv("ACTR_ENCRYPT", "on", 1);
+    itest_run_root(encrypted_body, NULL);
+}
+END_TEST
+
 /* ------------------------------------------------------------ insecure */
 
 static int
@@ -361,6 +398,7 @@ main(void)
     ITEST_ADD(tc, test_S28_registrar_not_spoofed);
     ITEST_ADD(tc, test_S28_every_start_answered_under_flood);
     ITEST_ADD(tc, test_S28_insecure_peer_calls_but_cannot_cancel);
+    ITEST_ADD(tc, test_S28_encrypted_links_carry_streams);
     suite_add_tcase(s, tc);
     return itest_run_suite(s);
 }
