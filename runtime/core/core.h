@@ -134,6 +134,9 @@ int actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *
 
 /* ------------------------------------------------------------ scheduler */
 
+/* Counts a task start towards the memory trim's peak (sched.c). */
+void actri_trim_note(void);
+
 struct sched {
     struct ev_loop *loop;
     int running;                 /* inside actr_run */
@@ -141,6 +144,8 @@ struct sched {
     ev_prepare prepare;          /* drains the run queue */
     ev_idle idle;                /* keeps the loop from blocking */
     ev_child child;              /* records every child's exit */
+    ev_timer trim;               /* gives memory back after a burst (S28) */
+    size_t trim_peak;            /* most live tasks since the last trim */
     struct fiber main_fiber;     /* the thread's own stack: the loop */
     struct actri_task *current;
     struct actri_task *rq_head, *rq_tail;

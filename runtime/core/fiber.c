@@ -197,6 +197,18 @@ actri_stack_free(const struct stackinfo *info)
 }
 
 void
+actri_stack_pool_shrink(size_t keep)
+{
+    while (st.pool && st.npooled > keep) {
+        struct poolent *e = st.pool;
+        struct stackinfo info = e->info;
+        st.pool = e->next;
+        st.npooled--;
+        unmap(&info);
+    }
+}
+
+void
 actri_stack_pool_drain(void)
 {
     while (st.pool) {

@@ -51,6 +51,8 @@ void actri_stack_free(const struct stackinfo *info);
 
 /* Unmaps every pooled stack. */
 void actri_stack_pool_drain(void);
+/* Unmaps pooled stacks until at most keep are left. */
+void actri_stack_pool_shrink(size_t keep);
 
 /* Pool and mapping counters. */
 size_t actri_stack_mapped(void);

@@ -5,6 +5,7 @@
 #include "core/core.h"
 
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 
 /* A drain (one loop iteration's worth of tasks) runs in rounds: a round
@@ -341,6 +342,47 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
     }
 }
 
+/* Memory after a burst goes back to the OS (S28): every TRIM_EVERY_S,
+ * once the live tasks fell to a quarter of their peak since the last
+ * trim (the burst is over), the stack pool keeps TRIM_KEEP_STACKS (the
+ * pages a stack touched stay resident while it is pooled) and the heap
+ * returns its free pages (malloc_trim), when it holds more than
+ * TRIM_HEAP_MIN free. A quiet actor does nothing. */
+#define TRIM_EVERY_S 2.0
+#define TRIM_KEEP_STACKS 64
+#define TRIM_HEAP_MIN ((size_t)1 << 20)
+
+static void
+trim_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    if (S.tasks_live > S.trim_peak)
+        S.trim_peak = S.tasks_live;
+    if (S.tasks_live * 4 > S.trim_peak)
+        return;
+    size_t pooled = actri_stack_pooled();
+    if (pooled > TRIM_KEEP_STACKS)
+        actri_stack_pool_shrink(TRIM_KEEP_STACKS);
+    struct mallinfo2 mi = mallinfo2();
+    if (mi.fordblks > TRIM_HEAP_MIN || pooled > TRIM_KEEP_STACKS) {
+        malloc_trim(0);
+        actr_log_debug("sched", "trimmed memory after a burst of %zu tasks (%zu stacks"
+                       " pooled, %zu bytes free in the heap)", S.trim_peak, pooled,
+                       (size_t)mi.fordblks);
+    }
+    S.trim_peak = S.tasks_live;
+}
+
+/* Counts live tasks towards the trim's peak (called as tasks start). */
+void
+actri_trim_note(void)
+{
+    if (S.tasks_live > S.trim_peak)
+        S.trim_peak = S.tasks_live;
+}
+
 static void
 idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
@@ -378,6 +420,9 @@ actr_run(actr_task_fn main_fn, void *arg)
     ev_child_init(&S.child, actri_child_cb, 0, 0);
     ev_child_start(loop, &S.child);
     ev_unref(loop);                   /* referenced only while a task waits */
+    ev_timer_init(&S.trim, trim_cb, TRIM_EVERY_S, TRIM_EVERY_S);
+    ev_timer_start(loop, &S.trim);
+    ev_unref(loop);                   /* not a reason to keep running */
 
     int rc = actri_task_spawn(NULL, main_fn, NULL, arg, &(actr_task_opts){0, "main"}, NULL);
     int deadlocks = 0;
@@ -411,6 +456,8 @@ actr_run(actr_task_fn main_fn, void *arg)
     }
     S.hooks_last = NULL;
 
+    ev_ref(loop);
+    ev_timer_stop(loop, &S.trim);
     ev_ref(loop);
     ev_child_stop(loop, &S.child);
     ev_ref(loop);

@@ -67,6 +67,7 @@ actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *arg,
     t->state = T_READY;
     actri_rq_push(t);
     S.tasks_live++;
+    actri_trim_note();
     actri_tasks_spawned++;
     return 0;
 }

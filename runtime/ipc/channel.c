@@ -14,6 +14,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* An output buffer larger than this is freed once it is written out. */
+#define OUT_KEEP_MAX ((size_t)256 << 10)
+
 static void flush_hook_cb(struct actri_hook *h);
 static void wio_cb(struct ev_loop *loop, ev_io *w, int revents);
 void actri_ipc_rio_cb(struct ev_loop *loop, ev_io *w, int revents);
@@ -311,6 +314,11 @@ write_some(actr_ipc *ipc)
     }
     if (ipc->out.len == ipc->out_off) {
         ipc->out.len = ipc->out_off = 0;
+        /* A burst or a big frame grew it: give it back once written. */
+        if (ipc->out.cap > OUT_KEEP_MAX)
+            actr_wbuf_destroy(&ipc->out);
+        if (ipc->crypt && ipc->crypt->plain.cap > OUT_KEEP_MAX)
+            actr_wbuf_destroy(&ipc->crypt->plain);
         return 0;
     }
     /* Keep the unwritten tail at the front once it is the smaller part. */

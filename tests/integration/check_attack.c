@@ -349,6 +349,68 @@ START_TEST(test_S28_encrypted_links_carry_streams)
 }
 END_TEST
 
+/* ------------------------------------------------------------ memory */
+
+static long
+rss_kib(long long pid)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/%lld/status", pid);
+    FILE *f = fopen(path, "r");
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+static int
+burst_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    enum { N = 1500 };
+    actr_actor_nursery *an;
+    actr_portal *victim;
+    actr_spawn_opts so = itest_srv_opts();
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    long long pid = actr_portal_pid(victim);
+    assert_serving(victim);
+    ck_assert_actr_ok(actr_sleep(2500));          /* its start-up's own trim */
+    long base = rss_kib(pid);
+    static testmod_sleeper *c[N];
+    for (int i = 0; i < N; i++) {
+        bool started;
+        ck_assert_actr_ok(testmod_sleeper_open(victim, NULL, &c[i], &started));
+    }
+    long peak = rss_kib(pid);
+    for (int i = 0; i < N; i++) {
+        ck_assert_actr_ok(testmod_sleeper_cancel(c[i]));
+        ck_assert_actr_ok(testmod_sleeper_close(c[i]));
+    }
+    assert_serving(victim);
+    /* Within a few trim periods the burst's memory goes back to the OS. */
+    long now = peak;
+    for (int i = 0; i < 40 && now > base + (peak - base) / 3; i++) {
+        ck_assert_actr_ok(actr_sleep(250));
+        now = rss_kib(pid);
+    }
+    ck_assert_msg(peak > base + 8 * 1024, "the burst took only %ld KiB", peak - base);
+    ck_assert_msg(now <= base + (peak - base) / 3, "RSS %ld KiB before, %ld at the peak,"
+                  " still %ld after", base, peak, now);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S28_memory_returns_after_a_burst)
+{
+    itest_run_root(burst_body, NULL);
+}
+END_TEST
+
 /* ------------------------------------------------------------ insecure */
 
 static int
@@ -399,6 +461,7 @@ main(void)
     ITEST_ADD(tc, test_S28_every_start_answered_under_flood);
     ITEST_ADD(tc, test_S28_insecure_peer_calls_but_cannot_cancel);
     ITEST_ADD(tc, test_S28_encrypted_links_carry_streams);
+    ITEST_ADD(tc, test_S28_memory_returns_after_a_burst);
     suite_add_tcase(s, tc);
     return itest_run_suite(s);
 }
