@@ -274,6 +274,7 @@ conn_task(void *arg)
     }
     actr_log_runtime(ACTOR_TAG, "peer %s.%s connected", l->peer.name, l->peer.uuid);
     actri_spawn_attach(a, l);
+    actri_link_keepalive(l);
     actri_link_serve(l);
     actri_link_unref(l);
     a->nconns--;
@@ -586,6 +587,8 @@ actor_main_task(void *arg)
     a->lim.max_conns = limit_or(o->limits.max_conns,
                                 actr_env_count(ACTR_ENV_MAX_CONNS, ACTR_MAX_CONNS_DEFAULT));
     a->lim.max_handshakes = limit_or(o->limits.max_handshakes, ACTR_MAX_HANDSHAKES_DEFAULT);
+    size_t ka = o->keepalive_ms ? o->keepalive_ms : actr_env_count(ACTR_ENV_KEEPALIVE_MS, 0);
+    a->keepalive_ms = ka > UINT32_MAX ? UINT32_MAX : (uint32_t)ka;
     actr_log_set_actor(a->uid.name);
     the_actor = a;
 

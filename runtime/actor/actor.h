@@ -80,6 +80,7 @@ struct actr_actor {
     struct hs_slot *hs_head, *hs_tail;    /* accepted connections in their
                                              handshake, oldest first */
     size_t nhs;
+    uint32_t keepalive_ms;                /* opt-in keepalive, 0: none */
 };
 
 /* An accepted connection in its handshake (actor.c): the oldest is

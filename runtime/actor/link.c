@@ -159,6 +159,10 @@ actri_link_new(actr_actor *a, actr_ipc *ipc, struct link **out)
     l->ipc = ipc;
     l->actr = actr_ipc_peer_actr(ipc);
     l->authed = actr_ipc_peer_authenticated(ipc);
+    /* The keepalive, when both ends asked for one: the longer period. */
+    const actr_msg_aid *pa = actr_ipc_peer(ipc);
+    if (a->keepalive_ms && l->actr && pa->has_keepalive && pa->keepalive > 0)
+        l->keepalive = pa->keepalive > a->keepalive_ms ? pa->keepalive : a->keepalive_ms;
     actr_ipc_remote_addr(ipc, &l->raddr);
     l->refs = 1;
     actr_event_init(&l->loop_done);
@@ -300,8 +304,11 @@ dispatch(struct link *l, const actr_msg *m)
     case ACTR_MSG_START:
         actri_invoke_start(l, &m->u.start);
         return;
+    case ACTR_MSG_PING:
+        return;                         /* it arrived: that was its point */
     case ACTR_MSG_AID:
     case ACTR_MSG_SPAWNSPEC:
+    case ACTR_MSG_AUTH:
         actr_log_warning(ACTOR_TAG, "unexpected %s from %s after the handshake: dropped",
                          actr_msg_type_name(m->type), l->peer.name);
         return;
@@ -367,6 +374,44 @@ actri_link_serve(struct link *l)
     actri_link_unref(l);
 }
 
+/* The keepalive of a link (opt-in, negotiated): every quarter period it
+ * pings when nothing went out since the last tick, and it closes the
+ * link when nothing came in for a whole period. Reading the channel's
+ * byte counters costs the message path nothing. */
+static int
+keepalive_task(void *arg)
+{
+    struct link *l = arg;
+    int64_t tick = l->keepalive / 4 ? l->keepalive / 4 : 1;
+    actr_ipc_stats st;
+    actr_ipc_stats_get(l->ipc, &st);
+    uint64_t rx = st.bytes_recv, tx = st.bytes_sent;
+    int64_t heard = actr_now();
+    while (actr_sleep(tick) == 0 && l->ipc && !l->end) {
+        actr_ipc_stats_get(l->ipc, &st);
+        int64_t now = actr_now();
+        if (st.bytes_recv != rx) {
+            rx = st.bytes_recv;
+            heard = now;
+        } else if (now - heard >= l->keepalive) {
+            actr_log_warning(ACTOR_TAG, "%s.%s sent nothing for %lld ms (keepalive %u ms):"
+                             " closing its channel", l->peer.name, l->peer.uuid,
+                             (long long)(now - heard), l->keepalive);
+            actri_link_shutdown(l, ACTR_ECLOSED);
+            break;
+        }
+        if (st.bytes_sent == tx) {
+            actr_msg m = {.type = ACTR_MSG_PING};
+            m.u.ping.interval = l->keepalive;
+            (void)actri_link_send(l, &m, 1);
+        }
+        actr_ipc_stats_get(l->ipc, &st);
+        tx = st.bytes_sent + st.out_pending;
+    }
+    actri_link_unref(l);
+    return 0;
+}
+
 static int
 loop_task(void *arg)
 {
@@ -385,7 +430,20 @@ actri_link_spawn_loop(struct link *l)
     int rc = actr_nursery_spawn_opts(l->a->svc, loop_task, l, &o);
     if (rc < 0)
         actri_link_unref(l);
+    if (rc == 0)
+        actri_link_keepalive(l);
     return rc;
+}
+
+void
+actri_link_keepalive(struct link *l)
+{
+    if (!l->keepalive || !l->ipc)
+        return;
+    actri_link_ref(l);
+    actr_task_opts o = {.name = "keepalive"};
+    if (actr_nursery_spawn_opts(l->a->svc, keepalive_task, l, &o) < 0)
+        actri_link_unref(l);
 }
 
 void

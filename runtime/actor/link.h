@@ -28,6 +28,7 @@ struct link {
     actr_addr raddr;              /* the channel's other end */
     int authed;                   /* the peer proved the tree's secret (S28) */
     size_t ntasks;                /* RPC tasks it started, running */
+    uint32_t keepalive;           /* negotiated keepalive (ms), 0: none */
     int refs;
     int end;                      /* 0 while alive, else its end code */
     int loop_running;
@@ -60,6 +61,9 @@ void actri_link_serve(struct link *l);
 /* Starts actri_link_serve(l) as a task of the service nursery (it takes
  * its own reference). Returns 0 or ACTR_ENOMEM. */
 int actri_link_spawn_loop(struct link *l);
+/* Starts l's keepalive task when one was negotiated (no-op otherwise);
+ * actri_link_spawn_loop does it for the links it serves. */
+void actri_link_keepalive(struct link *l);
 /* Fails every dialog of l with code, closes the channel (flushing up to
  * LINK_FLUSH_MS, shielded). Idempotent. */
 void actri_link_shutdown(struct link *l, int code);

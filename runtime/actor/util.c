@@ -75,6 +75,9 @@ actri_self_aid(const actr_actor *a, actr_msg_aid *out)
     out->is_registrar = a->hooks && a->hooks->is_registrar;
     out->is_probe = 0;
     actr_aid_announce(out);
+    /* An extension: only from an actor that announces actr's. */
+    out->has_keepalive = out->has_actr && a->keepalive_ms > 0;
+    out->keepalive = out->has_keepalive ? a->keepalive_ms : 0;
 }
 
 static int

@@ -49,6 +49,8 @@ static const actr_env_info table[ACTR_ENV_COUNT] = {
                             "partial-frame bytes buffered, all channels (default 256 MiB)"},
     [ACTR_ENV_ENCRYPT] = {"ACTR_ENCRYPT", "auto|on|off",
                           "encrypt channels (S28; auto: TCP links that leave the host)"},
+    [ACTR_ENV_KEEPALIVE_MS] = {"ACTR_KEEPALIVE_MS", "MS",
+                               "ping idle actr peers; close a channel silent this long"},
 };
 
 static unsigned char warned[ACTR_ENV_COUNT];

@@ -35,7 +35,7 @@ disc_connect(const actr_addr *addr, int probe, actr_ipc **out, int64_t deadline)
         return rc;
     actr_msg_aid aid = {zstr(actr_actor_name(a)), zstr(actr_actor_uuid(a)), true, getpid(),
                         true, actr_actor_is_registrar(a) != 0, probe != 0, false, 0,
-                        {NULL, 0}, {NULL, 0}};
+                        {NULL, 0}, {NULL, 0}, false, 0};
     actr_aid_announce(&aid);
     if ((rc = actr_ipc_handshake(ipc, &aid, deadline)) < 0) {
         actr_ipc_close(ipc, 0);

@@ -22,6 +22,7 @@ static const struct fdesc aid_f[] = {
     FO("_actr", FK_U32_EXT, u.aid.actr, u.aid.has_actr),
     F("_actr_auth", FK_EXT, u.aid.auth),
     F("_actr_kx", FK_EXT, u.aid.kx),
+    FO("_actr_keepalive", FK_U32_EXT, u.aid.keepalive, u.aid.has_keepalive),
 };
 
 static const struct fdesc spawnspec_f[] = {
@@ -73,6 +74,10 @@ static const struct fdesc auth_f[] = {
     F("kx", FK_EXT, u.auth.kx),
 };
 
+static const struct fdesc ping_f[] = {
+    F("interval", FK_U32, u.ping.interval),
+};
+
 static const struct fdesc stop_f[] = {
     F("cid", FK_STR, u.stop.cid),
 };
@@ -116,6 +121,7 @@ const struct mdesc actri_msg_desc[ACTR_MSG_TYPE_COUNT] = {
     [ACTR_MSG_ERROR] = M("Error", error_f, error),
     [ACTR_MSG_CREDIT] = M("ActrCredit", credit_f, credit),
     [ACTR_MSG_AUTH] = M("ActrAuth", auth_f, auth),
+    [ACTR_MSG_PING] = M("ActrPing", ping_f, ping),
 };
 
 actr_msg_type

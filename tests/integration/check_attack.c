@@ -411,6 +411,63 @@ START_TEST(test_S28_memory_returns_after_a_burst)
 }
 END_TEST
 
+/* ------------------------------------------------------------ keepalive */
+
+struct stalled {
+    actr_portal *p;
+    int rc;
+    int64_t at;
+};
+
+static int
+stalled_call(void *arg)
+{
+    struct stalled *c = arg;
+    bool slept;
+    c->rc = testmod_sleep_ms(c->p, 60000, &slept);
+    c->at = actr_now();
+    return 0;
+}
+
+static int
+keepalive_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    actr_actor_nursery *an;
+    actr_portal *victim;
+    actr_spawn_opts so = itest_srv_opts();
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    long long pid = actr_portal_pid(victim);
+    /* Idle, the keepalive keeps the channel: pings answer for it. */
+    ck_assert_actr_ok(actr_sleep(1200));
+    assert_serving(victim);
+    struct stalled c = {.p = victim};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, stalled_call, &c));
+    ck_assert_actr_ok(actr_sleep(200));
+    /* A stopped peer: the call fails within a keepalive period or two,
+     * not after its 60 s. */
+    int64_t t0 = actr_now();
+    ck_assert_int_eq(kill((pid_t)pid, SIGSTOP), 0);
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(20000)));
+    kill((pid_t)pid, SIGCONT);
+    ck_assert_actr_err(c.rc, ACTR_ECLOSED);
+    ck_assert_int_lt(c.at - t0, 3000 * itest_slowdown());
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S28_keepalive_fails_the_dialogs_of_a_stopped_peer)
+{
+    setenv("ACTR_KEEPALIVE_MS", "400", 1);
+    test_expect_log("keepalive 400 ms");
+    itest_run_root(keepalive_body, NULL);
+}
+END_TEST
+
 /* ------------------------------------------------------------ insecure */
 
 static int
@@ -462,6 +519,7 @@ main(void)
     ITEST_ADD(tc, test_S28_insecure_peer_calls_but_cannot_cancel);
     ITEST_ADD(tc, test_S28_encrypted_links_carry_streams);
     ITEST_ADD(tc, test_S28_memory_returns_after_a_burst);
+    ITEST_ADD(tc, test_S28_keepalive_fails_the_dialogs_of_a_stopped_peer);
     suite_add_tcase(s, tc);
     return itest_run_suite(s);
 }

@@ -77,7 +77,7 @@ start_child(void)
     ck_assert_int_eq(posix_spawn(&child_pid, argv[0], NULL, NULL, argv, environ), 0);
     ck_assert_actr_ok(actr_listener_accept(l, &chan, actr_deadline_in(10000)));
     actr_listener_close(l);
-    actr_msg_aid me = {itest_str("root"), itest_str(ROOT_UUID), true, getpid(), true, true, false, false, 0, {NULL, 0}, {NULL, 0}};
+    actr_msg_aid me = {itest_str("root"), itest_str(ROOT_UUID), true, getpid(), true, true, false, false, 0, {NULL, 0}, {NULL, 0}, false, 0};
     ck_assert_actr_ok(actr_ipc_handshake(chan, &me, actr_deadline_in(5000)));
     static const uint8_t main_data[] = "\x81\xb3init_main_from_name\xa8itest.py";
     static const uint8_t vars[] = "\x81\xab_debug_mode\xc2";
@@ -129,7 +129,7 @@ stray_messages(void *arg)
     send_msg(&m);
     /* Aid and SpawnSpec again after the handshake: dropped. */
     actr_msg aid = {.type = ACTR_MSG_AID};
-    aid.u.aid = (actr_msg_aid){itest_str("evil"), itest_str(ROOT_UUID), true, 1, true, true, false, false, 0, {NULL, 0}, {NULL, 0}};
+    aid.u.aid = (actr_msg_aid){itest_str("evil"), itest_str(ROOT_UUID), true, 1, true, true, false, false, 0, {NULL, 0}, {NULL, 0}, false, 0};
     send_msg(&aid);
     check_serving("c-ok1");
     /* A cid that is not a uuid-sized string. */
@@ -376,7 +376,7 @@ fake_callee(void *arg)
     actr_ipc *ipc;
     if (actr_listener_accept(f->l, &ipc, actr_deadline_in(5000)) < 0)
         return 0;
-    actr_msg_aid me = {itest_str("fake"), itest_str(CHILD_UUID), true, getpid(), true, true, false, false, 0, {NULL, 0}, {NULL, 0}};
+    actr_msg_aid me = {itest_str("fake"), itest_str(CHILD_UUID), true, getpid(), true, true, false, false, 0, {NULL, 0}, {NULL, 0}, false, 0};
     if (actr_ipc_handshake(ipc, &me, actr_deadline_in(5000)) < 0) {
         actr_ipc_close(ipc, 0);
         return 0;

@@ -62,7 +62,7 @@ fake_parent(void *arg)
     actr_listener_close(l);
 
     /* Aid both ways: the child's has every field (capture 'spawn' #1). */
-    actr_msg_aid me = {itest_str("root"), itest_str(ROOT_UUID), true, getpid(), true, true, false, false, 0, {NULL, 0}, {NULL, 0}};
+    actr_msg_aid me = {itest_str("root"), itest_str(ROOT_UUID), true, getpid(), true, true, false, false, 0, {NULL, 0}, {NULL, 0}, false, 0};
     ck_assert_actr_ok(actr_ipc_handshake(chan, &me, actr_deadline_in(5000)));
     const actr_msg_aid *peer = actr_ipc_peer(chan);
     ck_assert(itest_str_eq(&peer->name, "child"));

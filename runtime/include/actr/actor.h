@@ -84,6 +84,15 @@ typedef struct actr_actor_opts {
                                            $ACTR_INSECURE does the same;
                                            children inherit it) */
     actr_actor_limits limits;           /* S28: zero fields are the defaults */
+    uint32_t keepalive_ms;              /* opt-in keepalive with actr peers that
+                                           also ask for one: each side pings
+                                           when idle, and a channel whose peer
+                                           is silent for this long (a
+                                           SIGSTOPped or cut-off actor) is
+                                           closed, failing its dialogs
+                                           (ACTR_ECLOSED). 0 = none (or
+                                           $ACTR_KEEPALIVE_MS); children
+                                           inherit the variable, not this */
 } actr_actor_opts;
 
 /* The root actor's main task: runs with the actor serving, its return

@@ -36,6 +36,7 @@ typedef enum actr_env_var {
     ACTR_ENV_MAX_CONNS,       /* ACTR_MAX_CONNS: connections per listener */
     ACTR_ENV_MAX_INPUT,       /* ACTR_MAX_INPUT: partial-frame bytes, all channels */
     ACTR_ENV_ENCRYPT,         /* ACTR_ENCRYPT: encrypt channels (auto: off the host) */
+    ACTR_ENV_KEEPALIVE_MS,    /* ACTR_KEEPALIVE_MS: opt-in keepalive with actr peers */
     ACTR_ENV_COUNT
 } actr_env_var;
 

@@ -43,12 +43,14 @@ typedef enum actr_msg_type {
     ACTR_MSG_CREDIT,     /* "ActrCredit": actr's flow-control grant, an
                             extension sent only to a peer that negotiated
                             it (PROTOCOL.md) */
-    ACTR_MSG_AUTH        /* "ActrAuth": a step of actr's authentication
+    ACTR_MSG_AUTH,       /* "ActrAuth": a step of actr's authentication
                             handshake (S28), sent only to a peer whose Aid
                             offered it (PROTOCOL.md section 3) */
+    ACTR_MSG_PING        /* "ActrPing": actr's keepalive, sent only on a
+                            channel both of whose Aids announced one */
 } actr_msg_type;
 
-#define ACTR_MSG_TYPE_COUNT 13
+#define ACTR_MSG_TYPE_COUNT 14
 
 /* StartAck.functype, the endpoint kind. */
 typedef enum actr_functype {
@@ -99,6 +101,10 @@ typedef struct actr_msg_aid {
     actr_any kx;           /* actr's extension "_actr_kx" (S28): the
                               connector's X25519 public key (bin 32) when
                               it asks for encryption; len 0 = absent */
+    bool has_keepalive;    /* actr's extension "_actr_keepalive": the
+                              sender pings when idle and gives up on a
+                              peer silent for keepalive ms (0: absent) */
+    uint32_t keepalive;
 } actr_msg_aid;
 
 typedef struct actr_msg_spawnspec {
@@ -158,6 +164,12 @@ typedef struct actr_msg_credit {
     uint32_t grant;
 } actr_msg_credit;
 
+/* ActrPing: "I am alive" on a channel with a negotiated keepalive; the
+ * interval (ms) the sender uses. */
+typedef struct actr_msg_ping {
+    uint32_t interval;
+} actr_msg_ping;
+
 /* ActrAuth (S28, PROTOCOL.md section 3): the acceptor's challenge and
  * proof (nonce set), or the connector's proof (nonce nil). Both fields
  * are raw msgpack: a bin, or nil (len 0 when encoding). */
@@ -206,6 +218,7 @@ typedef struct actr_msg {
         actr_msg_error error;
         actr_msg_credit credit;
         actr_msg_auth auth;
+        actr_msg_ping ping;
     } u;
 } actr_msg;
 
