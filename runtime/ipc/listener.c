@@ -256,9 +256,21 @@ try_accept(actr_listener *l, int *fd, size_t *idx, struct sockaddr_storage *ss,
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
-            actr_log_warning(IPC_TAG, "ipc: accept on %s failed: %s; pausing",
-                             l->addrs[i].kind == ACTR_ADDR_UNIX ? l->addrs[i].path
-                             : l->addrs[i].host, strerror(errno));
+            /* Out of fds under a flood: one warning per 10 s, not one
+             * per pause (S28: a flood must not flood the log). */
+            static int64_t last;
+            static unsigned quiet;
+            int e = errno;
+            int64_t now = actr_now();
+            if (last && now - last < 10000) {
+                quiet++;
+                return ACTR_EAGAIN;
+            }
+            last = now;
+            actr_log_warning(IPC_TAG, "ipc: accept on %s failed: %s; pausing (%u more"
+                             " failures not logged)", l->addrs[i].kind == ACTR_ADDR_UNIX
+                             ? l->addrs[i].path : l->addrs[i].host, strerror(e), quiet);
+            quiet = 0;
             return ACTR_EAGAIN;
         }
     }
