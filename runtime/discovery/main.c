@@ -204,7 +204,9 @@ root_listen(actr_actor *a, void *arg, const char *const *urls, size_t n)
         if (nfree == 0) {
             free(free_regs);
             rc = actr_error_set(ACTR_EADDRINUSE, "every registry address is taken by"
-                                " something that is not a registrar");
+                                " something that is not a registrar of ours (another"
+                                " program, or a registrar that does not hold our secret:"
+                                " ACTR_SECRET_FILE)");
             break;
         }
         rc = become_registrar(a, b, listen, n, free_regs, nfree);

@@ -155,6 +155,7 @@ proves_gone(int rc)
     case ACTR_ENOTFOUND:        /* another actor answers there, or no such socket */
     case ACTR_EPROTO:           /* not an actor */
     case ACTR_ECLOSED:          /* closed during the handshake */
+    case ACTR_EAUTH:            /* an actor of another secret: not ours (S28) */
         return 1;
     default:
         return 0;
