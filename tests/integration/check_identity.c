@@ -195,7 +195,7 @@ many_body(actr_actor *self, void *arg)
         char name[16], msg[32];
         snprintf(name, sizeof name, "f%d", i);
         snprintf(msg, sizeof msg, "failure %d", i);
-        uint32_t ms = (1500 - 50 * (uint32_t)i) * (uint32_t)itest_slowdown();
+        uint32_t ms = (2000 - 50 * (uint32_t)i) * (uint32_t)itest_slowdown();
         testmod_fail_after_shielded_args fa = {ms, S("KeyError"), S(msg)};
         actr_portal *p;
         ck_assert_actr_ok(actr_actor_nursery_run(an, name, &so, itest_ep("fail_after_shielded"),
