@@ -225,6 +225,14 @@ actri_closed_error(struct dialog *d, const char *when)
     return rc;
 }
 
+/* Signals ch, remembering that its death by sig is ours. */
+static void
+send_signal(struct child *ch, int sig)
+{
+    ch->sent |= SIG_BIT(sig);
+    kill(ch->pid, sig);
+}
+
 /* Reaps the child, whatever happens around it. */
 static int
 reaper_task(void *arg)
@@ -242,11 +250,13 @@ reaper_task(void *arg)
     char how[64];
     actri_child_exit_text(ch, how, sizeof how);
     /* Exiting with status 0 (asked, or cancelled by anyone) is normal,
-     * and so are the signals of our own teardown; a failed start is told
-     * by the start. Anything else is news, told once, with what it was
-     * doing for us: a status != 0 even when asked (an actor's exit after
-     * a cancel is 0; valgrind's --error-exitcode is not). */
-    ch->died = !ch->starting && (WIFSIGNALED(st) ? !ch->asked : WEXITSTATUS(st) != 0);
+     * and so is a signal we sent it; a failed start is told by the
+     * start. Anything else is news, told once, with what it was doing for
+     * us: a status != 0 even after a cancel (an actor's exit then is 0;
+     * valgrind's --error-exitcode is not), a signal from someone else
+     * even while we were tearing it down. */
+    ch->died = !ch->starting && (WIFSIGNALED(st) ? !(ch->sent & SIG_BIT(WTERMSIG(st)))
+                                                 : WEXITSTATUS(st) != 0);
     if (ch->died) {
         char serving[200];
         serving_text(ch, serving, sizeof serving);
@@ -275,7 +285,6 @@ teardown(struct child *ch)
         return;
     struct actri_errsave saved;             /* the child's failure, if any */
     actri_error_save(&saved);
-    ch->asked = 1;
     if (!ch->exited) {
         CANCEL_LOG(a, NULL, "teardown of child %s.%s (pid %d): %s", ch->name, ch->uuid,
                    ch->pid, ch->portal && actr_portal_connected(ch->portal)
@@ -286,11 +295,11 @@ teardown(struct child *ch)
     if (!ch->exited && actr_event_wait(&ch->exit_ev, actr_deadline_in(o->term_after_ms)) < 0) {
         CANCEL_LOG(a, NULL, "child %s.%s (pid %d) still runs %lld ms later: SIGTERM",
                    ch->name, ch->uuid, ch->pid, (long long)o->term_after_ms);
-        kill(ch->pid, SIGTERM);
+        send_signal(ch, SIGTERM);
         if (actr_event_wait(&ch->exit_ev, actr_deadline_in(o->kill_after_ms)) < 0) {
             CANCEL_LOG(a, NULL, "child %s.%s (pid %d) survived SIGTERM for %lld ms: SIGKILL",
                        ch->name, ch->uuid, ch->pid, (long long)o->kill_after_ms);
-            kill(ch->pid, SIGKILL);
+            send_signal(ch, SIGKILL);
         }
     }
     actr_event_wait(&ch->exit_ev, ACTR_FOREVER);
@@ -431,8 +440,7 @@ supervisor_task(void *arg)
 static void
 kill_child(struct child *ch)
 {
-    ch->asked = 1;
-    kill(ch->pid, SIGKILL);
+    send_signal(ch, SIGKILL);
 }
 
 /* Reads the child's boot report from the status pipe (actor.c's

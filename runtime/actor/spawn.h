@@ -10,6 +10,8 @@
 
 #include "actor/caller.h"
 
+#define SIG_BIT(s) (1u << ((unsigned)(s) & 31))
+
 struct child {
     struct child *next;           /* in its nursery */
     struct child *pnext;          /* in the actor's pending list */
@@ -20,8 +22,8 @@ struct child {
     int pid;
     int exited;
     int status;
-    int asked;                    /* we asked it to go (teardown, cancel_actor,
-                                     a failed start): signals are no news */
+    unsigned sent;                /* the signals we sent it (SIG_BIT): its
+                                     death by one of them is no news */
     int starting;                 /* its start runs (its error tells) */
     int died;                     /* it died unasked by a signal, or with a
                                      status != 0 */
