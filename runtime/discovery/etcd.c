@@ -25,6 +25,8 @@
 #define ETCD_CONNECT_MS 1000
 /* And at least this share of the time left for its answer. */
 #define ETCD_ATTEMPT_MIN_MS 500
+/* The pause after every endpoint failed once, before trying again. */
+#define ETCD_ROUND_PAUSE_MS 100
 
 /* gRPC status codes etcd answers with (google.golang.org/grpc/codes). */
 enum { GRPC_NOT_FOUND = 5, GRPC_UNAVAILABLE = 14, GRPC_UNAUTHENTICATED = 16 };
@@ -479,8 +481,21 @@ judge(etcd *e, const char *path, disc_http *h, int64_t deadline, json_t **resp, 
     return FAILED;
 }
 
+/* After a round in which every endpoint failed: a pause before the next
+ * (a cluster electing a leader answers again soon). 0, or the error that
+ * ends the call (the time is up, or the task cancelled). */
+static int
+next_round(etcd *e, int rc, int64_t deadline)
+{
+    if (deadline < 0 || deadline - actr_now() < 2 * ETCD_ROUND_PAUSE_MS)
+        return actr_error_set(rc, "no endpoint of etcd %s answered (last: %s)", e->url,
+                              actr_last_error()->message);
+    return actr_sleep(ETCD_ROUND_PAUSE_MS);
+}
+
 /* POSTs req (consumed) to path: 0 and the answer's JSON object in *resp
- * (json_decref it), or why not. Each endpoint is tried once, in turn. */
+ * (json_decref it), or why not. The endpoints are tried in turn, in
+ * rounds, until one answers or the deadline passes. */
 static int
 call(etcd *e, const char *path, json_t *req, json_t **resp, int64_t deadline)
 {
@@ -489,17 +504,12 @@ call(etcd *e, const char *path, json_t *req, json_t **resp, int64_t deadline)
     if (!body)
         return actr_error_set(ACTR_ENOMEM, "out of memory");
     int rc = ACTR_ECONNREFUSED, reauthed = 0;
-    size_t tried = 0;
-    while (tried < e->nep) {
-        if (deadline >= 0 && actr_now() >= deadline) {
-            rc = actr_error_set(ACTR_ETIMEDOUT, "etcd %s: no answer in time", e->url);
-            break;
-        }
+    for (size_t tried = 0;;) {
         if (e->user && !e->token && strcmp(path, AUTH_PATH) != 0 &&
             (rc = authenticate(e, deadline)) < 0)
             break;
         disc_http *h = NULL;
-        int64_t adl = attempt_deadline(deadline, e->nep - tried);
+        int64_t adl = attempt_deadline(deadline, e->nep - tried % e->nep);
         if ((rc = start(e, path, body, adl, &h)) < 0)
             break;
         enum verdict v = judge(e, path, h, adl, resp, &reauthed, &rc);
@@ -508,13 +518,11 @@ call(etcd *e, const char *path, json_t *req, json_t **resp, int64_t deadline)
             break;
         if (v == NEXT_ENDPOINT) {
             fail_over(e, actr_last_error()->message);
-            tried++;
+            if (++tried % e->nep == 0 && (rc = next_round(e, rc, deadline)) < 0)
+                break;
         }
     }
     free(body);
-    if (rc < 0 && tried == e->nep && e->nep > 1)
-        rc = actr_error_set(rc, "no endpoint of etcd %s answered (last: %s)", e->url,
-                            actr_strerror(rc));
     return rc;
 }
 
@@ -736,23 +744,24 @@ etcd_watch_open(etcd *e, const char *prefix, int64_t start_rev, etcd_watch **out
     }
     w->e = e;
     /* Each endpoint in turn until one confirms the watch. */
-    rc = ACTR_ECONNREFUSED;
-    for (size_t tried = 0; tried < e->nep; tried++) {
+    for (size_t tried = 0;;) {
         if (e->user && !e->token && (rc = authenticate(e, deadline)) < 0)
             break;
         json_t *res = NULL;
-        int64_t adl = attempt_deadline(deadline, e->nep - tried);
+        int64_t adl = attempt_deadline(deadline, e->nep - tried % e->nep);
         rc = start(e, "/v3/watch", body, adl, &w->h);
         if (rc == 0)
             rc = watch_result(w, &res, adl);
         if (rc == 0 && !json_is_true(json_object_get(res, "created")))
             rc = actr_error_set(ACTR_EPROTO, "etcd %s: the watch was not created", e->url);
         json_decref(res);
-        if (rc == 0 || rc == ACTR_ECANCELED || (deadline >= 0 && actr_now() >= deadline))
+        if (rc == 0 || rc == ACTR_ECANCELED)
             break;
         disc_http_close(w->h);
         w->h = NULL;
         fail_over(e, actr_last_error()->message);
+        if (++tried % e->nep == 0 && (rc = next_round(e, rc, deadline)) < 0)
+            break;
     }
     free(body);
     if (rc < 0) {
