@@ -51,22 +51,6 @@
 /* ------------------------------------------------------------ callee */
 
 int
-benchmod_ping_impl(actr_call *call, int64_t x, int64_t *out)
-{
-    (void)call;
-    *out = x + 1;
-    return 0;
-}
-
-int
-benchmod_pid_impl(actr_call *call, int64_t *out)
-{
-    (void)call;
-    *out = (int64_t)getpid();
-    return 0;
-}
-
-int
 benchmod_session_impl(benchmod_session_call *call, int64_t x, int64_t *out)
 {
     int rc = benchmod_session_call_started(call, x);
@@ -150,13 +134,6 @@ static const int scale_levels[3] = {1, 100, MAX_CTX};
 
 static const char *const enabled[] = {"benchmod"};
 static const actr_spawn_opts child_opts = {.enable = enabled, .nenable = 1};
-
-#define CHECK(expr)                                                                     \
-    do {                                                                                \
-        int rc_ = (expr);                                                               \
-        if (rc_ < 0)                                                                    \
-            return rc_;                                                                 \
-    } while (0)
 
 /* One repetition of n stub calls: the mean and the p99 in microseconds. */
 static int
