@@ -396,7 +396,7 @@ fresh_body(actr_actor *self, void *arg)
     actr_actor_nursery *an;
     ck_assert_actr_ok(actr_actor_nursery_open(&an));
     for (int i = 0; i < 3; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "fresh%d", i);
         /* A slow registrar: the child's registration waits for it, and
          * its start with it. */

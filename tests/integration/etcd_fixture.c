@@ -288,7 +288,7 @@ etcd_cluster3(etcd_node n[3])
 {
     char cluster[512] = "";
     for (int i = 0; i < 3; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "m%d", i);
         etcd_node_init(&n[i], name);
     }
