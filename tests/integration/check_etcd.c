@@ -526,6 +526,59 @@ START_TEST(test_S19_etcd_bad_answers_are_errors)
 }
 END_TEST
 
+/* ------------------------------------------------------------ credentials */
+
+/* etcdctl against member n, outside the loop; asserts success. */
+static void
+etcdctl_ok(const etcd_node *n, const char *args)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:%d %s >/dev/null"
+             " 2>&1", n->client_port, args);
+    ck_assert_msg(system(cmd) == 0, "etcdctl %s failed", args);
+}
+
+static int
+auth_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    actr_actor_nursery *an;
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    start_child(an, "secret");                 /* inherits the credentials */
+    ck_assert(found("secret", NULL, 0));
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    ck_assert(!found("secret", NULL, 0));
+    return 0;
+}
+
+START_TEST(test_S19_etcd_user_and_password)
+{
+    if (skipped(__func__))
+        return;
+    etcd_node e;
+    etcd_single(&e);
+    etcdctl_ok(&e, "user add root:hunter2");
+    etcdctl_ok(&e, "auth enable");
+    char url[256];
+    etcd_nodes_url(url, sizeof url, &e, 1, "/auth");
+    itest_begin();
+    const char *reg[] = {url};
+    /* Without credentials etcd says no, and the root says why. */
+    ck_assert_int_eq(disc_root(reg, 1, never, NULL), ACTR_EREMOTE);
+    ck_assert_msg(strstr(actr_last_error()->message, "etcd"), "%s", actr_last_error()->message);
+    setenv("ACTR_ETCD_USER", "root:wrong", 1);
+    ck_assert_int_eq(disc_root(reg, 1, never, NULL), ACTR_EREMOTE);
+    ck_assert_msg(strstr(actr_last_error()->message, "authentication as \"root\" failed"), "%s",
+                  actr_last_error()->message);
+    setenv("ACTR_ETCD_USER", "root:hunter2", 1);
+    ck_assert_int_eq(disc_root(reg, 1, auth_body, NULL), 0);
+    unsetenv("ACTR_ETCD_USER");
+    itest_end();
+    etcd_node_done(&e);
+}
+END_TEST
+
 static Suite *
 etcd_suite(void)
 {
@@ -540,6 +593,7 @@ etcd_suite(void)
     ITEST_ADD(tc, test_S20_registrar_and_etcd_in_one_tree);
     ITEST_ADD(tc, test_S19_etcd_unreachable_or_bad_address_fails_start);
     ITEST_ADD(tc, test_S19_etcd_bad_answers_are_errors);
+    ITEST_ADD(tc, test_S19_etcd_user_and_password);
     suite_add_tcase(s, tc);
     return s;
 }
