@@ -232,8 +232,9 @@ disc_start_child(actr_actor_nursery *an, const char *name, const char *const *bi
     so.nbind = nbind;
     actr_portal *p;
     ck_assert_actr_ok(actr_actor_nursery_start(an, name, &so, &p));
-    /* Registration runs in the child after start_actor returned (as in
-     * tractor, Observed 4): wait for it. */
+    /* The child registered before it served us (tractor's child too
+     * handles its parent's requests only after registering, although its
+     * start_actor returns earlier, Observed 4): the registrar knows it. */
     actr_portal *w;
     const char *r[] = {reg};
     actr_scope sc;

@@ -42,7 +42,8 @@ int disc_root(const char *const *registry, size_t n, actr_actor_fn fn, void *arg
 int disc_run(char *const *argv, char **out, char **err, int timeout_ms);
 
 /* Inside a task: spawns actor_srv as child `name` of an, binding bind
- * (NULL: default), and waits until registrar `reg` lists it. */
+ * (NULL: default), and checks (wait_for_actor, bounded) that registrar
+ * `reg` knows it. */
 actr_portal *disc_start_child(actr_actor_nursery *an, const char *name,
                               const char *const *bind, size_t nbind, const char *reg);
 
