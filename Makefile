@@ -54,9 +54,10 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS)
 INCLUDES := -Iruntime/include -Iruntime -Igen
-# libactr's discovery on etcd (runtime/discovery/) speaks HTTP with
-# libcurl, JSON with jansson and base64 with OpenSSL's libcrypto.
-SYS_LIBS = -lev -lmsgpackc -lm $(JSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS)
+# libactr's discovery on etcd (runtime/discovery/) speaks JSON with
+# jansson, HTTP with libcurl and base64 with OpenSSL's libcrypto (those
+# two are opened at run time: CURL_SONAME below).
+SYS_LIBS = -lev -lmsgpackc -lm $(JSON_LIBS) -ldl
 # Evaluated once, on first use, i.e. after `deps` has installed pkg-config
 # and the libraries (the $(eval) caches the answer).
 once = $(eval $(1) := $$(shell $(2)))$($(1))
@@ -65,8 +66,12 @@ CHECK_LIBS = $(call once,CHECK_LIBS,pkg-config --libs check 2>/dev/null || echo 
 JSON_CFLAGS = $(call once,JSON_CFLAGS,pkg-config --cflags jansson 2>/dev/null)
 JSON_LIBS = $(call once,JSON_LIBS,pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CURL_CFLAGS = $(call once,CURL_CFLAGS,pkg-config --cflags libcurl 2>/dev/null)
-CURL_LIBS = $(call once,CURL_LIBS,pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
-CRYPTO_LIBS = $(call once,CRYPTO_LIBS,pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+# The etcd backend opens libcurl and libcrypto with dlopen when it first
+# needs them (linked, libcurl's dependencies cost every actor ~4 ms at
+# exec): their sonames, as the development symlinks name them.
+soname_of = $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | awk '/SONAME/ {print $$2}')
+CURL_SONAME = $(call soname_of,libcurl.so)
+CRYPTO_SONAME = $(call soname_of,libcrypto.so)
 
 # ---------------------------------------------------------------- deps
 # The clang runtime (libFuzzer, sanitizers of clang) is the one of the
@@ -168,6 +173,9 @@ LIB_CFLAGS = -fPIC -fvisibility=hidden -DACTR_BUILDING_LIB $(JSON_CFLAGS) $(CURL
 SONAME := libactr.so.0
 LIBA := $(BUILD)/libactr.a
 LIBSO := $(BUILD)/libactr.so.0.1.0
+
+$(BUILD)/obj/runtime/discovery/libs.o: LIB_CFLAGS += $(if $(CURL_SONAME),-DDISC_LIBCURL='"$(CURL_SONAME)"') \
+    $(if $(CRYPTO_SONAME),-DDISC_LIBCRYPTO='"$(CRYPTO_SONAME)"')
 
 $(BUILD)/obj/runtime/%.o: runtime/%.c | $(DEPS_STAMP) $(call gen_h,$(IDL_SRCS))
 	$(call say,CC,$@)mkdir -p $(@D)

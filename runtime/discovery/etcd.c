@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include <actr/actr.h>
 
 #include "discovery/http.h"
+#include "discovery/libs.h"
 
 #define ETCD_TAG "etcd"
 #define ETCD_DEFAULT_PORT 2379
@@ -44,12 +44,18 @@ struct etcd {
 
 /* ------------------------------------------------------------ base64 */
 
+/* base64 of s[0..n) (malloc'd), or NULL with the reason set. */
 static char *
 b64_encode(const char *s, size_t n)
 {
+    const struct disc_libs *c;
+    if (disc_libs(&c) < 0)
+        return NULL;
     char *out = malloc(4 * ((n + 2) / 3) + 1);
-    if (out)
-        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
+    if (!out)
+        actr_error_set(ACTR_ENOMEM, "out of memory");
+    else
+        c->EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
     return out;
 }
 
@@ -57,13 +63,17 @@ b64_encode(const char *s, size_t n)
 static int
 b64_decode(const char *s, char **out, size_t *n)
 {
+    const struct disc_libs *c;
+    int rc = disc_libs(&c);
+    if (rc < 0)
+        return rc;
     size_t len = strlen(s);
     if (len % 4 != 0 || len > (1u << 30))
         return actr_error_set(ACTR_EPROTO, "etcd: not base64 (length %zu)", len);
     unsigned char *buf = malloc(len / 4 * 3 + 1);
     if (!buf)
         return actr_error_set(ACTR_ENOMEM, "out of memory");
-    int r = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)len);
+    int r = c->EVP_DecodeBlock(buf, (const unsigned char *)s, (int)len);
     if (r < 0) {
         free(buf);
         return actr_error_set(ACTR_EPROTO, "etcd: not base64");
@@ -296,12 +306,12 @@ static int
 set_b64(json_t *o, const char *name, const char *s, size_t n)
 {
     char *b = b64_encode(s, n);
-    if (!b || json_object_set_new(o, name, json_string(b)) < 0) {
-        free(b);
-        return actr_error_set(ACTR_ENOMEM, "out of memory");
-    }
+    if (!b)
+        return actr_last_error()->code;
+    int rc = json_object_set_new(o, name, json_string(b)) < 0
+           ? actr_error_set(ACTR_ENOMEM, "out of memory") : 0;
     free(b);
-    return 0;
+    return rc;
 }
 
 /* The end of the range of keys that start with prefix (etcd's rule:
@@ -620,14 +630,15 @@ int
 etcd_put(etcd *e, const char *key, const char *value, int64_t lease, int64_t deadline)
 {
     json_t *req = json_object(), *resp = NULL;
-    int rc = req ? set_b64(req, "key", key, strlen(key)) : ACTR_ENOMEM;
+    int rc = req ? set_b64(req, "key", key, strlen(key))
+                 : actr_error_set(ACTR_ENOMEM, "out of memory");
     if (rc == 0)
         rc = set_b64(req, "value", value, strlen(value));
     if (rc == 0 && lease && json_object_set_new(req, "lease", int_json(lease)) < 0)
-        rc = ACTR_ENOMEM;
+        rc = actr_error_set(ACTR_ENOMEM, "out of memory");
     if (rc < 0) {
         json_decref(req);
-        return actr_error_set(ACTR_ENOMEM, "out of memory");
+        return rc;
     }
     rc = call(e, "/v3/kv/put", req, &resp, deadline);
     json_decref(resp);
@@ -640,6 +651,10 @@ etcd_range_prefix(etcd *e, const char *prefix, etcd_kv **v, size_t *n, int64_t *
 {
     json_t *req = json_object(), *resp = NULL;
     int rc = req ? set_prefix_range(req, prefix) : actr_error_set(ACTR_ENOMEM, "out of memory");
+    /* Serializable: any member answers from its own copy, also while the
+     * cluster elects a leader (a lookup may be behind by a moment). */
+    if (rc == 0 && json_object_set_new(req, "serializable", json_true()) < 0)
+        rc = actr_error_set(ACTR_ENOMEM, "out of memory");
     if (rc < 0) {
         json_decref(req);
         return rc;

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <ev.h>
 
 #include <actr/actr.h>
 
 #include "core/sched.h"
+#include "discovery/libs.h"
 
 /* A response bigger than this is refused (a registry is small; a
  * misbehaving server must not grow our memory without bound). */
@@ -41,10 +41,10 @@ struct sock {
 };
 
 static struct {
+    const struct disc_libs *c;    /* libcurl */
     CURLM *multi;
     struct ev_loop *loop;
     ev_timer timer;
-    int global;
 } H;
 
 /* ------------------------------------------------------------ the loop side */
@@ -62,18 +62,18 @@ reap(void)
 {
     CURLMsg *m;
     int left;
-    while ((m = curl_multi_info_read(H.multi, &left)) != NULL) {
+    while ((m = H.c->multi_info_read(H.multi, &left)) != NULL) {
         if (m->msg != CURLMSG_DONE)
             continue;
         char *priv = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+        H.c->easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
         disc_http *h = (disc_http *)priv;
         if (!h)
             continue;
         h->done = 1;
         h->result = m->data.result;
         /* Out of the multi at once: its connection goes back to the cache. */
-        curl_multi_remove_handle(H.multi, h->easy);
+        H.c->multi_remove_handle(H.multi, h->easy);
         h->in_multi = 0;
         wake(h);
     }
@@ -86,7 +86,7 @@ io_cb(struct ev_loop *loop, ev_io *w, int revents)
     int flags = ((revents & EV_READ) ? CURL_CSELECT_IN : 0)
               | ((revents & EV_WRITE) ? CURL_CSELECT_OUT : 0);
     int running;
-    curl_multi_socket_action(H.multi, w->fd, flags, &running);   /* may free w */
+    H.c->multi_socket_action(H.multi, w->fd, flags, &running);   /* may free w */
     reap();
 }
 
@@ -97,7 +97,7 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     (void)w;
     (void)revents;
     int running;
-    curl_multi_socket_action(H.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    H.c->multi_socket_action(H.multi, CURL_SOCKET_TIMEOUT, 0, &running);
     reap();
 }
 
@@ -119,7 +119,7 @@ socket_fn(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
         if (!(k = calloc(1, sizeof *k)))
             return -1;
         ev_io_init(&k->io, io_cb, s, events);
-        curl_multi_assign(H.multi, s, k);
+        H.c->multi_assign(H.multi, s, k);
     } else {
         ev_io_stop(H.loop, &k->io);
         ev_io_set(&k->io, s, events);
@@ -147,17 +147,15 @@ multi_init(void)
 {
     if (H.multi)
         return 0;
-    if (!H.global) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            return actr_error_set(ACTR_EIO, "cannot initialise libcurl");
-        H.global = 1;
-    }
-    if (!(H.multi = curl_multi_init()))
+    int rc = disc_libs(&H.c);
+    if (rc < 0)
+        return rc;
+    if (!(H.multi = H.c->multi_init()))
         return actr_error_set(ACTR_ENOMEM, "out of memory (curl_multi_init)");
     H.loop = actri_loop();
     ev_timer_init(&H.timer, timer_cb, 0., 0.);
-    curl_multi_setopt(H.multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
-    curl_multi_setopt(H.multi, CURLMOPT_TIMERFUNCTION, timer_fn);
+    H.c->multi_setopt(H.multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
+    H.c->multi_setopt(H.multi, CURLMOPT_TIMERFUNCTION, timer_fn);
     return 0;
 }
 
@@ -166,7 +164,7 @@ disc_http_end(void)
 {
     if (!H.multi)
         return;
-    curl_multi_cleanup(H.multi);      /* closes cached connections: socket_fn REMOVEs */
+    H.c->multi_cleanup(H.multi);      /* closes cached connections: socket_fn REMOVEs */
     ev_timer_stop(H.loop, &H.timer);
     H.multi = NULL;
     H.loop = NULL;
@@ -210,7 +208,7 @@ write_cb(char *p, size_t size, size_t nmemb, void *arg)
 static int
 header_add(disc_http *h, const char *line)
 {
-    struct curl_slist *l = curl_slist_append(h->hdrs, line);
+    struct curl_slist *l = H.c->slist_append(h->hdrs, line);
     if (!l)
         return actr_error_set(ACTR_ENOMEM, "out of memory");
     h->hdrs = l;
@@ -235,24 +233,24 @@ setup(disc_http *h, const char *url, const char *body, const disc_http_auth *aut
     if (rc < 0)
         return rc;
     CURLcode c = CURLE_OK;
-    c |= curl_easy_setopt(e, CURLOPT_URL, url);
-    c |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    c |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
-    c |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
-    c |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-    c |= curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
-    c |= curl_easy_setopt(e, CURLOPT_PRIVATE, h);
-    c |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
-    c |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    c |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(connect_ms > 0 ? connect_ms : 1));
+    c |= H.c->easy_setopt(e, CURLOPT_URL, url);
+    c |= H.c->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    c |= H.c->easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
+    c |= H.c->easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
+    c |= H.c->easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+    c |= H.c->easy_setopt(e, CURLOPT_WRITEDATA, h);
+    c |= H.c->easy_setopt(e, CURLOPT_PRIVATE, h);
+    c |= H.c->easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
+    c |= H.c->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    c |= H.c->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(connect_ms > 0 ? connect_ms : 1));
     /* A registry is reached directly: no proxy from the environment. */
-    c |= curl_easy_setopt(e, CURLOPT_PROXY, "");
+    c |= H.c->easy_setopt(e, CURLOPT_PROXY, "");
     if (auth && auth->cacert)
-        c |= curl_easy_setopt(e, CURLOPT_CAINFO, auth->cacert);
+        c |= H.c->easy_setopt(e, CURLOPT_CAINFO, auth->cacert);
     if (auth && auth->cert)
-        c |= curl_easy_setopt(e, CURLOPT_SSLCERT, auth->cert);
+        c |= H.c->easy_setopt(e, CURLOPT_SSLCERT, auth->cert);
     if (auth && auth->key)
-        c |= curl_easy_setopt(e, CURLOPT_SSLKEY, auth->key);
+        c |= H.c->easy_setopt(e, CURLOPT_SSLKEY, auth->key);
     if (c != CURLE_OK)
         return actr_error_set(ACTR_EIO, "curl refused the options of a request to %s", url);
     return 0;
@@ -268,7 +266,7 @@ disc_http_start(const char *url, const char *body, const disc_http_auth *auth,
     if (rc < 0)
         return rc;
     disc_http *h = calloc(1, sizeof *h);
-    if (!h || !(h->easy = curl_easy_init())) {
+    if (!h || !(h->easy = H.c->easy_init())) {
         free(h);
         return actr_error_set(ACTR_ENOMEM, "out of memory");
     }
@@ -276,10 +274,10 @@ disc_http_start(const char *url, const char *body, const disc_http_auth *auth,
         disc_http_close(h);
         return rc;
     }
-    CURLMcode mc = curl_multi_add_handle(H.multi, h->easy);
+    CURLMcode mc = H.c->multi_add_handle(H.multi, h->easy);
     if (mc != CURLM_OK) {
         disc_http_close(h);
-        return actr_error_set(ACTR_EIO, "curl: %s", curl_multi_strerror(mc));
+        return actr_error_set(ACTR_EIO, "curl: %s", H.c->multi_strerror(mc));
     }
     h->in_multi = 1;
     *out = h;
@@ -290,7 +288,7 @@ disc_http_start(const char *url, const char *body, const disc_http_auth *auth,
 static int
 outcome(disc_http *h)
 {
-    const char *why = h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result);
+    const char *why = h->errbuf[0] ? h->errbuf : H.c->easy_strerror(h->result);
     switch (h->result) {
     case CURLE_OK:
         return 0;
@@ -383,7 +381,7 @@ long
 disc_http_status(const disc_http *h)
 {
     long code = 0;
-    curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+    H.c->easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
     return code;
 }
 
@@ -393,9 +391,9 @@ disc_http_close(disc_http *h)
     if (!h)
         return;
     if (h->in_multi)
-        curl_multi_remove_handle(H.multi, h->easy);
-    curl_easy_cleanup(h->easy);
-    curl_slist_free_all(h->hdrs);
+        H.c->multi_remove_handle(H.multi, h->easy);
+    H.c->easy_cleanup(h->easy);
+    H.c->slist_free_all(h->hdrs);
     free(h->buf);
     free(h->line);
     free(h);

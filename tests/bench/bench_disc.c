@@ -26,12 +26,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include <actr/actr.h>
 
 #include "bench_util.h"
 #include "benchmod.actor.h"
+#include "etcd_health.h"
 
 #define FIND_REPS 5
 #define N_FIND 200             /* finds per repetition */
@@ -49,7 +48,7 @@ static struct {
     pid_t pid;
     char dir[64];
     char url[128];            /* etcd://127.0.0.1:PORT/bench */
-    char health[128];
+    int port;
 } E;
 
 static int
@@ -63,27 +62,6 @@ free_port(void)
         bench_fail("free port", ACTR_EIO);
     close(fd);
     return ntohs(sa.sin_port);
-}
-
-static int
-etcd_healthy(void)
-{
-    CURL *c = curl_easy_init();
-    char *body = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&body, &len);
-    if (!c || !mem)
-        bench_fail("curl", ACTR_ENOMEM);
-    curl_easy_setopt(c, CURLOPT_URL, E.health);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, mem);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 500L);
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-    int ok = curl_easy_perform(c) == CURLE_OK;
-    curl_easy_cleanup(c);
-    fclose(mem);
-    ok = ok && body && strstr(body, "\"health\":\"true\"");
-    free(body);
-    return ok;
 }
 
 /* Starts etcd (dies with us); 0, or -1 when it is not installed. */
@@ -103,7 +81,7 @@ etcd_start(void)
     snprintf(lp, sizeof lp, "http://127.0.0.1:%d", peer);
     snprintf(init, sizeof init, "bench=%s", lp);
     snprintf(E.url, sizeof E.url, "etcd://127.0.0.1:%d/bench", port);
-    snprintf(E.health, sizeof E.health, "%s/health", lc);
+    E.port = port;
     fflush(stdout);
     if ((E.pid = fork()) == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -119,7 +97,7 @@ etcd_start(void)
         _exit(127);
     }
     for (int i = 0; i < 300; i++) {
-        if (etcd_healthy())
+        if (etcd_health_ok(E.port))
             return 0;
         usleep(50000);
     }

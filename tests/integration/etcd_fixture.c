@@ -17,9 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "disc_helpers.h"
+#include "etcd_health.h"
 
 /* A member waits this long for its peers before it gives up on a
  * cluster; elections are quick on loopback (and make the minimum lease
@@ -219,27 +218,9 @@ etcd_node_start(etcd_node *n, const char *cluster, int wipe)
 int
 etcd_node_ready(const etcd_node *n, int ms)
 {
-    char url[128];
-    snprintf(url, sizeof url, "%s/health", n->client);
     int64_t end = actr_now() + ms;
     while (actr_now() < end) {
-        CURL *c = curl_easy_init();
-        FILE *mem;
-        char *body = NULL;
-        size_t len = 0;
-        ck_assert_ptr_nonnull(c);
-        ck_assert_ptr_nonnull(mem = open_memstream(&body, &len));
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, mem);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 500L);
-        curl_easy_setopt(c, CURLOPT_PROXY, "");
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        CURLcode rc = curl_easy_perform(c);
-        curl_easy_cleanup(c);
-        fclose(mem);
-        int ok = rc == CURLE_OK && body && strstr(body, "\"health\":\"true\"");
-        free(body);
-        if (ok)
+        if (etcd_health_ok(n->client_port))
             return 1;
         if (actr_task_id() != 0)
             ck_assert_int_eq(actr_sleep(50), 0);
