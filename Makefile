@@ -54,7 +54,10 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS)
 INCLUDES := -Iruntime/include -Iruntime -Igen
-SYS_LIBS = -lev -lmsgpackc -lm
+# libactr's discovery on etcd (runtime/discovery/) speaks JSON with
+# jansson, HTTP with libcurl and base64 with OpenSSL's libcrypto (those
+# two are opened at run time: CURL_SONAME below).
+SYS_LIBS = -lev -lmsgpackc -lm $(JSON_LIBS) -ldl
 # Evaluated once, on first use, i.e. after `deps` has installed pkg-config
 # and the libraries (the $(eval) caches the answer).
 once = $(eval $(1) := $$(shell $(2)))$($(1))
@@ -62,14 +65,24 @@ CHECK_CFLAGS = $(call once,CHECK_CFLAGS,pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(call once,CHECK_LIBS,pkg-config --libs check 2>/dev/null || echo -lcheck)
 JSON_CFLAGS = $(call once,JSON_CFLAGS,pkg-config --cflags jansson 2>/dev/null)
 JSON_LIBS = $(call once,JSON_LIBS,pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CURL_CFLAGS = $(call once,CURL_CFLAGS,pkg-config --cflags libcurl 2>/dev/null)
+# The etcd backend opens libcurl and libcrypto with dlopen when it first
+# needs them (linked, libcurl's dependencies cost every actor ~4 ms at
+# exec): their sonames, as the development symlinks name them.
+soname_of = $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | awk '/SONAME/ {print $$2}')
+CURL_SONAME = $(call soname_of,libcurl.so)
+CRYPTO_SONAME = $(call soname_of,libcrypto.so)
 
 # ---------------------------------------------------------------- deps
 # The clang runtime (libFuzzer, sanitizers of clang) is the one of the
 # installed clang (libclang-rt-<major>-dev), or Debian's default pair.
+# etcd-server and etcd-client are for the tests of discovery on etcd,
+# which start a private etcd (they skip, saying so, where it is missing).
 # The check runs once per checkout (build/.deps-ok, shared by every
 # configuration) and again only when this Makefile changes.
-DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev re2c check pkg-config valgrind \
-               clang gnuplot-nox iproute2
+DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
+               re2c check pkg-config valgrind clang gnuplot-nox iproute2 \
+               etcd-server etcd-client
 DEPS_STAMP := build/.deps-ok
 clang_rt_pkg = v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
 	if [ -n "$$v" ]; then echo libclang-rt-$$v-dev; else echo libclang-rt-dev; fi
@@ -85,7 +98,7 @@ $(DEPS_STAMP): Makefile
 	            || missing="$$missing $$p"; \
 	    done; \
 	else \
-	    for h in ev.h msgpack.h check.h jansson.h; do \
+	    for h in ev.h msgpack.h check.h jansson.h curl/curl.h openssl/evp.h; do \
 	        printf '#include <%s>\n' $$h | $(CC) -E -x c - >/dev/null 2>&1 \
 	            || missing="$$missing $$h"; \
 	    done; \
@@ -156,10 +169,13 @@ IDL_SRCS := $(wildcard idl/*.actor)
 LIB_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/obj/%.o) \
             $(RUNTIME_ASM:%.S=$(BUILD)/obj/%.o) \
             $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(IDL_SRCS)))
-LIB_CFLAGS := -fPIC -fvisibility=hidden -DACTR_BUILDING_LIB
+LIB_CFLAGS = -fPIC -fvisibility=hidden -DACTR_BUILDING_LIB $(JSON_CFLAGS) $(CURL_CFLAGS)
 SONAME := libactr.so.0
 LIBA := $(BUILD)/libactr.a
 LIBSO := $(BUILD)/libactr.so.0.1.0
+
+$(BUILD)/obj/runtime/discovery/libs.o: LIB_CFLAGS += $(if $(CURL_SONAME),-DDISC_LIBCURL='"$(CURL_SONAME)"') \
+    $(if $(CRYPTO_SONAME),-DDISC_LIBCRYPTO='"$(CRYPTO_SONAME)"')
 
 $(BUILD)/obj/runtime/%.o: runtime/%.c | $(DEPS_STAMP) $(call gen_h,$(IDL_SRCS))
 	$(call say,CC,$@)mkdir -p $(@D)

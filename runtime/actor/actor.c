@@ -243,7 +243,7 @@ parent_watch_task(void *arg)
 }
 
 static int
-child_boot(actr_actor *a, const struct child_args *ca)
+child_boot(actr_actor *a, const struct child_args *ca, int *started)
 {
     actr_addr paddr;
     int rc = actr_addr_parse(ca->parent, &paddr);
@@ -293,6 +293,13 @@ child_boot(actr_actor *a, const struct child_args *ca)
         }
     }
     free(bind);
+    /* Register (on_start) before serving the parent, as tractor does: a
+     * caller that saw this child start finds it by name at once. Within
+     * the start bound, and a failure fails the start. */
+    if (rc == 0 && a->hooks && a->hooks->on_start) {
+        *started = 1;
+        rc = a->hooks->on_start(a, a->hooks->arg);
+    }
     struct link *l;
     if (rc < 0) {
         report_boot(a, ca, ipc, rc);
@@ -448,14 +455,14 @@ actor_main_task(void *arg)
         ev_signal_start(actri_loop(), &sigint);
         ev_unref(actri_loop());           /* not a reason to keep the loop alive */
     }
+    int started = 0;
     if (b->child)
-        rc = child_boot(a, &b->ca);
+        rc = child_boot(a, &b->ca, &started);
     if (rc == 0 && a->listener) {
         actr_task_opts to = {.name = "accept"};
         rc = actr_nursery_spawn_opts(a->svc, accept_task, a, &to);
     }
-    int started = 0;
-    if (rc == 0 && a->hooks && a->hooks->on_start) {
+    if (rc == 0 && !b->child && a->hooks && a->hooks->on_start) {
         rc = a->hooks->on_start(a, a->hooks->arg);
         started = 1;
     }

@@ -27,6 +27,16 @@ static const actr_env_info table[ACTR_ENV_COUNT] = {
                           "actr-tractor-child: the actr program to run"},
     [ACTR_ENV_ENABLE] = {"ACTR_ENABLE", "MODULE[,MODULE...]",
                          "actr-tractor-child: the modules it serves"},
+    [ACTR_ENV_ETCD_TTL] = {"ACTR_ETCD_TTL", "1..3600",
+                           "lease seconds of an actor's etcd entry (default 5)"},
+    [ACTR_ENV_ETCD_CACERT] = {"ACTR_ETCD_CACERT", "PEM FILE", "etcds://: the CA to trust"},
+    [ACTR_ENV_ETCD_CERT] = {"ACTR_ETCD_CERT", "PEM FILE", "etcds://: client certificate"},
+    [ACTR_ENV_ETCD_KEY] = {"ACTR_ETCD_KEY", "PEM FILE", "etcds://: its key"},
+    [ACTR_ENV_ETCD_USER] = {"ACTR_ETCD_USER", "NAME[:PASSWORD]", "etcd user (auth enabled)"},
+    [ACTR_ENV_ETCD_PASSWORD] = {"ACTR_ETCD_PASSWORD", "PASSWORD",
+                                "etcd password, when not in ACTR_ETCD_USER"},
+    [ACTR_ENV_ETCD_TREE] = {"ACTR_ETCD_TREE", "URL[,URL...]",
+                            "set by actr for children: the tree's etcd registries"},
 };
 
 static unsigned char warned[ACTR_ENV_COUNT];
@@ -46,6 +56,12 @@ actr_env_get(actr_env_var v)
         return NULL;
     const char *s = getenv(table[v].name);
     return s && *s ? s : NULL;
+}
+
+const char *
+actr_env_raw(actr_env_var v)
+{
+    return (unsigned)v < ACTR_ENV_COUNT ? getenv(table[v].name) : NULL;
 }
 
 void

@@ -83,13 +83,6 @@ static const int scale_levels[3] = {1, 100, MAX_CTX};
 static const char *const enabled[] = {"benchmod"};
 static const actr_spawn_opts child_opts = {.enable = enabled, .nenable = 1};
 
-#define CHECK(expr)                                                                     \
-    do {                                                                                \
-        int rc_ = (expr);                                                               \
-        if (rc_ < 0)                                                                    \
-            return rc_;                                                                 \
-    } while (0)
-
 /* One repetition of n stub calls: the mean and the p99 in microseconds. */
 static int
 calls(actr_portal *p, int n, double *samples, double *mean, double *p99)
