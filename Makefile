@@ -2,6 +2,7 @@
 #
 #   make              build actrc, libactr, generated code, tests, examples
 #   make check        build and run every Check suite     (SAN=1: ASan+UBSan)
+#   make interop      the live interop suite against tractor (tests/interop)
 #   make demo         build and run the main example
 #   make bench        run the benchmarks (tests/bench/); results in BUILD/bench/
 #   make bench-readme publish the last bench run: README table, tests/bench/results.*
@@ -295,16 +296,42 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
+# The interop suite (tests/interop) runs against a live tractor: its
+# environment comes from tests/interop/tractor-env.sh (ACTR_TRACTOR_ENV,
+# or built from ../shared/tractor-env into $(BUILD)/tractor-env); without
+# one it is skipped with a line saying why.
+# run_suites: runs the suites in $$suites, sets $$fail.
+define run_suites
+fail=0; mkdir -p $(BUILD)/test-logs; for t in $$suites; do \
+    echo "== $$t"; log=$(BUILD)/test-logs/$$(basename $$t).stderr; \
+    case $$t in */interop/*) \
+        if ! iopenv=$$(sh tests/interop/tractor-env.sh $(BUILD)); then \
+            echo "interop: skipped: $$iopenv"; $(if $(IOP_REQUIRED),fail=1;) continue; fi; \
+        echo "interop: tractor environment $$iopenv"; \
+        ( . "$$iopenv"; export PY313 TRACTOR_PYTHONPATH; \
+          ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log ); \
+        rc=$$? ;; \
+    *) ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
+        rc=$$? ;; \
+    esac; \
+    awk -f tests/logcheck.awk $$log >&2 || rc=1; \
+    [ $$rc = 0 ] || { echo "FAILED: $$t"; fail=1; }; \
+done
+endef
+
 check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIBSO) \
                $(ACTRC) $(UNINSTALLED_PC) $(TREE_IDL_H),all $(if $(filter 1,$(SAN)),,install-check))
-	$(Q)fail=0; mkdir -p $(BUILD)/test-logs; for t in $(CHECK_SUITES); do \
-	    echo "== $$t"; log=$(BUILD)/test-logs/$$(basename $$t).stderr; \
-	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
-	    rc=$$?; awk -f tests/logcheck.awk $$log >&2 || rc=1; \
-	    [ $$rc = 0 ] || { echo "FAILED: $$t"; fail=1; }; \
-	done; \
+	$(Q)suites="$(CHECK_SUITES)"; $(run_suites); \
 	if [ $$fail = 0 ]; then echo "check: all suites passed ($(BUILD))"; \
 	else echo "check: FAILURES ($(BUILD))"; fi; exit $$fail
+
+# The interop suite alone; fails when no tractor environment can be had.
+.PHONY: interop
+interop: IOP_REQUIRED := 1
+interop: $(interop_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS)
+	$(Q)suites="$(interop_SUITES)"; $(run_suites); \
+	if [ $$fail = 0 ]; then echo "interop: passed ($(BUILD))"; \
+	else echo "interop: FAILED ($(BUILD))"; fi; exit $$fail
 
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --trace-children=yes

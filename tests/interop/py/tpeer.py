@@ -191,9 +191,25 @@ async def sc_kill_c(p, target):
 
 
 async def sc_cancel_actor(p, target):
-    ok = await p.cancel_actor()
-    assert ok is True, ok
-    return 'acked'
+    """cancel_actor while a context into the actr actor is open: acked, and
+    the context ends with ContextCancelled naming us as its canceller
+    (S12). The actr actor then exits (the C test checks)."""
+    me = tractor.current_actor().aid.uid
+    err = None
+    try:
+        async with p.open_context(stub('testmod', 'sleeper', 'ctx')) as (ctx, first):
+            assert first is True
+            ok = await p.cancel_actor()
+            assert ok is True, ok
+            with trio.fail_after(5):
+                await ctx.wait_for_result()
+    except ContextCancelled as e:
+        err = e
+    err = err or ctx.maybe_error
+    assert isinstance(err, ContextCancelled), repr(err)
+    assert err.canceller and tuple(err.canceller) == tuple(me), (err.canceller, me)
+    assert err.src_uid[0] == target, err.src_uid
+    return f'acked canceller={err.canceller[0]}'
 
 
 SCENARIOS = {k[3:]: v for k, v in globals().items() if k.startswith('sc_')}
