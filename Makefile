@@ -381,11 +381,14 @@ fuzz-run: $(FUZZ_BINS)
 PUBLIC_HEADERS := $(wildcard runtime/include/actr/*.h)
 IDL_HEADERS := $(call gen_h,$(IDL_SRCS))
 INSTALL_PROGS := $(ACTRC) $(CLI_PROGS)
+# Scripts installed beside the programs: the shim a tractor parent runs
+# an actr program through (README, "Interop with tractor").
+INSTALL_SCRIPTS := runtime/cli/actr-tractor-child
 install: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(call say,INSTALL,$(DESTDIR)$(PREFIX))install -d $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/actr/idl \
 	    $(DESTDIR)$(PREFIX)/share/actr/idl
-	$(Q)install -m 755 $(INSTALL_PROGS) $(DESTDIR)$(PREFIX)/bin/
+	$(Q)install -m 755 $(INSTALL_PROGS) $(INSTALL_SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
@@ -411,12 +414,19 @@ install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(Q)PKG_CONFIG_PATH=$(INSTALL_CHECK)/root/lib/pkgconfig \
 	    $(MAKE) -s -C tests/install OUT=$(INSTALL_CHECK)/user CC=$(CC) >/dev/null
 	$(Q)$(INSTALL_CHECK)/user/point
+	$(Q)shim=$(INSTALL_CHECK)/root/bin/actr-tractor-child; \
+	    out=$$(env -u ACTR_PROGRAM $$shim 2>&1); rc=$$?; \
+	    [ $$rc = 2 ] && echo "$$out" | grep -q 'ACTR_PROGRAM is not set' || \
+	        { echo "install-check: $$shim without ACTR_PROGRAM: $$rc $$out"; exit 1; }; \
+	    out=$$(ACTR_PROGRAM=$(INSTALL_CHECK)/user/point $$shim -m tractor._child 2>&1); rc=$$?; \
+	    [ $$rc = 2 ] && echo "$$out" | grep -q "expected tractor's child command line" || \
+	        { echo "install-check: $$shim without --uid: $$rc $$out"; exit 1; }
 	$(Q)$(MAKE) uninstall PREFIX=$(INSTALL_CHECK)/root DESTDIR=
 	$(Q)left=$$(find $(INSTALL_CHECK)/root -type f -o -type l | wc -l); \
 	    if [ $$left != 0 ]; then echo "install-check: uninstall left $$left files"; exit 1; fi
 
 uninstall:
-	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS))) \
+	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS) $(INSTALL_SCRIPTS))) \
 	    $(DESTDIR)$(PREFIX)/lib/libactr.a $(DESTDIR)$(PREFIX)/lib/$(notdir $(LIBSO)) \
 	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libactr.so \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk \

@@ -11,7 +11,8 @@
 #   2. BUILD_DIR/tractor-env, built (about 10 s) from ../shared/tractor-env
 #      beside the repository, or $ACTR_TRACTOR_SRC, when it is missing or
 #      older than those sources. Building needs CPython 3.13 with its
-#      headers ($PY313, pyenv's 3.13.x or python3.13 on PATH) and gcc.
+#      headers ($PY313, pyenv's 3.13.x under $PYENV_ROOT, $HOME/.pyenv or
+#      /root/.pyenv, or python3.13 on PATH) and gcc.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:?usage: tractor-env.sh BUILD_DIR}
@@ -42,6 +43,18 @@ if [ -f "$dir/env.sh" ] && [ -f "$dir/.ok" ]; then
         echo "$dir/env.sh"
         exit 0
     fi
+fi
+# setup.sh looks for CPython 3.13 as $PY313, under $HOME/.pyenv or on
+# PATH; also try the usual pyenv roots when HOME is unset or elsewhere.
+if [ -z "${PY313:-}" ]; then
+    for c in "${PYENV_ROOT:-${HOME:-/nonexistent}/.pyenv}"/versions/3.13*/bin/python3 \
+             /root/.pyenv/versions/3.13*/bin/python3; do
+        if [ -x "$c" ]; then
+            PY313=$c
+            export PY313
+            break
+        fi
+    done
 fi
 rm -rf "$dir"
 mkdir -p "$build"
