@@ -89,6 +89,17 @@ calls_c_to_tractor(actr_portal *p)
     ck_assert_ptr_nonnull(strstr(e->traceback, "Traceback (most recent call last)"));
     ck_assert_ptr_nonnull(strstr(e->traceback, "pyactors.py"));
 
+    /* S5: a module tractor does not serve, a function its module lacks:
+     * each named in the error, and the actor goes on serving */
+    ck_assert_int_eq(actr_portal_call_raw(p, "nomod:f", NULL, NULL), ACTR_ENOTFOUND);
+    ck_assert_str_eq(actr_last_error()->type_name, "ModuleNotExposed");
+    ck_assert_ptr_nonnull(strstr(actr_last_error()->message, "nomod"));
+    ck_assert_int_eq(actr_portal_call_raw(p, "pyactors:nope", NULL, NULL), ACTR_ENOTFOUND);
+    ck_assert_str_eq(actr_last_error()->type_name, "AttributeError");
+    ck_assert_ptr_nonnull(strstr(actr_last_error()->message, "nope"));
+    ck_assert_actr_ok(pyactors_add(p, 1, 2, &sum));
+    ck_assert_int_eq(sum, 3);
+
     /* ctx.cancel(): ours, so quiet, and the canceller is us */
     pyactors_sleeper *s;
     bool st;
@@ -228,10 +239,11 @@ START_TEST(test_S6_S7_S11_S3_tractor_calls_c)
 {
     iop_begin();
     /* func, gen, ctx (started, streams both ways, result), ctx.cancel()
-     * with its canceller, an error with type/source/traceback, overruns
+     * with its canceller, an error with type/source/traceback, unknown
+     * module and function (S5), overruns
      * both ways (ours allowed; theirs relayed with sender: issue 16 #4),
      * cancel_actor. */
-    struct tc_arg t = {{"func", "gen", "ctx", "ctx_cancel", "error", "flood_in",
+    struct tc_arg t = {{"func", "gen", "ctx", "ctx_cancel", "error", "unknown", "flood_in",
                         "overrun_relay", "cancel_actor", NULL}, "exit"};
     const char *reg[] = {"tcp://127.0.0.1:0"};
     ck_assert_actr_ok(iop_root("croot", reg, 1, reg, 1, tractor_calls_body, &t));

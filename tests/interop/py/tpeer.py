@@ -130,6 +130,23 @@ async def sc_error(p, target):
     raise AssertionError('no error')
 
 
+async def sc_unknown(p, target):
+    """S5: a module the actr actor does not serve, a function its module
+    lacks: tractor's error types, naming them; the actor goes on."""
+    for ns, fn, want in (('nomod', 'f', 'ModuleNotExposed'),
+                         ('testmod', 'nope', 'AttributeError')):
+        try:
+            await p.run_from_ns(ns, fn)
+        except RemoteActorError as e:
+            assert e.boxed_type_str == want, (ns, fn, e.boxed_type_str)
+            assert e.src_uid[0] == target, e.src_uid
+            assert (ns if want == 'ModuleNotExposed' else fn) in str(e), str(e)
+        else:
+            raise AssertionError(f'{ns}:{fn} answered')
+    assert await p.run_from_ns('testmod', 'add', a=1, b=2) == 3
+    return 'ModuleNotExposed, AttributeError'
+
+
 async def sc_overrun_relay(p, target):
     """We flood actr's echo without reading its answers: our queue (64)
     overruns, we send StreamOverrun (sender = the actr actor) and its
