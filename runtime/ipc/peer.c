@@ -54,9 +54,10 @@ actr_ipc_peer_actr(const actr_ipc *ipc)
  * there before the first StreamOverrun came back, which tractor then
  * answered one by one for half a minute. A small kernel buffer keeps the
  * rest in our output buffer, where a dialog the peer ended takes its
- * Yields back (actri_ipc_unqueue). 64 KiB (the kernel doubles it) is far
- * more than a Python peer drains per loop turn. */
-#define FOREIGN_SNDBUF (64 * 1024)
+ * Yields back (actri_ipc_unqueue). 32 KiB (the kernel doubles it) is more
+ * than a Python peer drains per loop turn; what then remains in flight is
+ * mostly the peer's own receive buffer. */
+#define FOREIGN_SNDBUF (32 * 1024)
 
 void
 actri_ipc_peer_known(actr_ipc *ipc)
