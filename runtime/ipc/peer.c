@@ -11,10 +11,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <actr/env.h>
-
-#include <sys/socket.h>
 
 /* ACTR_EXTENSIONS=off: this process neither announces nor uses any
  * extension, so it behaves towards every peer as a tractor peer would be
