@@ -2,6 +2,7 @@
 #
 #   make              build actrc, libactr, generated code, tests, examples
 #   make check        build and run every Check suite     (SAN=1: ASan+UBSan)
+#   make interop      the live interop suite against tractor (tests/interop)
 #   make demo         build and run the main example
 #   make bench        run the benchmarks (tests/bench/); results in BUILD/bench/
 #   make bench-readme publish the last bench run: README table, tests/bench/results.*
@@ -311,16 +312,42 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
+# The interop suite (tests/interop) runs against a live tractor: its
+# environment comes from tests/interop/tractor-env.sh (ACTR_TRACTOR_ENV,
+# or built from ../shared/tractor-env into $(BUILD)/tractor-env); without
+# one it is skipped with a line saying why.
+# run_suites: runs the suites in $$suites, sets $$fail.
+define run_suites
+fail=0; mkdir -p $(BUILD)/test-logs; for t in $$suites; do \
+    echo "== $$t"; log=$(BUILD)/test-logs/$$(basename $$t).stderr; \
+    case $$t in */interop/*) \
+        if ! iopenv=$$(sh tests/interop/tractor-env.sh $(BUILD)); then \
+            echo "interop: skipped: $$iopenv"; $(if $(IOP_REQUIRED),fail=1;) continue; fi; \
+        echo "interop: tractor environment $$iopenv"; \
+        ( . "$$iopenv"; export PY313 TRACTOR_PYTHONPATH; \
+          ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log ); \
+        rc=$$? ;; \
+    *) ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
+        rc=$$? ;; \
+    esac; \
+    awk -f tests/logcheck.awk $$log >&2 || rc=1; \
+    [ $$rc = 0 ] || { echo "FAILED: $$t"; fail=1; }; \
+done
+endef
+
 check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIBSO) \
                $(ACTRC) $(UNINSTALLED_PC) $(TREE_IDL_H),all $(if $(filter 1,$(SAN)),,install-check))
-	$(Q)fail=0; mkdir -p $(BUILD)/test-logs; for t in $(CHECK_SUITES); do \
-	    echo "== $$t"; log=$(BUILD)/test-logs/$$(basename $$t).stderr; \
-	    ACTR_TEST_BUILD=$(BUILD) ACTR_REGISTRY=none timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
-	    rc=$$?; awk -f tests/logcheck.awk $$log >&2 || rc=1; \
-	    [ $$rc = 0 ] || { echo "FAILED: $$t"; fail=1; }; \
-	done; \
+	$(Q)suites="$(CHECK_SUITES)"; $(run_suites); \
 	if [ $$fail = 0 ]; then echo "check: all suites passed ($(BUILD))"; \
 	else echo "check: FAILURES ($(BUILD))"; fi; exit $$fail
+
+# The interop suite alone; fails when no tractor environment can be had.
+.PHONY: interop
+interop: IOP_REQUIRED := 1
+interop: $(interop_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS)
+	$(Q)suites="$(interop_SUITES)"; $(run_suites); \
+	if [ $$fail = 0 ]; then echo "interop: passed ($(BUILD))"; \
+	else echo "interop: FAILED ($(BUILD))"; fi; exit $$fail
 
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --trace-children=yes
@@ -384,11 +411,14 @@ PUBLIC_HEADERS := $(wildcard runtime/include/actr/*.h)
 MAN_PAGES := compiler/actrc.1 runtime/cli/actr.1 runtime/cli/actr-registrar.1
 IDL_HEADERS := $(call gen_h,$(IDL_SRCS))
 INSTALL_PROGS := $(ACTRC) $(CLI_PROGS)
+# Scripts installed beside the programs: the shim a tractor parent runs
+# an actr program through (README, "Interop with tractor").
+INSTALL_SCRIPTS := runtime/cli/actr-tractor-child
 install: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(call say,INSTALL,$(DESTDIR)$(PREFIX))install -d $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/actr/idl \
 	    $(DESTDIR)$(PREFIX)/share/actr/idl
-	$(Q)install -m 755 $(INSTALL_PROGS) $(DESTDIR)$(PREFIX)/bin/
+	$(Q)install -m 755 $(INSTALL_PROGS) $(INSTALL_SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
@@ -420,12 +450,19 @@ install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	    test -f $$f || { echo "install-check: no man page $$m"; exit 1; }; \
 	    if command -v groff >/dev/null; then w=$$(groff -man -ww -z $$f 2>&1); \
 	        [ -z "$$w" ] || { echo "install-check: $$m: $$w"; exit 1; }; fi; done
+	$(Q)shim=$(INSTALL_CHECK)/root/bin/actr-tractor-child; \
+	    out=$$(env -u ACTR_PROGRAM $$shim 2>&1); rc=$$?; \
+	    [ $$rc = 2 ] && echo "$$out" | grep -q 'ACTR_PROGRAM is not set' || \
+	        { echo "install-check: $$shim without ACTR_PROGRAM: $$rc $$out"; exit 1; }; \
+	    out=$$(ACTR_PROGRAM=$(INSTALL_CHECK)/user/point $$shim -m tractor._child 2>&1); rc=$$?; \
+	    [ $$rc = 2 ] && echo "$$out" | grep -q "expected tractor's child command line" || \
+	        { echo "install-check: $$shim without --uid: $$rc $$out"; exit 1; }
 	$(Q)$(MAKE) uninstall PREFIX=$(INSTALL_CHECK)/root DESTDIR=
 	$(Q)left=$$(find $(INSTALL_CHECK)/root -type f -o -type l | wc -l); \
 	    if [ $$left != 0 ]; then echo "install-check: uninstall left $$left files"; exit 1; fi
 
 uninstall:
-	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS))) \
+	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS) $(INSTALL_SCRIPTS))) \
 	    $(DESTDIR)$(PREFIX)/lib/libactr.a $(DESTDIR)$(PREFIX)/lib/$(notdir $(LIBSO)) \
 	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libactr.so \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk \

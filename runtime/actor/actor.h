@@ -37,6 +37,11 @@
  * one StreamOverrun per message may write for seconds, and a reset before
  * it is done kills it. An actr peer answers EOF at once. */
 #define LINK_DRAIN_MS 5000
+/* The same for a peer that is not actr: tractor answers each Yield still
+ * in flight after an overrun (about 2,000 with the small send buffer,
+ * PROTOCOL.md section 12) at about 1,000 a second, slower on a loaded
+ * machine. Only a peer still writing makes a close wait this long. */
+#define LINK_DRAIN_FOREIGN_MS 15000
 
 struct link;
 struct child;

@@ -403,8 +403,9 @@ actri_link_shutdown(struct link *l, int code)
      * task is being cancelled. */
     actr_scope sh;
     int in_task = actri_task_self() != NULL;
-    if (in_task && actr_scope_enter(&sh, actr_deadline_in(LINK_DRAIN_MS), ACTR_SCOPE_SHIELD) == 0) {
-        actr_ipc_close(ipc, actr_deadline_in(LINK_DRAIN_MS));
+    int64_t drain = l->actr ? LINK_DRAIN_MS : LINK_DRAIN_FOREIGN_MS;
+    if (in_task && actr_scope_enter(&sh, actr_deadline_in(drain), ACTR_SCOPE_SHIELD) == 0) {
+        actr_ipc_close(ipc, actr_deadline_in(drain));
         actr_scope_exit(&sh);
     } else {
         actr_ipc_close(ipc, 0);

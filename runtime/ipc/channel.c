@@ -131,6 +131,28 @@ drop_output(actr_ipc *ipc)
         ev_io_stop(actri_loop(), &ipc->wio);
 }
 
+/* The body length of the frame at off (our own output: well formed). */
+static size_t
+frame_len_at(const actr_ipc *ipc, size_t off)
+{
+    const uint8_t *p = ipc->out.ptr + off;
+    return (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+}
+
+/* The start of the frame that holds the first unwritten byte (out_off
+ * itself when no frame is partly written). */
+static size_t
+frame_floor(const actr_ipc *ipc)
+{
+    size_t off = 0;
+    for (;;) {
+        size_t next = off + 4 + frame_len_at(ipc, off);
+        if (next > ipc->out_off)
+            return off;
+        off = next;
+    }
+}
+
 /* Writes what the socket takes now. Returns 0 when the buffer is empty,
  * 1 when the socket is full (more to write later), or the end code. */
 static int
@@ -166,10 +188,13 @@ write_some(actr_ipc *ipc)
         ipc->out.len = ipc->out_off = 0;
         return 0;
     }
-    /* Keep the unwritten tail at the front once it is the smaller part. */
+    /* Keep the unwritten tail at the front once it is the smaller part,
+     * from the start of the frame being written: the buffer always
+     * starts at a frame boundary (actri_ipc_unqueue walks it). */
     if (ipc->out_off >= ipc->out.cap / 2) {
-        actr_wbuf_consume(&ipc->out, ipc->out_off);
-        ipc->out_off = 0;
+        size_t start = frame_floor(ipc);
+        actr_wbuf_consume(&ipc->out, start);
+        ipc->out_off -= start;
     }
     return 1;
 }
@@ -269,6 +294,41 @@ int
 actri_ipc_send_trusted(actr_ipc *ipc, const actr_msg *m, int64_t deadline)
 {
     return send_msg(ipc, m, deadline, 1);
+}
+
+size_t
+actri_ipc_unqueue(actr_ipc *ipc, actr_msg_type type, const char *cid, size_t cidlen)
+{
+    if (!ipc || ipc->wfailed || ipc_pending(ipc) == 0)
+        return 0;
+    /* Frames wholly or partly written stay; every later one of that type
+     * and cid goes, the rest close up behind the kept ones. */
+    size_t off = frame_floor(ipc), dst, dropped = 0;
+    if (off < ipc->out_off)
+        off += 4 + frame_len_at(ipc, off);
+    dst = off;
+    while (off < ipc->out.len) {
+        size_t len = 4 + frame_len_at(ipc, off);
+        actr_msg m;
+        actr_str c;
+        if (actr_msg_decode(ipc->out.ptr + off + 4, len - 4, &m, NULL) == 0 &&
+            m.type == type && actr_msg_cid(&m, &c) && c.len == cidlen &&
+            memcmp(c.ptr, cid, cidlen) == 0) {
+            dropped++;
+        } else {
+            if (dst != off)
+                memmove(ipc->out.ptr + dst, ipc->out.ptr + off, len);
+            dst += len;
+        }
+        off += len;
+    }
+    ipc->out.len = dst;
+    if (dropped)
+        actr_log_runtime(IPC_TAG, "ipc %s: %zu queued %s frame(s) of cid %.*s dropped",
+                         ipc->name, dropped, actr_msg_type_name(type), (int)cidlen, cid);
+    if (ipc_pending(ipc) <= ipc->lowat)
+        wake_waiters(ipc, 0);
+    return dropped;
 }
 
 int

@@ -84,6 +84,17 @@ int actri_ipc_queue(actr_ipc *ipc, const actr_msg *m);
  * wire/msg_trusted.h): the payload is not scanned again. */
 int actri_ipc_send_trusted(actr_ipc *ipc, const actr_msg *m, int64_t deadline);
 
+/* Removes from ipc's output buffer every frame not yet written, not even
+ * in part, that is a message of this type on this cid; returns how many
+ * (for a dialog the peer has ended: a flood of Yields the peer would
+ * only answer with errors, issue 16). Wakes senders the room lets in.
+ * Does not block. */
+size_t actri_ipc_unqueue(actr_ipc *ipc, actr_msg_type type, const char *cid, size_t cidlen);
+
+/* Fits the channel to what its peer is known to be, after the handshake
+ * (peer.c): a peer that is not actr gets a small socket send buffer. */
+void actri_ipc_peer_known(actr_ipc *ipc);
+
 /* Common entry checks of a blocking call: the calling task, the closing
  * state and cancellation. */
 int actri_ipc_enter(actr_ipc *ipc);

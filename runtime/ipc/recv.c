@@ -304,9 +304,11 @@ actr_ipc_handshake(actr_ipc *ipc, const actr_msg_aid *self, int64_t deadline)
             goto out;
         }
         ipc->shaken = 1;
-        actr_log_runtime(IPC_TAG, "ipc %s: handshake done with %.*s.%.*s", ipc->name,
+        actr_log_runtime(IPC_TAG, "ipc %s: handshake done with %.*s.%.*s%s", ipc->name,
                          (int)m.u.aid.name.len, m.u.aid.name.ptr,
-                         (int)m.u.aid.uuid.len, m.u.aid.uuid.ptr);
+                         (int)m.u.aid.uuid.len, m.u.aid.uuid.ptr,
+                         actr_ipc_peer_actr(ipc) ? "" : " (not actr)");
+        actri_ipc_peer_known(ipc);
         break;
     case ACTR_EPROTO:
     case ACTR_ETYPE:

@@ -146,7 +146,10 @@ typedef struct actr_spawn_opts {
                                        tcp://127.0.0.1:0 (or a unix path
                                        when the parent listens on one) */
     size_t nbind;
-    int loglevel;                   /* 0 = this process's level */
+    int loglevel;                   /* 0 = this process's level (a
+                                       tractor child gets tractor's name
+                                       for it; above ACTR_LOG_ERROR:
+                                       critical) */
     const char *wrapper;            /* command the child runs under (split
                                        as the shell does, e.g. "valgrind
                                        -q"); NULL = $ACTR_CHILD_WRAPPER,
