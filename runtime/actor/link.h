@@ -13,6 +13,16 @@
 
 struct dialog;
 
+/* How the process on the other end of a link to our child ended, as the
+ * reaper knows it (spawn.c fills it in the child's record): a channel's
+ * EOF comes before the reaper, so whoever tells a caller why its dialog
+ * died waits for `exited` a moment (caller.c). */
+struct child_end {
+    actr_event exited;            /* the child was reaped */
+    int died;                     /* it died unasked (spawn.h) */
+    char who[96];                 /* "child 'w1' (pid 7)" */
+    char how[64];                 /* "killed by SIGSEGV" */
+};
 /* The cid table starts with this many buckets and doubles whenever it
  * holds more dialogs than buckets (load factor <= 1). */
 #define LINK_BUCKETS_MIN 16
@@ -35,7 +45,7 @@ struct link {
     size_t nctx;
     struct link *next;            /* in the actor's list of links */
     struct link *prev;
-    struct child *child;          /* the child process on the other end */
+    struct child_end *child_end;  /* our child on the other end, or NULL */
     actr_event loop_done;         /* the message loop ended */
     /* Payload encoding buffer kept between sends (actri_link_send_pld);
      * pld_busy while a send that may park holds it. */
