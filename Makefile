@@ -54,7 +54,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS)
 INCLUDES := -Iruntime/include -Iruntime -Igen
-SYS_LIBS = -lev -lmsgpackc -lm
+SYS_LIBS = -lev -lmsgpackc -lm $(DW_LIBS)
 # Evaluated once, on first use, i.e. after `deps` has installed pkg-config
 # and the libraries (the $(eval) caches the answer).
 once = $(eval $(1) := $$(shell $(2)))$($(1))
@@ -62,14 +62,18 @@ CHECK_CFLAGS = $(call once,CHECK_CFLAGS,pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(call once,CHECK_LIBS,pkg-config --libs check 2>/dev/null || echo -lcheck)
 JSON_CFLAGS = $(call once,JSON_CFLAGS,pkg-config --cflags jansson 2>/dev/null)
 JSON_LIBS = $(call once,JSON_LIBS,pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+# elfutils' libdw (libdwfl): symbolized backtraces (runtime/core/backtrace.c)
+DW_CFLAGS = $(call once,DW_CFLAGS,pkg-config --cflags libdw 2>/dev/null)
+DW_LIBS = $(call once,DW_LIBS,pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
 
 # ---------------------------------------------------------------- deps
 # The clang runtime (libFuzzer, sanitizers of clang) is the one of the
 # installed clang (libclang-rt-<major>-dev), or Debian's default pair.
 # The check runs once per checkout (build/.deps-ok, shared by every
 # configuration) and again only when this Makefile changes.
-DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev re2c check pkg-config valgrind \
-               clang gnuplot-nox iproute2
+# gdb: debug mode (SEMANTICS S25) attaches it, and its tests drive it.
+DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev libdw-dev gdb re2c check pkg-config \
+               valgrind clang gnuplot-nox iproute2
 DEPS_STAMP := build/.deps-ok
 clang_rt_pkg = v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
 	if [ -n "$$v" ]; then echo libclang-rt-$$v-dev; else echo libclang-rt-dev; fi
@@ -85,11 +89,12 @@ $(DEPS_STAMP): Makefile
 	            || missing="$$missing $$p"; \
 	    done; \
 	else \
-	    for h in ev.h msgpack.h check.h jansson.h; do \
+	    for h in ev.h msgpack.h check.h jansson.h elfutils/libdwfl.h; do \
 	        printf '#include <%s>\n' $$h | $(CC) -E -x c - >/dev/null 2>&1 \
 	            || missing="$$missing $$h"; \
 	    done; \
 	    command -v re2c >/dev/null 2>&1 || missing="$$missing re2c"; \
+	    command -v gdb >/dev/null 2>&1 || missing="$$missing gdb"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -163,7 +168,7 @@ LIBSO := $(BUILD)/libactr.so.0.1.0
 
 $(BUILD)/obj/runtime/%.o: runtime/%.c | $(DEPS_STAMP) $(call gen_h,$(IDL_SRCS))
 	$(call say,CC,$@)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) $(DW_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
 	$(call say,AS,$@)mkdir -p $(@D)

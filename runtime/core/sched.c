@@ -357,7 +357,7 @@ actr_run(actr_task_fn main_fn, void *arg)
     if (!main_fn)
         return actri_error_code(ACTR_EINVAL, "actr_run without a main function");
     actri_log_init();
-    actri_stackguard_install();
+    actri_crash_install();
     struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
     if (!loop) {
         actr_log_error("sched", "cannot create the libev loop");

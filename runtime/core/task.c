@@ -65,6 +65,10 @@ actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *arg,
     t->cc_gen = 0;
     actri_fiber_init(&t->fiber, info.lo, info.hi, task_entry, t);
     t->state = T_READY;
+    t->all_next = S.all;
+    if (S.all)
+        S.all->all_prev = t;
+    S.all = t;
     actri_rq_push(t);
     S.tasks_live++;
     actri_tasks_spawned++;
@@ -205,6 +209,13 @@ task_finish(struct actri_task *t, int rc)
     }
     S.tasks_live--;
     t->state = T_DONE;
+    if (t->all_prev)
+        t->all_prev->all_next = t->all_next;
+    else
+        S.all = t->all_next;
+    if (t->all_next)
+        t->all_next->all_prev = t->all_prev;
+    t->all_next = t->all_prev = NULL;
 }
 
 /* Room task_finish needs below the lowest leftover scope (it logs, and

@@ -20,5 +20,6 @@
 #include "portal.h"
 #include "ctx.h"
 #include "discovery.h"
+#include "debug.h"
 
 #endif

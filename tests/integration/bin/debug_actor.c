@@ -1,0 +1,199 @@
+/* The program of the debug-mode suite (check_debug.c, SEMANTICS S25):
+ * serves debugmod (debugmod.actor) in child mode, and in root mode runs
+ * the scenario named by its first argument, in debug mode (ACTR_DEBUG=1
+ * in the environment, or actr_actor_opts.debug_mode for "pause"):
+ *   grandchild  mid (run_in_actor crash_below "segv") -> leaf crashes
+ *   two         children a and b crash at the same moment
+ *   pause       kid pauses in pause_then(21); the root prints its result
+ *   fail        kid fails with ValueError "bad value"
+ * The root prints "ROOT RESULT <n>" or "ROOT ERROR <message>" on stdout
+ * and exits 0 or 1. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <actr/actr.h>
+
+#include "debugmod.actor.h"
+
+#define S(z) ((actr_str){(char *)(z), sizeof(z) - 1})
+
+static volatile int zero;
+
+/* The function debug mode must show: its frame is where the fault is. */
+__attribute__((noinline)) static void
+debug_crash_here(const char *how)
+{
+    if (strcmp(how, "abort") == 0)
+        abort();
+    if (strcmp(how, "fpe") == 0) {
+        volatile int x = 1 / zero;
+        (void)x;
+    }
+    *(volatile int *)(uintptr_t)zero = 42;
+}
+
+int
+debugmod_crash_impl(actr_call *call, actr_str how, int64_t ms)
+{
+    (void)call;
+    int rc = actr_sleep(ms);
+    if (rc < 0)
+        return rc;
+    debug_crash_here(how.ptr);
+    return 0;
+}
+
+int
+debugmod_crash_below_impl(actr_call *call, actr_str how)
+{
+    (void)call;
+    actr_actor_nursery *an;
+    int rc = actr_actor_nursery_open(&an);
+    if (rc < 0)
+        return rc;
+    const char *en[] = {"debugmod"};
+    actr_spawn_opts so = {.enable = en, .nenable = 1};
+    debugmod_crash_args args = {how, 0};
+    actr_portal *leaf;
+    rc = actr_actor_nursery_run(an, "leaf", &so, &debugmod_module.endpoints[0], &args, &leaf);
+    int crc = actr_actor_nursery_close(an);
+    return rc < 0 ? rc : crc;
+}
+
+__attribute__((noinline)) static int64_t
+debug_pause_here(int64_t marker)
+{
+    volatile int64_t kept = marker;
+    int rc = actr_pause();
+    return rc < 0 ? rc : kept * 2;
+}
+
+int
+debugmod_pause_then_impl(actr_call *call, int64_t marker, int64_t *out)
+{
+    (void)call;
+    int64_t v = debug_pause_here(marker);
+    if (v < 0)
+        return (int)v;
+    *out = v;
+    return 0;
+}
+
+__attribute__((noinline)) static int
+debug_fail_here(actr_call *call, actr_str type_name, actr_str message)
+{
+    int rc = actr_call_fail(call, type_name.ptr, "%.*s", (int)message.len, message.ptr);
+    __asm__ volatile("" ::: "memory");
+    return rc;
+}
+
+int
+debugmod_fail_impl(actr_call *call, actr_str type_name, actr_str message)
+{
+    return debug_fail_here(call, type_name, message);
+}
+
+/* ------------------------------------------------------------ scenarios */
+
+static const char *scenario;
+
+static actr_spawn_opts
+opts(void)
+{
+    static const char *en[] = {"debugmod"};
+    return (actr_spawn_opts){.enable = en, .nenable = 1};
+}
+
+static int
+report(int rc, int64_t result)
+{
+    if (rc < 0) {
+        const actr_error *e = actr_last_error();
+        printf("ROOT ERROR %s\n", e->code == rc && e->message ? e->message : actr_strerror(rc));
+    } else {
+        printf("ROOT RESULT %lld\n", (long long)result);
+    }
+    fflush(stdout);
+    return rc < 0 ? 1 : 0;
+}
+
+struct crasher {
+    actr_portal *p;
+    int64_t ms;
+};
+
+static int
+crash_task(void *arg)
+{
+    struct crasher *c = arg;
+    debugmod_crash_args a = {S("segv"), c->ms};
+    return actr_portal_call(c->p, &debugmod_module.endpoints[0], &a, NULL);
+}
+
+static int
+two(actr_actor_nursery *an)
+{
+    actr_spawn_opts so = opts();
+    struct crasher c[2] = {{NULL, 300}, {NULL, 300}};
+    int rc = actr_actor_nursery_start(an, "a", &so, &c[0].p);
+    if (rc == 0)
+        rc = actr_actor_nursery_start(an, "b", &so, &c[1].p);
+    actr_nursery *n;
+    if (rc == 0 && (rc = actr_nursery_open(&n)) == 0) {
+        for (int i = 0; i < 2 && rc == 0; i++)
+            rc = actr_nursery_spawn(n, crash_task, &c[i]);
+        int crc = actr_nursery_close(n, ACTR_FOREVER);
+        rc = rc < 0 ? rc : crc;
+    }
+    return rc;
+}
+
+static int
+root(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    actr_actor_nursery *an;
+    int rc = actr_actor_nursery_open(&an);
+    if (rc < 0)
+        return report(rc, 0);
+    actr_spawn_opts so = opts();
+    actr_portal *p;
+    int64_t result = 0;
+    if (strcmp(scenario, "grandchild") == 0) {
+        debugmod_crash_below_args a = {S("segv")};
+        rc = actr_actor_nursery_run(an, "mid", &so, &debugmod_module.endpoints[1], &a, &p);
+    } else if (strcmp(scenario, "two") == 0) {
+        rc = two(an);
+    } else if (strcmp(scenario, "pause") == 0) {
+        debugmod_pause_then_args a = {21};
+        rc = actr_actor_nursery_run(an, "kid", &so, &debugmod_module.endpoints[2], &a, &p);
+    } else if (strcmp(scenario, "fail") == 0) {
+        debugmod_fail_args a = {S("ValueError"), S("bad value")};
+        rc = actr_actor_nursery_run(an, "kid", &so, &debugmod_module.endpoints[3], &a, &p);
+    } else {
+        rc = actr_error_set(ACTR_EINVAL, "unknown scenario %s", scenario);
+    }
+    if (rc == 0 && strcmp(scenario, "pause") == 0)
+        rc = actr_portal_result(p, &result);
+    int crc = actr_actor_nursery_close(an);
+    if (rc == 0)
+        rc = crc;
+    return report(rc, result);
+}
+
+int
+main(int argc, char **argv)
+{
+    const actr_module *mods[] = {&debugmod_module};
+    const char *en[] = {"debugmod"};
+    scenario = argc > 1 && !actr_is_child(argc, argv) ? argv[1] : "";
+    actr_actor_opts o = {.name = "root", .modules = mods, .nmodules = 1,
+                         .enable = en, .nenable = 1,
+                         .debug_mode = strcmp(scenario, "pause") == 0};
+    int rc = actr_main(argc, argv, &o, actr_is_child(argc, argv) ? NULL : root, NULL);
+    return rc != 0;
+}
