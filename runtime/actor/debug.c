@@ -409,6 +409,8 @@ root_crash(int sig, siginfo_t *si, void *uc)
     actri_bt_crash_report(STDERR_FILENO, D.who, sig, si, uc);
 }
 
+/* The crash hook (core/backtrace.h): the process dies of the signal
+ * when it returns. */
 static void
 on_crash(int sig, siginfo_t *si, void *uc)
 {
@@ -419,7 +421,6 @@ on_crash(int sig, siginfo_t *si, void *uc)
         else
             child_crash(sig, si, uc);
     }
-    actri_crash_die(sig, si);
 }
 
 /* ------------------------------------------------------------ stopping */

@@ -45,9 +45,10 @@ void actri_bt_crash_report(int fd, const char *who, int sig, const siginfo_t *si
  * less to do. */
 void actri_bt_warm(void);
 
-/* A crash hook: runs in the fatal-signal handler, on the alternate
- * signal stack, and must end with actri_crash_die(sig, si) (whose return
- * the handler then returns from). */
+/* A crash hook: runs in the fatal-signal handler, on a stack of its own
+ * (1 MiB); when it returns the process dies of the signal
+ * (actri_crash_die), or, for a fault, of the faulting instruction run
+ * again (under a debugger that attached meanwhile, say). */
 typedef void (*actri_crash_fn)(int sig, siginfo_t *si, void *uc);
 
 /* Installs fn (NULL: none) as what every fatal signal (SIGSEGV, SIGBUS,

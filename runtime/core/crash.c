@@ -8,6 +8,7 @@
  *      the backtraces of every task), or else, with
  *      actr_crash_handler_install, the backtrace of every task is
  *      written to stderr;
+ *      (on a stack of its own, big enough for libdw);
  *   3. then the process dies of that signal as it would have without us:
  *      the default action is restored and the faulting instruction runs
  *      again (a sent or raised signal is sent again). Without a hook or
@@ -30,12 +31,22 @@
 static const int fatal_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define NFATAL (sizeof fatal_sigs / sizeof fatal_sigs[0])
 
+/* The work of a crash (the hook, backtraces) runs on a stack of its own:
+ * the alternate signal stack may be small (AddressSanitizer's is), and
+ * libdw needs room. */
+#define CRASH_STACK_SIZE (1024u * 1024u)
+
 static struct {
     struct sigaction prev[NFATAL];   /* what each signal did before us */
     unsigned installed;              /* bit i: fatal_sigs[i] is ours */
     actri_crash_fn hook;             /* debug mode's, or NULL */
     int print;                       /* actr_crash_handler_install ran */
     volatile sig_atomic_t inside;    /* the handler runs */
+    struct stackinfo stack;          /* the crash's own stack (map NULL: none) */
+    struct fiber work, handler;      /* on it, and back to the handler */
+    int sig;                         /* the crash being handled */
+    siginfo_t *si;
+    void *uc;
 } cr;
 
 static int
@@ -75,6 +86,25 @@ actri_crash_die(int sig, const siginfo_t *si)
         raise(sig);
 }
 
+/* The hook, or the crash handler's report. */
+static void
+crash_work(void)
+{
+    if (cr.hook)
+        cr.hook(cr.sig, cr.si, cr.uc);
+    else
+        actri_bt_crash_report(STDERR_FILENO, NULL, cr.sig, cr.si, cr.uc);
+}
+
+static void
+work_entry(void *arg)
+{
+    (void)arg;
+    actri_fiber_started();
+    crash_work();
+    actri_fiber_switch_final(&cr.work, &cr.handler);
+}
+
 static void
 on_fatal(int sig, siginfo_t *si, void *uc)
 {
@@ -84,10 +114,18 @@ on_fatal(int sig, siginfo_t *si, void *uc)
         return;
     }
     cr.inside = 1;
-    if (cr.hook) {
-        cr.hook(sig, si, uc);               /* ends with actri_crash_die */
-    } else if (cr.print) {
-        actri_bt_crash_report(STDERR_FILENO, NULL, sig, si, uc);
+    if (cr.hook || cr.print) {
+        cr.sig = sig;
+        cr.si = si;
+        cr.uc = uc;
+        if (cr.stack.map) {
+            actri_fiber_init(&cr.work, cr.stack.lo, cr.stack.hi, work_entry, NULL);
+            actri_fiber_switch(&cr.handler, &cr.work);
+        } else {
+            crash_work();
+        }
+        /* Back on the handler's stack: a signal sent again is seen
+         * (by a debugger, too) where it was first delivered. */
         actri_crash_die(sig, si);
     } else if (overflow) {
         signal(SIGABRT, SIG_DFL);
@@ -120,6 +158,8 @@ static void
 take_all(void)
 {
     actri_stackguard_altstack();
+    if (!cr.stack.map && !actri_stack_alloc(CRASH_STACK_SIZE, 64, &cr.stack))
+        cr.stack.map = NULL;
     for (unsigned i = 0; i < NFATAL; i++)
         take(fatal_sigs[i]);
 }

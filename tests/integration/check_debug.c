@@ -215,11 +215,11 @@ pause_session(int ctrl_c)
     /* (this scenario turns debug mode on with actr_actor_opts.debug_mode) */
     ptyd *p = start("pause", 1);
     EXPECT(p, "stopped: actr_pause() in task 'debugmod:pause_then'", GDB_MS);
-    EXPECT(p, "in debug_pause_here", GDB_MS);
+    EXPECT(p, " in debug_pause_here (marker=21) at ", GDB_MS);
     EXPECT(p, "(gdb) ", STEP_MS);
     if (ctrl_c)
         gdb_do(p, "\003", "Quit", 1);
-    gdb_do(p, "print kept\n", "= 21", 1);
+    gdb_do(p, "print marker * 2\n", "= 42", 1);
     gdb_do(p, "continue\n", "detached]", 0);
     end_with(p, "ROOT RESULT 42", 0);
 }
