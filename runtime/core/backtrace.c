@@ -31,6 +31,16 @@
 
 #define S actri_sched
 
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#endif
+#endif
+#ifndef VG_DEFINED
+#define VG_DEFINED(p, n) ((void)0)
+#endif
+
 #if (defined(__x86_64__) || defined(__aarch64__)) && defined(__GLIBC__)
 #define BT_SUPPORTED 1
 #endif
@@ -50,6 +60,8 @@ struct regs {
     Dwarf_Word pc;
     int pc_is_return;          /* pc is a return address, not the
                                   instruction that was running */
+    const char *lo, *hi;       /* the stack it runs on, read directly
+                                  (NULL: all through process_vm_readv) */
 };
 
 /* One unwound frame. */
@@ -70,6 +82,24 @@ static struct {
     char *stack_lo, *stack_hi; /* the thread's own stack (for the
                                   fallback reader) */
 } bt = {.vm_read = -1};
+
+/* What describe_pc said of a pc, kept: error paths repeat the same
+ * frames, and naming a pc (the DWARF scopes) costs far more than
+ * unwinding. Direct-mapped; emptied when the loaded objects change. */
+#define SYMCACHE 1024
+static struct symslot {
+    Dwarf_Addr a;
+    char *text;
+} symcache[SYMCACHE];
+
+static void
+symcache_clear(void)
+{
+    for (size_t i = 0; i < SYMCACHE; i++) {
+        free(symcache[i].text);
+        symcache[i].text = NULL;
+    }
+}
 
 /* ------------------------------------------------------------ output */
 
@@ -129,10 +159,15 @@ sink_printf(struct sink *s, const char *fmt, ...)
 
 /* ------------------------------------------------------------ memory */
 
+/* A word of a stack, read as it is: not through ASan's eyes (another
+ * frame's red zone is no error here), and valid for valgrind (a
+ * register's spill slot is defined even where memcheck lost track). */
 static __attribute__((no_sanitize("address"))) Dwarf_Word
 load_word(Dwarf_Addr a)
 {
-    return *(const volatile Dwarf_Word *)(uintptr_t)a;
+    Dwarf_Word w = *(const volatile Dwarf_Word *)(uintptr_t)a;
+    VG_DEFINED(&w, sizeof w);
+    return w;
 }
 
 /* 1 when [a, a+8) lies on a stack we know: a task's, or the thread's. */
@@ -151,6 +186,14 @@ on_known_stack(Dwarf_Addr a)
 static int
 read_word(Dwarf_Addr a, Dwarf_Word *out)
 {
+    /* The stack being unwound, outside a signal handler: it is there,
+     * and a syscall per word would cost most of the backtrace. */
+    const struct regs *r = bt.req;
+    const char *p = (const char *)(uintptr_t)a;
+    if (r && r->lo && p >= r->lo && p + sizeof *out <= r->hi) {
+        *out = load_word(a);
+        return 1;
+    }
     if (bt.vm_read != 0) {
         struct iovec local = {out, sizeof *out};
         struct iovec remote = {(void *)(uintptr_t)a, sizeof *out};
@@ -261,6 +304,7 @@ static void
 bt_release(void)
 {
     if (bt.dwfl && !bt.busy) {
+        symcache_clear();
         dwfl_end(bt.dwfl);
         bt.dwfl = NULL;
         bt.attached = 0;
@@ -291,6 +335,7 @@ dwfl_ready(int in_signal)
         }
         dwfl_report_begin(bt.dwfl);
     } else {
+        symcache_clear();                 /* addresses may mean other code now */
         dwfl_report_begin_add(bt.dwfl);
     }
     int rc = dwfl_linux_proc_report(bt.dwfl, getpid());
@@ -390,6 +435,15 @@ regs_of_fiber(struct regs *out, const struct fiber *f)
 #endif
 }
 
+/* Lets the unwind of r read the stack of task t (NULL: the thread's)
+ * directly. */
+static void
+regs_on(struct regs *r, const struct actri_task *t)
+{
+    r->lo = t ? t->stack.lo : bt.stack_lo;
+    r->hi = t ? t->stack.hi : bt.stack_hi;
+}
+
 /* 1 when f was prepared by actri_fiber_init and never ran. */
 static int
 fiber_unstarted(const struct fiber *f)
@@ -469,12 +523,12 @@ base_name(const char *path)
     return s ? s + 1 : path ? path : "?";
 }
 
-/* Prints the logical frames of one pc: the functions inlined there,
- * innermost first, then the function that holds them. */
+/* Describes the logical frames of one pc (a: inside the call), one line
+ * each without its number: the functions inlined there, innermost first,
+ * then the function that holds them. */
 static void
-print_pc(struct sink *s, unsigned *num, Dwarf_Addr pc, int is_return)
+describe_pc(struct sink *s, Dwarf_Addr pc, Dwarf_Addr a)
 {
-    Dwarf_Addr a = is_return ? pc - 1 : pc;   /* inside the call */
     Dwfl_Module *m = bt.dwfl ? dwfl_addrmodule(bt.dwfl, a) : NULL;
     const char *sym = NULL;
     GElf_Off off = 0;
@@ -487,12 +541,10 @@ print_pc(struct sink *s, unsigned *num, Dwarf_Addr pc, int is_return)
     const char *file = ln ? dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL) : NULL;
     if (!file) {
         if (sym)
-            sink_printf(s, "    #%-2u 0x%016llx in %s+0x%llx (%s)\n", (*num)++,
-                        (unsigned long long)pc, sym, (unsigned long long)off,
-                        base_name(obj));
+            sink_printf(s, "0x%016llx in %s+0x%llx (%s)\n", (unsigned long long)pc, sym,
+                        (unsigned long long)off, base_name(obj));
         else
-            sink_printf(s, "    #%-2u 0x%016llx in ?? (%s)\n", (*num)++,
-                        (unsigned long long)pc, base_name(obj));
+            sink_printf(s, "0x%016llx in ?? (%s)\n", (unsigned long long)pc, base_name(obj));
         return;
     }
     /* The innermost scope at the pc, then the chain of scopes that
@@ -509,20 +561,17 @@ print_pc(struct sink *s, unsigned *num, Dwarf_Addr pc, int is_return)
     scopes = NULL;
     if (ns > 0)
         ns = dwarf_getscopes_die(&inner, &scopes);
-    int printed = 0;
-    for (int i = 0; i < ns && !printed; i++) {
+    for (int i = 0; i < ns; i++) {
         int tag = dwarf_tag(&scopes[i]);
         if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
             continue;
         const char *name = dwarf_diename(&scopes[i]);
         if (tag == DW_TAG_subprogram) {
-            sink_printf(s, "    #%-2u %s at %s:%d\n", (*num)++, name ? name : sym ? sym : "??",
-                        file, line);
-            printed = 1;
-            break;
+            sink_printf(s, "%s at %s:%d\n", name ? name : sym ? sym : "??", file, line);
+            free(scopes);
+            return;
         }
-        sink_printf(s, "    #%-2u %s at %s:%d (inlined)\n", (*num)++, name ? name : "??", file,
-                    line);
+        sink_printf(s, "%s at %s:%d (inlined)\n", name ? name : "??", file, line);
         /* The caller's position is where this call was inlined. */
         Dwarf_Attribute at;
         Dwarf_Word cf = 0, cl = 0;
@@ -535,8 +584,36 @@ print_pc(struct sink *s, unsigned *num, Dwarf_Addr pc, int is_return)
         }
     }
     free(scopes);
-    if (!printed)
-        sink_printf(s, "    #%-2u %s at %s:%d\n", (*num)++, sym ? sym : "??", file, line);
+    sink_printf(s, "%s at %s:%d\n", sym ? sym : "??", file, line);
+}
+
+/* Prints the logical frames of one pc, numbered from *num. */
+static void
+print_pc(struct sink *s, unsigned *num, Dwarf_Addr pc, int is_return)
+{
+    Dwarf_Addr a = is_return ? pc - 1 : pc;
+    struct symslot *slot = &symcache[((a >> 2) ^ (a >> 13)) & (SYMCACHE - 1)];
+    struct sink d = {.fd = -1};
+    const char *text = slot->text && slot->a == a ? slot->text : NULL;
+    if (!text) {
+        describe_pc(&d, pc, a);
+        if (d.oom || !d.buf) {
+            free(d.buf);
+            sink_printf(s, "    #%-2u 0x%016llx\n", (*num)++, (unsigned long long)pc);
+            return;
+        }
+        free(slot->text);
+        slot->a = a;
+        slot->text = d.buf;
+        text = d.buf;
+    }
+    for (const char *l = text; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) + 1 : strlen(l);
+        sink_printf(s, "    #%-2u ", (*num)++);
+        sink_put(s, l, n);
+        l += n;
+    }
 }
 
 static void
@@ -596,6 +673,7 @@ actri_bt_here(unsigned skip)
         if (dwfl_ready(0) == 0) {
             struct regs r;
             regs_of_ucontext(&r, &uc, 1);
+            regs_on(&r, S.current);
             print_stack(&s, &r, 1 + (size_t)skip, NULL);
         }
         bt.busy = 0;
@@ -667,18 +745,24 @@ print_all(struct sink *s, const struct regs *live, size_t live_skip, const char 
             continue;
         }
         task_header(s, t, state_name(t));
-        if (regs_of_fiber(&r, &t->fiber) == 0)
+        if (regs_of_fiber(&r, &t->fiber) == 0) {
+            if (live->lo)
+                regs_on(&r, t);
             print_stack(s, &r, 0, NULL);
-        else
+        } else {
             sink_printf(s, "    (its saved registers cannot be read)\n");
+        }
     }
     sink_printf(s, "  the loop (the thread's own stack%s):\n", cur ? ", switched out" : "");
     if (!cur) {
         print_stack(s, live, live_skip, after);
     } else {
         struct regs r;
-        if (regs_of_fiber(&r, &S.main_fiber) == 0)
+        if (regs_of_fiber(&r, &S.main_fiber) == 0) {
+            if (live->lo)
+                regs_on(&r, NULL);
             print_stack(s, &r, 0, NULL);
+        }
     }
 #else
     (void)live;
@@ -698,12 +782,14 @@ bt_all(int fd, const void *uc, size_t skip, const char *after)
     ucontext_t here;
     struct regs live;
     volatile size_t drop = uc ? skip : skip + 1;  /* + this function */
-    if (uc)
-        regs_of_ucontext(&live, uc, 0);
-    else if (getcontext(&here) == 0)
+    if (uc) {
+        regs_of_ucontext(&live, uc, 0);     /* a crash: every read checked */
+    } else if (getcontext(&here) == 0) {
         regs_of_ucontext(&live, &here, 1);
-    else
+        regs_on(&live, S.current);
+    } else {
         return;
+    }
     if (bt.busy) {
         sink_printf(&s, "  (no backtraces: the crash came while making one)\n");
         return;

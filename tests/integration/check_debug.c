@@ -25,12 +25,14 @@
 #define STEP_MS 30000
 
 static char home[64];
+static const char *extra_env;   /* one more NAME=value for the next start */
 
 /* The environment of a scenario: debug mode on, a plain terminal (no
  * colours), no user gdbinit, no debuginfod. */
-static const char *const debug_env[] = {
-    "ACTR_DEBUG=1", "TERM=dumb", home, "DEBUGINFOD_URLS=", "ACTR_REGISTRY=none", NULL,
+static const char *debug_env[] = {
+    "ACTR_DEBUG=1", "TERM=dumb", home, "DEBUGINFOD_URLS=", "ACTR_REGISTRY=none", NULL, NULL,
 };
+#define ENV_EXTRA 5             /* the slot a test may fill */
 
 /* A HOME of our own, made before the tests fork (so they share it). */
 static int
@@ -94,6 +96,7 @@ static ptyd *
 start(const char *scenario, int tty)
 {
     char *argv[] = {(char *)itest_bin("debug_actor"), (char *)scenario, NULL};
+    debug_env[ENV_EXTRA] = extra_env;
     ptyd *p = ptyd_start(argv, debug_env, tty);
     ck_assert_msg(p != NULL, "cannot start %s", argv[0]);
     return p;
@@ -255,12 +258,14 @@ END_TEST
 
 /* ------------------------------------------------------------ without a terminal */
 
-/* Runs scenario with no terminal at all; returns its output (malloc'd)
- * once the root exited with status 1 and the whole tree is gone. */
+/* Runs scenario with no terminal at all (env: one more NAME=value, or
+ * NULL); returns its output (malloc'd) once the root exited with status
+ * 1 and the whole tree is gone. */
 static char *
-run_without_terminal(const char *scenario)
+run_without_terminal(const char *scenario, const char *env)
 {
     itest_begin();
+    extra_env = env;
     ptyd *p = start(scenario, 0);
     int st = 0;
     int exited = ptyd_wait(p, &st, GDB_MS);
@@ -281,7 +286,7 @@ run_without_terminal(const char *scenario)
 
 START_TEST(test_S25_no_terminal_crash_prints_every_task_and_goes_on)
 {
-    char *out = run_without_terminal("grandchild");
+    char *out = run_without_terminal("grandchild", NULL);
     /* The crash, named, with every task of the leaf symbolized. */
     HAS(out, "actr: actor leaf.");
     HAS(out, ": SIGSEGV in task 'debugmod:crash'");
@@ -299,12 +304,41 @@ END_TEST
 
 START_TEST(test_S25_no_terminal_failure_prints_backtraces_and_propagates)
 {
-    char *out = run_without_terminal("fail");
+    char *out = run_without_terminal("fail", NULL);
     HAS(out, "stopped: endpoint debugmod:fail failed: ValueError: bad value");
     /* The stopped task starts at the failing frame. */
     HAS(out, "#0  debug_fail_here at ");
     HAS(out, "ROOT ERROR bad value");
     free(out);
+}
+END_TEST
+
+START_TEST(test_S25_the_filter_chooses_which_failures_stop)
+{
+    /* The program's filter stops on no failure: the error goes its way
+     * without a stop. */
+    char *out = run_without_terminal("fail", "DEBUG_ACTOR_FILTER=none");
+    ck_assert_msg(!strstr(out, "stopped:"), "%s", tail_of(out));
+    HAS(out, "ROOT ERROR bad value");
+    free(out);
+}
+END_TEST
+
+static int
+pause_root(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    ck_assert_int_eq(actr_debug_mode(), 0);
+    ck_assert_int_eq(actr_pause(), ACTR_ESTATE);
+    return 0;
+}
+
+START_TEST(test_S25_pause_outside_debug_mode_is_refused)
+{
+    unsetenv("ACTR_DEBUG");
+    ck_assert_int_eq(actr_pause(), ACTR_ESTATE);       /* outside an actor */
+    itest_run_root(pause_root, NULL);
 }
 END_TEST
 
@@ -324,6 +358,8 @@ debug_suite(void)
     tcase_set_timeout(nt, 120);
     ITEST_ADD(nt, test_S25_no_terminal_crash_prints_every_task_and_goes_on);
     ITEST_ADD(nt, test_S25_no_terminal_failure_prints_backtraces_and_propagates);
+    ITEST_ADD(nt, test_S25_the_filter_chooses_which_failures_stop);
+    ITEST_ADD(nt, test_S25_pause_outside_debug_mode_is_refused);
     suite_add_tcase(s, nt);
     return s;
 }
