@@ -31,16 +31,6 @@
 
 #define S actri_sched
 
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
-#endif
-#endif
-#ifndef VG_DEFINED
-#define VG_DEFINED(p, n) ((void)0)
-#endif
-
 #if (defined(__x86_64__) || defined(__aarch64__)) && defined(__GLIBC__)
 #define BT_SUPPORTED 1
 #endif

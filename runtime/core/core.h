@@ -20,6 +20,18 @@
 #include "core/fiber.h"
 #include "core/sched.h"
 
+/* Marks memory as defined for valgrind's memcheck (a no-op elsewhere).
+ * A client request, not a call: usable where no call may run. */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#endif
+#endif
+#ifndef VG_DEFINED
+#define VG_DEFINED(p, n) ((void)0)
+#endif
+
 /* ------------------------------------------------------------ scopes */
 
 #define SCOPE_NURSERY 0x100u     /* the scope of a nursery */

@@ -9,17 +9,6 @@
 
 #define S actri_sched
 
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-/* A client request, not a call: usable where no call may run. */
-#define VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
-#endif
-#endif
-#ifndef VG_DEFINED
-#define VG_DEFINED(p, n) ((void)0)
-#endif
-
 uint64_t actri_tasks_spawned;
 
 static void task_entry(void *arg);
