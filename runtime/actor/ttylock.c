@@ -469,6 +469,10 @@ actr_debug_debug_lock_impl(actr_debug_debug_lock_call *h, actr_str uid, int64_t 
                               " in debug mode", a ? a->uid.name : "?");
     if (pid <= 1 || pid > INT_MAX || (fn[0] && !is_ident(fn)))
         return actr_call_fail(call, "DebugRequestError", "bad debugger request from %s", who);
+    /* gdb goes only to the asker itself, and only inside our tree. */
+    if (pid != actri_link_peer_pid(actri_call_link(call)) || !in_subtree((int)pid, getpid()))
+        return actr_call_fail(call, "DebugRequestError", "%s asks a debugger for pid %lld,"
+                              " which is not its own or not in this tree", who, (long long)pid);
     struct asker k;
     int rc = tty_acquire(&k, (int)pid);
     if (rc < 0)

@@ -260,9 +260,9 @@ END_TEST
 
 /* Runs scenario with no terminal at all (env: one more NAME=value, or
  * NULL); returns its output (malloc'd) once the root exited with status
- * 1 and the whole tree is gone. */
+ * code and the whole tree is gone. */
 static char *
-run_without_terminal(const char *scenario, const char *env)
+run_without_terminal(const char *scenario, const char *env, int code)
 {
     itest_begin();
     extra_env = env;
@@ -273,7 +273,7 @@ run_without_terminal(const char *scenario, const char *env)
     int left = ptyd_close(p);
     ck_assert_msg(exited && left == 0, "exited %d, left %d; output:\n%s", exited, left,
                   tail_of(out));
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x; output:\n%s", st,
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == code, "status %#x; output:\n%s", st,
                   tail_of(out));
     /* No debugger was started. */
     ck_assert_msg(!strstr(out, "gdb attaches"), "%s", tail_of(out));
@@ -286,7 +286,7 @@ run_without_terminal(const char *scenario, const char *env)
 
 START_TEST(test_S25_no_terminal_crash_prints_every_task_and_goes_on)
 {
-    char *out = run_without_terminal("grandchild", NULL);
+    char *out = run_without_terminal("grandchild", NULL, 1);
     /* The crash, named, with every task of the leaf symbolized. */
     HAS(out, "actr: actor leaf.");
     HAS(out, ": SIGSEGV in task 'debugmod:crash'");
@@ -304,7 +304,7 @@ END_TEST
 
 START_TEST(test_S25_no_terminal_failure_prints_backtraces_and_propagates)
 {
-    char *out = run_without_terminal("fail", NULL);
+    char *out = run_without_terminal("fail", NULL, 1);
     HAS(out, "stopped: endpoint debugmod:fail failed: ValueError: bad value");
     /* The stopped task starts at the failing frame. */
     HAS(out, "#0  debug_fail_here at ");
@@ -317,9 +317,19 @@ START_TEST(test_S25_the_filter_chooses_which_failures_stop)
 {
     /* The program's filter stops on no failure: the error goes its way
      * without a stop. */
-    char *out = run_without_terminal("fail", "DEBUG_ACTOR_FILTER=none");
+    char *out = run_without_terminal("fail", "DEBUG_ACTOR_FILTER=none", 1);
     ck_assert_msg(!strstr(out, "stopped:"), "%s", tail_of(out));
     HAS(out, "ROOT ERROR bad value");
+    free(out);
+}
+END_TEST
+
+START_TEST(test_S25_the_root_debugs_only_the_asker_itself)
+{
+    /* An actor that asks the root's debugger for another process of the
+     * tree is refused (gdb would attach to it and write into it). */
+    char *out = run_without_terminal("forged", NULL, 0);
+    HAS(out, "ROOT RESULT 1");
     free(out);
 }
 END_TEST
@@ -360,6 +370,7 @@ debug_suite(void)
     ITEST_ADD(nt, test_S25_no_terminal_failure_prints_backtraces_and_propagates);
     ITEST_ADD(nt, test_S25_the_filter_chooses_which_failures_stop);
     ITEST_ADD(nt, test_S25_pause_outside_debug_mode_is_refused);
+    ITEST_ADD(nt, test_S25_the_root_debugs_only_the_asker_itself);
     suite_add_tcase(s, nt);
     return s;
 }

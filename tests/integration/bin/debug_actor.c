@@ -6,6 +6,7 @@
  *   two         children a and b crash at the same moment
  *   pause       kid pauses in pause_then(21); the root prints its result
  *   fail        kid fails with ValueError "bad value"
+ *   forged      kid asks the root's debugger for another pid (forge_lock)
  * The root prints "ROOT RESULT <n>" or "ROOT ERROR <message>" on stdout
  * and exits 0 or 1. With DEBUG_ACTOR_FILTER=none in the environment the
  * program (root and children) sets a debug filter that stops on no
@@ -96,6 +97,53 @@ debugmod_fail_impl(actr_call *call, actr_str type_name, actr_str message)
     return debug_fail_here(call, type_name, message);
 }
 
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+    msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+int
+debugmod_forge_lock_impl(actr_call *call, actr_str root_url, int64_t *out)
+{
+    (void)call;
+    char url[ACTR_ADDR_URL_MAX];
+    snprintf(url, sizeof url, "%.*s", (int)root_url.len, root_url.ptr);
+    actr_portal *root;
+    int rc = actr_portal_open(url, &root);
+    if (rc < 0)
+        return rc;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 5);
+    pack_str(&pk, "uid");
+    pack_str(&pk, "kid.forger");
+    pack_str(&pk, "pid");
+    msgpack_pack_int64(&pk, getppid());         /* not ours */
+    pack_str(&pk, "reason");
+    pack_str(&pk, "forged");
+    pack_str(&pk, "frame");
+    pack_str(&pk, "main");
+    pack_str(&pk, "go");
+    msgpack_pack_uint64(&pk, 4096);
+    actr_any kw = {(uint8_t *)sb.data, sb.size};
+    actr_ctx *ctx;
+    rc = actr_ctx_open_raw(root, "actr:debug_lock", &kw, NULL, &ctx, NULL);
+    msgpack_sbuffer_destroy(&sb);
+    if (rc == 0) {
+        *out = 0;
+        rc = actr_ctx_close(ctx);
+    } else {
+        const actr_error *e = actr_last_error();
+        *out = rc == ACTR_EREMOTE && e->type_name && !strcmp(e->type_name, "DebugRequestError");
+        rc = *out ? 0 : rc;
+    }
+    actr_portal_close(root);
+    return rc;
+}
+
 /* ------------------------------------------------------------ scenarios */
 
 static const char *scenario;
@@ -154,7 +202,6 @@ two(actr_actor_nursery *an)
 static int
 root(actr_actor *self, void *arg)
 {
-    (void)self;
     (void)arg;
     actr_actor_nursery *an;
     int rc = actr_actor_nursery_open(&an);
@@ -171,13 +218,19 @@ root(actr_actor *self, void *arg)
     } else if (strcmp(scenario, "pause") == 0) {
         debugmod_pause_then_args a = {21};
         rc = actr_actor_nursery_run(an, "kid", &so, &debugmod_module.endpoints[2], &a, &p);
+    } else if (strcmp(scenario, "forged") == 0) {
+        char url[ACTR_ADDR_URL_MAX];
+        if ((rc = actr_actor_url(self, url, sizeof url)) >= 0) {
+            debugmod_forge_lock_args a = {{url, strlen(url)}};
+            rc = actr_actor_nursery_run(an, "kid", &so, &debugmod_module.endpoints[4], &a, &p);
+        }
     } else if (strcmp(scenario, "fail") == 0) {
         debugmod_fail_args a = {S("ValueError"), S("bad value")};
         rc = actr_actor_nursery_run(an, "kid", &so, &debugmod_module.endpoints[3], &a, &p);
     } else {
         rc = actr_error_set(ACTR_EINVAL, "unknown scenario %s", scenario);
     }
-    if (rc == 0 && strcmp(scenario, "pause") == 0)
+    if (rc == 0 && (strcmp(scenario, "pause") == 0 || strcmp(scenario, "forged") == 0))
         rc = actr_portal_result(p, &result);
     int crc = actr_actor_nursery_close(an);
     if (rc == 0)
