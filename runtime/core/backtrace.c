@@ -434,20 +434,6 @@ regs_on(struct regs *r, const struct actri_task *t)
     r->hi = t ? t->stack.hi : bt.stack_hi;
 }
 
-/* 1 when f was prepared by actri_fiber_init and never ran. */
-static int
-fiber_unstarted(const struct fiber *f)
-{
-#ifdef ACTR_FIBER_UCONTEXT
-    (void)f;
-    return 0;
-#else
-    extern void actri_ctx_entry(void);
-    struct regs r;
-    return regs_of_fiber(&r, f) == 0 && r.pc == (Dwarf_Word)(uintptr_t)actri_ctx_entry;
-#endif
-}
-
 #endif /* BT_SUPPORTED */
 
 /* ------------------------------------------------------------ unwinding */
@@ -730,7 +716,7 @@ print_all(struct sink *s, const struct regs *live, size_t live_skip, const char 
         if (t == cur)
             continue;
         struct regs r;
-        if (fiber_unstarted(&t->fiber)) {
+        if (actri_fiber_fresh(&t->fiber)) {
             task_header(s, t, "not started yet");
             continue;
         }
