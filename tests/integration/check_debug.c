@@ -241,6 +241,32 @@ START_TEST(test_S25_ctrl_c_in_a_session_goes_to_gdb_not_the_tree)
 }
 END_TEST
 
+START_TEST(test_S25_teardown_waits_for_a_child_in_the_debugger)
+{
+    if (!gdb_usable())
+        return;
+    itest_begin();
+    ptyd *p = start("teardown", 1);
+    EXPECT(p, "actr: debug: actor kid.", GDB_MS);
+    EXPECT(p, " stopped: ", STEP_MS);
+    const char *at = strstr(ptyd_transcript(p), "actr: debug: actor kid.");
+    const char *pidtext = strstr(at, "(pid ");
+    int kid = pidtext ? atoi(pidtext + 5) : 0;
+    ck_assert_int_gt(kid, 1);
+    EXPECT(p, " in debug_pause_here (marker=21) at ", GDB_MS);
+    EXPECT(p, "(gdb) ", STEP_MS);
+    /* The root cancelled the kid's nursery meanwhile; past the whole
+     * grace period of its teardown (0.5 s + 2 s + 1 s) the kid is still
+     * here, stopped under gdb, neither signalled nor killed. */
+    usleep(5000 * 1000);
+    ck_assert_msg(!itest_pid_gone(kid, 0), "the kid (pid %d) was killed in the debugger", kid);
+    gdb_do(p, "print marker * 2\n", "= 42", 1);
+    /* The session ends: the teardown goes on, and the tree exits. */
+    gdb_do(p, "continue\n", "detached]", 0);
+    end_with(p, "ROOT RESULT 0", 0);
+}
+END_TEST
+
 START_TEST(test_S25_failing_endpoint_stops_at_the_failing_frame)
 {
     if (!gdb_usable())
@@ -363,6 +389,7 @@ debug_suite(void)
     ITEST_ADD(tc, test_S25_pause_in_child_stops_at_its_caller);
     ITEST_ADD(tc, test_S25_ctrl_c_in_a_session_goes_to_gdb_not_the_tree);
     ITEST_ADD(tc, test_S25_failing_endpoint_stops_at_the_failing_frame);
+    ITEST_ADD(tc, test_S25_teardown_waits_for_a_child_in_the_debugger);
     suite_add_tcase(s, tc);
     TCase *nt = tcase_create("no-terminal");
     tcase_set_timeout(nt, 120);

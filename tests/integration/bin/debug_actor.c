@@ -7,6 +7,8 @@
  *   pause       kid pauses in pause_then(21); the root prints its result
  *   fail        kid fails with ValueError "bad value"
  *   forged      kid asks the root's debugger for another pid (forge_lock)
+ *   teardown    kid pauses in a call, and 1 s later the root cancels its
+ *               actor nursery: the teardown must wait for the session
  * The root prints "ROOT RESULT <n>" or "ROOT ERROR <message>" on stdout
  * and exits 0 or 1. With DEBUG_ACTOR_FILTER=none in the environment the
  * program (root and children) sets a debug filter that stops on no
@@ -200,6 +202,33 @@ two(actr_actor_nursery *an)
 }
 
 static int
+pause_task(void *arg)
+{
+    debugmod_pause_then_args a = {21};
+    int64_t v;
+    int rc = actr_portal_call(arg, &debugmod_module.endpoints[2], &a, &v);
+    return rc == ACTR_ECANCELED ? 0 : rc;     /* the nursery's cancel */
+}
+
+/* The kid pauses; the nursery is cancelled meanwhile. */
+static int
+teardown(actr_actor_nursery *an)
+{
+    actr_spawn_opts so = opts();
+    actr_portal *kid;
+    actr_nursery *n;
+    int rc = actr_actor_nursery_start(an, "kid", &so, &kid);
+    if (rc == 0 && (rc = actr_nursery_open(&n)) == 0) {
+        rc = actr_nursery_spawn(n, pause_task, kid);
+        if (rc == 0)
+            rc = actr_sleep(1000);
+        actr_actor_nursery_cancel(an);
+        (void)actr_nursery_close(n, ACTR_FOREVER);
+    }
+    return rc == ACTR_ECANCELED ? 0 : rc;
+}
+
+static int
 root(actr_actor *self, void *arg)
 {
     (void)arg;
@@ -215,6 +244,8 @@ root(actr_actor *self, void *arg)
         rc = actr_actor_nursery_run(an, "mid", &so, &debugmod_module.endpoints[1], &a, &p);
     } else if (strcmp(scenario, "two") == 0) {
         rc = two(an);
+    } else if (strcmp(scenario, "teardown") == 0) {
+        rc = teardown(an);
     } else if (strcmp(scenario, "pause") == 0) {
         debugmod_pause_then_args a = {21};
         rc = actr_actor_nursery_run(an, "kid", &so, &debugmod_module.endpoints[2], &a, &p);
