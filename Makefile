@@ -58,7 +58,7 @@ INCLUDES := -Iruntime/include -Iruntime -Igen
 # libactr's discovery on etcd (runtime/discovery/) speaks JSON with
 # jansson, HTTP with libcurl and base64 with OpenSSL's libcrypto (those
 # two are opened at run time: CURL_SONAME below).
-SYS_LIBS = -lev -lmsgpackc -lm $(JSON_LIBS) -ldl
+SYS_LIBS = -lev -lmsgpackc -lm $(JSON_LIBS) -ldl $(DW_LIBS)
 # Evaluated once, on first use, i.e. after `deps` has installed pkg-config
 # and the libraries (the $(eval) caches the answer).
 once = $(eval $(1) := $$(shell $(2)))$($(1))
@@ -73,6 +73,9 @@ CURL_CFLAGS = $(call once,CURL_CFLAGS,pkg-config --cflags libcurl 2>/dev/null)
 soname_of = $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | awk '/SONAME/ {print $$2}')
 CURL_SONAME = $(call soname_of,libcurl.so)
 CRYPTO_SONAME = $(call soname_of,libcrypto.so)
+# elfutils' libdw (libdwfl): symbolized backtraces (runtime/core/backtrace.c)
+DW_CFLAGS = $(call once,DW_CFLAGS,pkg-config --cflags libdw 2>/dev/null)
+DW_LIBS = $(call once,DW_LIBS,pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
 
 # ---------------------------------------------------------------- deps
 # The clang runtime (libFuzzer, sanitizers of clang) is the one of the
@@ -81,8 +84,9 @@ CRYPTO_SONAME = $(call soname_of,libcrypto.so)
 # which start a private etcd (they skip, saying so, where it is missing).
 # The check runs once per checkout (build/.deps-ok, shared by every
 # configuration) and again only when this Makefile changes.
+# gdb: debug mode (SEMANTICS S25) attaches it, and its tests drive it.
 DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
-               re2c check pkg-config valgrind clang gnuplot-nox iproute2 \
+               libdw-dev gdb re2c check pkg-config valgrind clang gnuplot-nox iproute2 \
                etcd-server etcd-client
 DEPS_STAMP := build/.deps-ok
 clang_rt_pkg = v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
@@ -99,11 +103,12 @@ $(DEPS_STAMP): Makefile
 	            || missing="$$missing $$p"; \
 	    done; \
 	else \
-	    for h in ev.h msgpack.h check.h jansson.h curl/curl.h openssl/evp.h; do \
+	    for h in ev.h msgpack.h check.h jansson.h curl/curl.h openssl/evp.h elfutils/libdwfl.h; do \
 	        printf '#include <%s>\n' $$h | $(CC) -E -x c - >/dev/null 2>&1 \
 	            || missing="$$missing $$h"; \
 	    done; \
 	    command -v re2c >/dev/null 2>&1 || missing="$$missing re2c"; \
+	    command -v gdb >/dev/null 2>&1 || missing="$$missing gdb"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -180,7 +185,7 @@ $(BUILD)/obj/runtime/discovery/libs.o: LIB_CFLAGS += $(if $(CURL_SONAME),-DDISC_
 
 $(BUILD)/obj/runtime/%.o: runtime/%.c | $(DEPS_STAMP) $(call gen_h,$(IDL_SRCS))
 	$(call say,CC,$@)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) $(DW_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
 	$(call say,AS,$@)mkdir -p $(@D)

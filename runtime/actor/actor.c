@@ -3,6 +3,7 @@
  * accept loop, and its teardown. */
 #define _GNU_SOURCE
 #include "actor/cancel.h"
+#include "actor/debug.h"
 #include "actor/hooks.h"
 #include "actor/link.h"
 #include "actor/spawn.h"
@@ -316,6 +317,8 @@ child_boot(actr_actor *a, const struct child_args *ca, int *started)
         rc = actr_nursery_spawn_opts(a->svc, parent_watch_task, a, &to);
     }
     actri_link_unref(l);
+    if (rc == 0)
+        actri_debug_start(a);             /* S25: before any call arrives */
     report_boot(a, ca, NULL, rc);
     actr_log_runtime(ACTOR_TAG, "child %s.%s serving (parent %s)", a->uid.name, a->uid.uuid,
                      ca->parent);
@@ -458,6 +461,8 @@ actor_main_task(void *arg)
     int started = 0;
     if (b->child)
         rc = child_boot(a, &b->ca, &started);
+    else if (rc == 0)
+        actri_debug_start(a);             /* S25: before any child is spawned */
     if (rc == 0 && a->listener) {
         actr_task_opts to = {.name = "accept"};
         rc = actr_nursery_spawn_opts(a->svc, accept_task, a, &to);
@@ -491,6 +496,7 @@ actor_main_task(void *arg)
     actr_nursery_cancel(a->svc);
     actr_nursery_close(a->svc, ACTR_FOREVER);
     a->svc = NULL;
+    actri_debug_end(a);                   /* after its nurseries tore children down */
     actr_listener_close(a->listener);
     a->listener = NULL;
     while (a->links) {

@@ -76,6 +76,8 @@ struct actr_actor {
     int cancelled;                        /* actr_actor_cancel ran */
     struct uidbuf canceller;              /* who asked (self:cancel), or none */
     struct link *parent;                  /* child: the link to the parent */
+    actr_addr root_mailbox;               /* the root's address (SpawnSpec
+                                             _root_mailbox; kind NONE: unknown) */
     struct actri_hooks *hooks;            /* discovery's extension (hooks.h) */
 };
 

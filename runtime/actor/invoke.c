@@ -5,12 +5,13 @@
 #define _GNU_SOURCE
 #include "actor/callee.h"
 #include "actor/cancel.h"
+#include "actor/debug.h"
 #include "actor/hooks.h"
 #include "actor/link.h"
 #include "wire/errors.h"
+#include "core/backtrace.h"
 #include "wire/mp.h"
 
-#include <execinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,6 +320,8 @@ rpc_task(void *arg)
                                 " before calling started()", ep->wire_name);
     }
     int cancelled = actr_task_cancelled() || actr_scope_cancel_called(&sc);
+    if (rc < 0 && !(rc == ACTR_ECANCELED && cancelled))
+        actri_debug_call_failed(call, rc, 0);   /* S25: stops here (once per call) */
     call->scope = NULL;
     actr_scope_exit(&sc);
 
@@ -515,26 +518,12 @@ actr_call_fail(actr_call *call, const char *type_name, const char *fmt, ...)
     free(call->fail_bt);
     call->fail_type = strdup(type_name ? type_name : "RemoteActorError");
     call->fail_msg = msg;
-    call->fail_bt = NULL;
-    void *frames[32];
-    int n = backtrace(frames, 32);
-    char **sym = n > 0 ? backtrace_symbols(frames, n) : NULL;
-    if (sym) {
-        size_t len = 0;
-        for (int i = 0; i < n; i++)
-            len += strlen(sym[i]) + 8;
-        char *bt = malloc(len + 1);
-        if (bt) {
-            size_t off = 0;
-            for (int i = 0; i < n; i++)
-                off += (size_t)snprintf(bt + off, len + 1 - off, "  #%d %s\n", i, sym[i]);
-            call->fail_bt = bt;
-        }
-        free(sym);
-    }
+    call->fail_bt = actri_bt_here(1);      /* from the implementation's frame */
     actr_error e = {.code = ACTR_EREMOTE, .message = msg ? msg : "",
                     .type_name = call->fail_type};
     actr_error_set_detail(&e);
+    actri_debug_call_failed(call, ACTR_EREMOTE, 1);   /* S25: stops in the caller */
+    __asm__ volatile("" ::: "memory");     /* not a tail call: gdb shows our caller */
     return ACTR_EREMOTE;
 }
 

@@ -3,6 +3,7 @@
  * (self:cancel, then SIGTERM, then SIGKILL, always reaping). */
 #define _GNU_SOURCE
 #include "actor/cancel.h"
+#include "actor/debug.h"
 #include "actor/link.h"
 #include "actor/spawn.h"
 
@@ -258,6 +259,7 @@ teardown(struct child *ch)
         return;
     struct actri_errsave saved;             /* the child's failure, if any */
     actri_error_save(&saved);
+    (void)actri_debug_wait_child(a, ch->pid);   /* S25: not while it is in the debugger */
     if (!ch->exited) {
         CANCEL_LOG(a, NULL, "teardown of child %s.%s (pid %d): %s", ch->name, ch->uuid,
                    ch->pid, ch->portal && actr_portal_connected(ch->portal)
@@ -265,7 +267,11 @@ teardown(struct child *ch)
         if (ch->portal && actr_portal_connected(ch->portal))
             actri_cancel_actor(ch->portal->link, o->cancel_timeout_ms);
     }
-    if (!ch->exited && actr_event_wait(&ch->end.exited, actr_deadline_in(o->term_after_ms)) < 0) {
+    int64_t term_at = actr_deadline_in(o->term_after_ms);
+    while (!ch->exited && actr_event_wait(&ch->end.exited, term_at) < 0 &&
+           actri_debug_wait_child(a, ch->pid))  /* S25: a session began: give it the time again */
+        term_at = actr_deadline_in(o->term_after_ms);
+    if (!ch->exited) {
         CANCEL_LOG(a, NULL, "child %s.%s (pid %d) still runs %lld ms later: SIGTERM",
                    ch->name, ch->uuid, ch->pid, (long long)o->term_after_ms);
         send_signal(ch, SIGTERM);

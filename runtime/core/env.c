@@ -37,6 +37,8 @@ static const actr_env_info table[ACTR_ENV_COUNT] = {
                                 "etcd password, when not in ACTR_ETCD_USER"},
     [ACTR_ENV_ETCD_TREE] = {"ACTR_ETCD_TREE", "URL[,URL...]",
                             "set by actr for children: the tree's etcd registries"},
+    [ACTR_ENV_DEBUG] = {"ACTR_DEBUG", "on|off", "debug mode for the tree (root only; S25)"},
+    [ACTR_ENV_GDB] = {"ACTR_GDB", "PATH", "the debugger debug mode runs (default gdb)"},
 };
 
 static unsigned char warned[ACTR_ENV_COUNT];

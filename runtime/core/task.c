@@ -9,17 +9,6 @@
 
 #define S actri_sched
 
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-/* A client request, not a call: usable where no call may run. */
-#define VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
-#endif
-#endif
-#ifndef VG_DEFINED
-#define VG_DEFINED(p, n) ((void)0)
-#endif
-
 uint64_t actri_tasks_spawned;
 
 static void task_entry(void *arg);
@@ -65,6 +54,10 @@ actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *arg,
     t->cc_gen = 0;
     actri_fiber_init(&t->fiber, info.lo, info.hi, task_entry, t);
     t->state = T_READY;
+    t->all_next = S.all;
+    if (S.all)
+        S.all->all_prev = t;
+    S.all = t;
     actri_rq_push(t);
     S.tasks_live++;
     actri_tasks_spawned++;
@@ -205,6 +198,13 @@ task_finish(struct actri_task *t, int rc)
     }
     S.tasks_live--;
     t->state = T_DONE;
+    if (t->all_prev)
+        t->all_prev->all_next = t->all_next;
+    else
+        S.all = t->all_next;
+    if (t->all_next)
+        t->all_next->all_prev = t->all_prev;
+    t->all_next = t->all_prev = NULL;
 }
 
 /* Room task_finish needs below the lowest leftover scope (it logs, and

@@ -468,6 +468,25 @@ actr_ipc_close(actr_ipc *ipc, int64_t deadline)
     return rc;
 }
 
+int
+actri_ipc_take_fd(actr_ipc *ipc, int64_t deadline)
+{
+    /* What we queued (our Aid, say) goes out first. */
+    if (ipc_pending(ipc) > 0 && !ipc->wfailed &&
+        final_flush(ipc, actri_task_self() ? deadline : 0) < 0) {
+        (void)actr_ipc_close(ipc, 0);
+        return -1;
+    }
+    int fd = ipc->fd;
+    if (ipc->rio.fd == fd && ev_is_active(&ipc->rio))
+        ev_io_stop(actri_loop(), &ipc->rio);
+    if (ipc->wio.fd == fd && ev_is_active(&ipc->wio))
+        ev_io_stop(actri_loop(), &ipc->wio);
+    ipc->fd = -1;
+    (void)actr_ipc_close(ipc, 0);
+    return fd;
+}
+
 /* ------------------------------------------------------------ accessors */
 
 const actr_msg_aid *

@@ -113,4 +113,12 @@ void actri_sock_to_addr(const struct sockaddr *sa, socklen_t len, actr_addr *out
 /* Sets TCP_NODELAY on a TCP socket (no-op for others). */
 void actri_sock_nodelay(int fd, int family);
 
+/* Takes the socket of a handshaken channel away from it, once what was
+ * queued on it is written (by deadline): the channel is closed without
+ * touching the socket (nothing drained or shut down) and the caller owns
+ * the fd, still non-blocking. -1 (channel closed) when the output could
+ * not be written. For a socket a signal handler will write to (debug
+ * mode's crash channel). */
+int actri_ipc_take_fd(actr_ipc *ipc, int64_t deadline);
+
 #endif

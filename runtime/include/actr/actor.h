@@ -44,7 +44,10 @@ typedef struct actr_actor_opts {
     size_t nregistry;
     int loglevel;                       /* root: 0 = ACTR_LOGLEVEL or warning;
                                            a child takes its command line's */
-    int debug_mode;                     /* root: relayed in the SpawnSpec */
+    int debug_mode;                     /* root: 1 turns debug mode on for the
+                                           whole tree (actr/debug.h; so does
+                                           ACTR_DEBUG=1), relayed in the
+                                           SpawnSpec */
     const actr_module *const *modules;  /* modules compiled into this program:
                                            what a SpawnSpec may enable */
     size_t nmodules;

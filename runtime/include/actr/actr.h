@@ -26,5 +26,6 @@
 #include "cache.h"
 #include "broadcast.h"
 #include "cluster.h"
+#include "debug.h"
 
 #endif

@@ -33,6 +33,8 @@ typedef enum actr_env_var {
     ACTR_ENV_ETCD_USER,       /* ACTR_ETCD_USER: "name" or "name:password" */
     ACTR_ENV_ETCD_PASSWORD,   /* ACTR_ETCD_PASSWORD: when not in ACTR_ETCD_USER */
     ACTR_ENV_ETCD_TREE,       /* ACTR_ETCD_TREE: a tree's etcd URLs (set for children) */
+    ACTR_ENV_DEBUG,           /* ACTR_DEBUG: debug mode in the root (S25) */
+    ACTR_ENV_GDB,             /* ACTR_GDB: the debugger debug mode runs */
     ACTR_ENV_COUNT
 } actr_env_var;
 
