@@ -408,6 +408,13 @@ main(void)
     ptrace_ok = ptrace_allowed();
     if (!ptrace_ok)
         fprintf(stderr, "check_debug: ptrace is not allowed here: the gdb tests are skipped\n");
+    /* Children under a wrapper (make valgrind: valgrind) are the wrapper's
+     * processes to gdb: a session shows valgrind, not the actor. */
+    if (ptrace_ok && actr_env_get(ACTR_ENV_CHILD_WRAPPER)) {
+        ptrace_ok = 0;
+        fprintf(stderr, "check_debug: children run under ACTR_CHILD_WRAPPER: the gdb tests"
+                " are skipped\n");
+    }
     int rc = itest_run_suite(debug_suite());
     rmdir(home + 5);
     return rc;

@@ -522,6 +522,7 @@ struct unq {
     int64_t got[2];
     int64_t bad;          /* out-of-order values */
     int rc;               /* how the server's reading ended */
+    actr_event taken;     /* the client took "a" back: the server reads */
 };
 
 static int
@@ -531,7 +532,8 @@ unq_server(void *arg)
     actr_ipc *ch;
     ck_assert_actr_ok(actr_listener_accept(u->l, &ch, actr_deadline_in(5 * SEC)));
     ipc_test_handshake_as(ch, "server", UUID_S);
-    ck_assert_actr_ok(actr_sleep(300));          /* the client's output piles up */
+    /* The client's output piles up until it took its Yields back. */
+    ck_assert_actr_ok(actr_event_wait(&u->taken, actr_deadline_in(60 * SEC)));
     actr_msg m;
     while ((u->rc = actr_ipc_recv(ch, &m, actr_deadline_in(10 * SEC))) == 0) {
         ck_assert_int_eq(m.type, ACTR_MSG_YIELD);
@@ -573,6 +575,7 @@ unq_main(void *arg)
         if (round == 39)
             dropped = actri_ipc_unqueue(ch, ACTR_MSG_YIELD, "a", 1);
     }
+    actr_event_set(&u->taken);
     ck_assert_uint_gt(dropped, 0);
     ck_assert_uint_eq(actri_ipc_unqueue(ch, ACTR_MSG_YIELD, "a", 1), 0);
     ck_assert_actr_ok(actr_ipc_close(ch, actr_deadline_in(10 * SEC)));
@@ -591,6 +594,7 @@ START_TEST(test_S17_unqueue_takes_back_unwritten_yields)
     struct unq u;
     memset(&u, 0, sizeof u);
     u.kind = _i;
+    actr_event_init(&u.taken);
     run_main(unq_main, &u);
     ck_assert_int_eq(ipc_test_fd_count(), fds);
 }
