@@ -493,8 +493,12 @@ body_hundred(actr_actor *self, void *arg)
             cut += users[i].cut;
         }
         ck_assert_int_eq(in + out, 100);
-        ck_assert_msg(in > 0 && out > 0 && cut > 0, "round %d: %d in, %d cancelled waiting,"
-                      " %d cancelled holding", round, in, out, cut);
+        /* Natively the random times give all three kinds of user; with the
+         * other actor under valgrind the mix depends on its speed, and only
+         * the invariants below are the point. */
+        if (itest_slowdown() == 1)
+            ck_assert_msg(in > 0 && out > 0 && cut > 0, "round %d: %d in, %d cancelled"
+                          " waiting, %d cancelled holding", round, in, out, cut);
         ck_assert_uint_eq(actr_cache_count(&session_fn), 0);
         ck_assert_int_eq(ss.live, 0);
     }
