@@ -139,6 +139,8 @@ actri_link_unregister(struct link *l, struct dialog *d)
     d->hnext = NULL;
     d->registered = 0;
     l->nctx--;
+    if (l->last == d)
+        l->last = NULL;
 }
 
 /* ------------------------------------------------------------ channels */
@@ -317,7 +319,11 @@ dispatch(struct link *l, const actr_msg *m)
         actri_link_shutdown(l, ACTR_EREMOTE);
         return;
     }
-    struct dialog *d = actri_link_find(l, cid.ptr, cid.len);
+    /* A stream's frames come in runs on one cid: the dialog of the last
+     * frame is tried first, without hashing. */
+    struct dialog *d = l->last;
+    if (!d || d->cid_len != cid.len || memcmp(d->cid, cid.ptr, cid.len) != 0)
+        d = l->last = actri_link_find(l, cid.ptr, cid.len);
     if (!d) {
         actr_log_runtime(ACTOR_TAG, "%s for unknown cid %.*s from %s: dropped",
                          actr_msg_type_name(m->type), (int)cid.len, cid.ptr, l->peer.name);

@@ -33,6 +33,8 @@ struct link {
     struct dialog **tab;          /* nbuckets chains (NULL before the first) */
     size_t nbuckets;              /* a power of two, or 0 */
     size_t nctx;
+    struct dialog *last;          /* the dialog the last frame went to (a
+                                     cache of the table; NULL when none) */
     struct link *next;            /* in the actor's list of links */
     struct link *prev;
     struct child *child;          /* the child process on the other end */
