@@ -144,11 +144,60 @@ absent_ext(const actr_msg *m, const struct fdesc *f)
            (f->kind == FK_U32_EXT && !CHAS(m, f));
 }
 
+/* A trusted Yield or Return (the stream's hot path) in one piece: the
+ * bytes encode() writes for it, without walking the table. Returns the
+ * frame's length, or 0 when it is not of the simple shape (a cid of 32
+ * bytes or more, an empty payload): encode() then writes it. */
+static int
+encode_pld_fast(const actr_msg *m, actr_wbuf *out)
+{
+    static const uint8_t head[] = {0x83, 0xa8, 'm', 's', 'g', '_', 't', 'y', 'p', 'e'};
+    const actr_msg_pld *p = m->type == ACTR_MSG_YIELD ? &m->u.yield : &m->u.ret;
+    const struct mdesc *md = &actri_msg_desc[m->type];
+    size_t cl = p->cid.len, pl = p->pld.len;
+    if (cl > 31 || (cl && !p->cid.ptr) || pl == 0 || !p->pld.ptr)
+        return 0;
+    if (cl && !actri_utf8_valid((const uint8_t *)p->cid.ptr, cl))
+        return ACTR_EINVAL;
+    size_t body = sizeof head + 1 + md->namelen + 4 + 1 + cl + 4 + pl;
+    if (body > INT32_MAX - 4)
+        return 0;
+    if (mp_room(out, 4 + body) < 0)
+        return ACTR_ENOMEM;
+    uint8_t *b = out->ptr + out->len;
+    b[0] = (uint8_t)body;
+    b[1] = (uint8_t)(body >> 8);
+    b[2] = (uint8_t)(body >> 16);
+    b[3] = (uint8_t)(body >> 24);
+    b += 4;
+    memcpy(b, head, sizeof head);
+    b += sizeof head;
+    *b++ = (uint8_t)(0xa0 | md->namelen);
+    memcpy(b, md->name, md->namelen);
+    b += md->namelen;
+    memcpy(b, "\xa3" "cid", 4);
+    b += 4;
+    *b++ = (uint8_t)(0xa0 | cl);
+    if (cl)
+        memcpy(b, p->cid.ptr, cl);
+    b += cl;
+    memcpy(b, "\xa3" "pld", 4);
+    b += 4;
+    memcpy(b, p->pld.ptr, pl);
+    out->len += 4 + body;
+    return (int)(4 + body);
+}
+
 static int
 encode(const actr_msg *m, actr_wbuf *out, int trusted)
 {
     if (!m || !out || m->type <= ACTR_MSG_NONE || m->type >= ACTR_MSG_TYPE_COUNT)
         return ACTR_EINVAL;
+    if (trusted && (m->type == ACTR_MSG_YIELD || m->type == ACTR_MSG_RETURN)) {
+        int n = encode_pld_fast(m, out);
+        if (n != 0)
+            return n;
+    }
     const struct mdesc *md = &actri_msg_desc[m->type];
     size_t start = out->len;
     int rc;
