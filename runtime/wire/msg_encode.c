@@ -146,7 +146,7 @@ absent_ext(const actr_msg *m, const struct fdesc *f)
 
 /* A trusted Yield or Return (the stream's hot path) in one piece: the
  * bytes encode() writes for it, without walking the table. Returns the
- * frame's length, or 0 when it is not of the simple shape (a cid of 32
+ * frame's length, or 0 when it is not of the simple shape (a cid of 256
  * bytes or more, an empty payload): encode() then writes it. */
 static int
 encode_pld_fast(const actr_msg *m, actr_wbuf *out)
@@ -155,11 +155,12 @@ encode_pld_fast(const actr_msg *m, actr_wbuf *out)
     const actr_msg_pld *p = m->type == ACTR_MSG_YIELD ? &m->u.yield : &m->u.ret;
     const struct mdesc *md = &actri_msg_desc[m->type];
     size_t cl = p->cid.len, pl = p->pld.len;
-    if (cl > 31 || (cl && !p->cid.ptr) || pl == 0 || !p->pld.ptr)
+    if (cl > 255 || (cl && !p->cid.ptr) || pl == 0 || !p->pld.ptr)
         return 0;
     if (cl && !actri_utf8_valid((const uint8_t *)p->cid.ptr, cl))
         return ACTR_EINVAL;
-    size_t body = sizeof head + 1 + md->namelen + 4 + 1 + cl + 4 + pl;
+    size_t ch = cl <= 31 ? 1 : 2;             /* fixstr, or str8 (a uuid4) */
+    size_t body = sizeof head + 1 + md->namelen + 4 + ch + cl + 4 + pl;
     if (body > INT32_MAX - 4)
         return 0;
     if (mp_room(out, 4 + body) < 0)
@@ -177,7 +178,12 @@ encode_pld_fast(const actr_msg *m, actr_wbuf *out)
     b += md->namelen;
     memcpy(b, "\xa3" "cid", 4);
     b += 4;
-    *b++ = (uint8_t)(0xa0 | cl);
+    if (ch == 1) {
+        *b++ = (uint8_t)(0xa0 | cl);
+    } else {
+        *b++ = 0xd9;
+        *b++ = (uint8_t)cl;
+    }
     if (cl)
         memcpy(b, p->cid.ptr, cl);
     b += cl;
