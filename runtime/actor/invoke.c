@@ -361,7 +361,9 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
 {
     actr_actor *a = l->a;
     char cid[UUID_LEN + 1 + 64];
-    snprintf(cid, sizeof cid, "%.*s", (int)(st->cid.len < 100 ? st->cid.len : 100), st->cid.ptr);
+    size_t cidn = st->cid.len < sizeof cid - 1 ? st->cid.len : sizeof cid - 1;
+    memcpy(cid, st->cid.ptr, cidn);         /* once per call: no printf */
+    cid[cidn] = 0;
     char msg[400];
     const char *why = NULL;
     const actr_endpoint *ep = NULL;

@@ -42,8 +42,11 @@ actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *arg,
     t->start = rec;
     if (rec)
         rec->child = t;
-    if (opts && opts->name)
-        snprintf(t->name, sizeof t->name, "%s", opts->name);
+    if (opts && opts->name) {
+        size_t nl = strnlen(opts->name, sizeof t->name - 1);  /* once per task: no printf */
+        memcpy(t->name, opts->name, nl);
+        t->name[nl] = 0;
+    }
     /* The root scope hangs under the nursery's scope, so cancelling the
      * nursery (or any scope around it) reaches the task. */
     t->root.task = t;

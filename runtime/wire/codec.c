@@ -784,10 +784,24 @@ actr_codec_decode_buf(const void *buf, size_t len, const actr_type *t, void *out
         return fail(&w, ACTR_EPROTO, "not a valid msgpack value");
     if (used != len)
         return fail(&w, ACTR_EPROTO, "%zu bytes after the value", len - used);
+    /* The unpack zone of this thread is kept between decodes (a fresh
+     * one is an 8 KiB malloc and free per message); a nested decode, which
+     * finds it taken, gets its own. */
+    static _Thread_local msgpack_zone *kept;
+    static _Thread_local int kept_busy;
+    msgpack_zone *zone = NULL;
+    if (!kept_busy && (kept || (kept = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE)))) {
+        zone = kept;
+        kept_busy = 1;
+    }
+    msgpack_object obj;
     msgpack_unpacked_init(&u);
-    switch (msgpack_unpack_next(&u, buf, len, &off)) {
+    msgpack_unpack_return ur = zone ? msgpack_unpack(buf, len, &off, zone, &obj)
+                                    : msgpack_unpack_next(&u, buf, len, &off);
+    switch (ur) {
     case MSGPACK_UNPACK_SUCCESS:
-        rc = actr_codec_decode(&u.data, t, out, w.lim, err);
+    case MSGPACK_UNPACK_EXTRA_BYTES:    /* not after the scan: used == len */
+        rc = actr_codec_decode(zone ? &obj : &u.data, t, out, w.lim, err);
         break;
     case MSGPACK_UNPACK_NOMEM_ERROR:
         rc = fail(&w, ACTR_ENOMEM, "out of memory");
@@ -795,6 +809,10 @@ actr_codec_decode_buf(const void *buf, size_t len, const actr_type *t, void *out
     default:
         rc = fail(&w, ACTR_EPROTO, "not a valid msgpack value");
         break;
+    }
+    if (zone) {
+        msgpack_zone_clear(zone);
+        kept_busy = 0;
     }
     msgpack_unpacked_destroy(&u);
     return rc;
