@@ -135,28 +135,9 @@ bench_root(actr_actor *self, void *arg)
 static const actr_module *const modules[] = {&benchmod_module};
 
 static void
-run_actors(struct run *r, char **argv)
+bench_transport(bench_tpt t, int argc, char **argv)
 {
-    char url[128];
-    const char *listen[] = {url};
-    if (r->tpt == BENCH_UNIX)
-        snprintf(url, sizeof url, "unix:///tmp/actr-bench-bulk-%d.sock", (int)getpid());
-    else
-        snprintf(url, sizeof url, "tcp://127.0.0.1:0");
-    actr_actor_opts o = {.name = "bench", .listen = listen, .nlisten = 1,
-                         .modules = modules, .nmodules = 1};
-    int rc = actr_main(1, argv, &o, bench_root, r);
-    if (rc < 0) {
-        char what[96];
-        snprintf(what, sizeof what, "actor %s (%s)", r->step ? r->step : "start",
-                 bench_tpt_name(r->tpt));
-        bench_fail(what, rc);
-    }
-}
-
-static void
-bench_transport(bench_tpt t, char **argv)
-{
+    (void)argc;
     bench_stat raw_stream[NCASES], raw_call[NCASES];
     char name[96], bname[96];
     for (size_t k = 0; k < NCASES; k++) {
@@ -170,7 +151,7 @@ bench_transport(bench_tpt t, char **argv)
         }
     }
     struct run r = {.tpt = t};
-    run_actors(&r, argv);
+    bench_run_root(t, modules, 1, bench_root, &r, &r.step, argv);
     const char *tp = bench_tpt_name(t);
     for (size_t k = 0; k < NCASES; k++) {
         snprintf(name, sizeof name, "actor_bulk_call_%s_%s", cases[k].name, tp);
@@ -185,15 +166,5 @@ bench_transport(bench_tpt t, char **argv)
 int
 main(int argc, char **argv)
 {
-    int status;
-    if (bench_run_child(argc, argv, modules, 1, &status))
-        return status;
-    int rc = bench_init(argc, argv, 240);
-    if (rc < 0)
-        bench_fail("usage: bench_bulk [pinned|unpinned]", rc);
-    if (bench_tpt_selected(BENCH_TCP))
-        bench_transport(BENCH_TCP, argv);
-    if (bench_tpt_selected(BENCH_UNIX))
-        bench_transport(BENCH_UNIX, argv);
-    return 0;
+    return bench_actor_main(argc, argv, modules, 1, 240, bench_transport);
 }

@@ -1,6 +1,10 @@
 /* The callee side of benchmod.actor, linked into every bench binary
  * (bench_actor, bench_hilevel spawn themselves as the child actor that
  * serves it). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,11 +153,19 @@ pair_flood(actr_portal *p, uint64_t n)
 }
 
 int
-benchmod_pair_impl(benchmod_pair_call *call, uint64_t n, uint64_t *out)
+benchmod_pair_impl(benchmod_pair_call *call, uint64_t n, int32_t cpu, uint64_t *out)
 {
     actr_actor_nursery *an;
     actr_portal *p;
     actr_spawn_opts o = {.enable = pair_enable, .nenable = 1};
+    if (cpu >= 0) {
+        /* The child spawned next inherits it. */
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) < 0)
+            return ACTR_EINVAL;
+    }
     int rc = actr_actor_nursery_open(&an);
     if (rc < 0)
         return rc;
