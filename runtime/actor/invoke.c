@@ -7,6 +7,7 @@
 #include "actor/cancel.h"
 #include "actor/hooks.h"
 #include "actor/link.h"
+#include "ipc/channel.h"
 #include "wire/errors.h"
 #include "wire/mp.h"
 
@@ -395,7 +396,13 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
     }
     struct actr_call *call = calloc(1, sizeof *call);
     actr_msg tmp = {.type = ACTR_MSG_START, .u.start = *st};
-    if (!call || actr_msg_dup(&tmp, &call->start) < 0) {
+    /* A big Start (large arguments) keeps the frame buffer it came in,
+     * where its fields already point, instead of a copy of it. */
+    void *own = call && l->ipc ? actri_ipc_take_frame(l->ipc, st->kwargs.ptr) : NULL;
+    if (own) {
+        call->start = tmp;
+        call->start.owned = own;
+    } else if (!call || actr_msg_dup(&tmp, &call->start) < 0) {
         actr_log_error(ACTOR_TAG, "out of memory serving %s", cid);
         free(call);
         return;

@@ -42,6 +42,7 @@ struct actr_ipc {
     char name[ACTR_ADDR_URL_MAX];/* for log lines: the remote URL */
 
     actr_frame_reader rd;
+    actr_frame last;             /* the frame recv handed out last */
     ev_io rio;                   /* readable: wakes the receiving task */
     struct actri_task *reader;   /* parked in recv, or NULL */
     int drained;                 /* the last read took less than it asked for */
@@ -90,6 +91,13 @@ int actri_ipc_send_trusted(actr_ipc *ipc, const actr_msg *m, int64_t deadline);
  * only answer with errors, issue 16). Wakes senders the room lets in.
  * Does not block. */
 size_t actri_ipc_unqueue(actr_ipc *ipc, actr_msg_type type, const char *cid, size_t cidlen);
+
+/* The buffer of the frame the last received message came from, when that
+ * frame has one of its own (actr_frame_reader_take: a big frame) and
+ * inside points into it: the caller owns it from now on (free()) and
+ * what the message borrows stays valid; else NULL. For a consumer that
+ * keeps a big payload: no copy. */
+void *actri_ipc_take_frame(actr_ipc *ipc, const void *inside);
 
 /* Fits the channel to what its peer is known to be, after the handshake
  * (peer.c): a peer that is not actr gets a small socket send buffer. */
