@@ -99,11 +99,19 @@ fig_case(struct run *r, actr_portal *p, size_t k)
         return ACTR_ENOMEM;
     bench_payload_fill(buf, c->size, 0);
     uint64_t base = bench_payload_base(c->size);
-    int rc = stream_rep(p, c, base, &dummy);                /* warm up */
-    if (rc == 0)
+    /* ACTR_BENCH_ONLY=stream or =call: that one alone (for profiling). */
+    const char *only = getenv("ACTR_BENCH_ONLY");
+    int do_stream = !only || !*only || strstr(only, "stream");
+    int do_call = !only || !*only || strstr(only, "call");
+    memset(st, 0, sizeof st);
+    memset(ca, 0, sizeof ca);
+    int rc = do_stream ? stream_rep(p, c, base, &dummy) : 0;      /* warm up */
+    if (rc == 0 && do_call)
         rc = call_rep(p, c, buf, base, &dummy);
     for (int i = 0; i < REPS && rc == 0; i++) {
-        if ((rc = stream_rep(p, c, base, &st[i])) == 0)
+        if (do_stream)
+            rc = stream_rep(p, c, base, &st[i]);
+        if (rc == 0 && do_call)
             rc = call_rep(p, c, buf, base, &ca[i]);
     }
     free(buf);
@@ -140,7 +148,12 @@ bench_transport(bench_tpt t, int argc, char **argv)
     (void)argc;
     bench_stat raw_stream[NCASES], raw_call[NCASES];
     char name[96], bname[96];
-    for (size_t k = 0; k < NCASES; k++) {
+    /* ACTR_BENCH_NOBASE=1: no raw sockets (ratios print as 0), for
+     * profiling the framework alone. */
+    const char *nobase = getenv("ACTR_BENCH_NOBASE");
+    memset(raw_stream, 0, sizeof raw_stream);
+    memset(raw_call, 0, sizeof raw_call);
+    for (size_t k = 0; k < NCASES && !(nobase && strcmp(nobase, "1") == 0); k++) {
         const struct size_case *c = &cases[k];
         int rc = bench_base_sock_bulk(t, 0, REPS, c->n_stream, c->size, &raw_stream[k]);
         if (rc == 0)
