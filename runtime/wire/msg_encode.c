@@ -144,26 +144,28 @@ absent_ext(const actr_msg *m, const struct fdesc *f)
            (f->kind == FK_U32_EXT && !CHAS(m, f));
 }
 
-/* A trusted Yield or Return (the stream's hot path) in one piece: the
- * bytes encode() writes for it, without walking the table. Returns the
- * frame's length, or 0 when it is not of the simple shape (a cid of 256
- * bytes or more, an empty payload): encode() then writes it. */
+/* The frame of a Yield or Return up to its payload: the length prefix
+ * (counting pl more bytes of payload), the map head, msg_type, cid and the
+ * pld key; the bytes encode() writes there. Returns the bytes written, 0
+ * when the message is not of this simple shape (a cid of 256 bytes or
+ * more, an empty payload), or ACTR_EINVAL / ACTR_ENOMEM. */
 static int
-encode_pld_fast(const actr_msg *m, actr_wbuf *out)
+encode_pld_head(const actr_msg *m, size_t pl, actr_wbuf *out)
 {
     static const uint8_t head[] = {0x83, 0xa8, 'm', 's', 'g', '_', 't', 'y', 'p', 'e'};
     const actr_msg_pld *p = m->type == ACTR_MSG_YIELD ? &m->u.yield : &m->u.ret;
     const struct mdesc *md = &actri_msg_desc[m->type];
-    size_t cl = p->cid.len, pl = p->pld.len;
-    if (cl > 255 || (cl && !p->cid.ptr) || pl == 0 || !p->pld.ptr)
+    size_t cl = p->cid.len;
+    if (cl > 255 || (cl && !p->cid.ptr) || pl == 0)
         return 0;
     if (cl && !actri_utf8_valid((const uint8_t *)p->cid.ptr, cl))
         return ACTR_EINVAL;
     size_t ch = cl <= 31 ? 1 : 2;             /* fixstr, or str8 (a uuid4) */
-    size_t body = sizeof head + 1 + md->namelen + 4 + ch + cl + 4 + pl;
-    if (body > INT32_MAX - 4)
+    size_t hl = sizeof head + 1 + md->namelen + 4 + ch + cl + 4;
+    if (pl > (size_t)INT32_MAX - 4 - hl)
         return 0;
-    if (mp_room(out, 4 + body) < 0)
+    size_t body = hl + pl;
+    if (mp_room(out, 4 + hl) < 0)
         return ACTR_ENOMEM;
     uint8_t *b = out->ptr + out->len;
     b[0] = (uint8_t)body;
@@ -188,10 +190,36 @@ encode_pld_fast(const actr_msg *m, actr_wbuf *out)
         memcpy(b, p->cid.ptr, cl);
     b += cl;
     memcpy(b, "\xa3" "pld", 4);
-    b += 4;
-    memcpy(b, p->pld.ptr, pl);
-    out->len += 4 + body;
-    return (int)(4 + body);
+    out->len += 4 + hl;
+    return (int)(4 + hl);
+}
+
+/* A trusted Yield or Return (the stream's hot path) in one piece: the
+ * bytes encode() writes for it, without walking the table. Returns the
+ * frame's length, 0 when it is not of the simple shape (encode() then
+ * writes it), or an error. */
+static int
+encode_pld_fast(const actr_msg *m, actr_wbuf *out)
+{
+    const actr_any *pld = m->type == ACTR_MSG_YIELD ? &m->u.yield.pld : &m->u.ret.pld;
+    if (!pld->ptr)
+        return 0;
+    int h = encode_pld_head(m, pld->len, out);
+    if (h <= 0)
+        return h;
+    if (mp_put_raw(out, pld->ptr, pld->len) < 0) {
+        out->len -= (size_t)h;
+        return ACTR_ENOMEM;
+    }
+    return h + (int)pld->len;
+}
+
+int
+actri_msg_encode_pld_head(const actr_msg *m, size_t pld_len, actr_wbuf *out)
+{
+    if (!m || !out || (m->type != ACTR_MSG_YIELD && m->type != ACTR_MSG_RETURN))
+        return 0;
+    return encode_pld_head(m, pld_len, out);
 }
 
 static int
