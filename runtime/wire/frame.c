@@ -17,7 +17,7 @@
  * exactly its size: the rest of it is read straight into place, and its
  * consumer may take the buffer whole (actr_frame_reader_take) instead of
  * copying the frame out of it. */
-#define OWN_MIN ((size_t)128 << 10)
+#define OWN_MIN ((size_t)64 << 10)
 
 static uint32_t
 le32(const uint8_t *p)

@@ -329,7 +329,7 @@ ACTR_API ACTR_NODISCARD int actr_frame_reader_feed(actr_frame_reader *r,
                                                    const void *data, size_t n);
 
 /* The buffer of frame f, the last one _next handed out, when f has a
- * buffer of its own (a frame of 128 KiB or more that arrived in pieces is
+ * buffer of its own (a frame of 64 KiB or more that arrived in pieces is
  * read into one, exactly its size) and nothing else is in it: returns it,
  * f's body at offset 4, for the caller to free() when done, and the
  * reader forgets it; else NULL (f then stays valid until the next
