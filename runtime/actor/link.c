@@ -225,29 +225,40 @@ actri_link_send(struct link *l, const actr_msg *m, int nowait)
 
 /* A kept payload buffer larger than this is freed after its send. */
 #define PLD_KEEP_MAX (64 * 1024)
-/* A string or bytes body (or an any) this big in a Yield or Return is not
- * copied into the payload: the channel writes it from the caller's value
- * (actri_ipc_send_gather). */
-#define PLD_LEND_MIN (32 * 1024)
-
-/* The payload being encoded: bytes copied into sb, big bodies lent. */
-struct gather {
-    msgpack_sbuffer *sb;
-    struct ipc_ref refs[IPC_SEGS_MAX];
-    size_t nrefs;
-};
-
-/* The packer's writer: a big write is a body the codec hands over as it
- * lies in the caller's value (msgpack_pack_*_body): lend it. */
+/* The packer's writer of a link_gather: a big write is a body the codec
+ * hands over as it lies in the caller's value (msgpack_pack_*_body): lend
+ * it. */
 static int
 gather_write(void *data, const char *buf, size_t len)
 {
-    struct gather *g = data;
-    if (len >= PLD_LEND_MIN && g->nrefs < IPC_SEGS_MAX) {
+    struct link_gather *g = data;
+    if (len >= LINK_LEND_MIN && g->nrefs < IPC_SEGS_MAX) {
         g->refs[g->nrefs++] = (struct ipc_ref){g->sb->size, buf, len};
         return 0;
     }
     return msgpack_sbuffer_write(g->sb, buf, len);
+}
+
+int
+actri_link_encode_lending(struct link_gather *g, msgpack_sbuffer *sb, const actr_type *t,
+                          const void *v, actr_codec_err *err)
+{
+    msgpack_packer pk;
+    g->sb = sb;
+    g->nrefs = 0;
+    msgpack_packer_init(&pk, g, gather_write);
+    return actr_codec_encode(&pk, t, v, err);
+}
+
+int
+actri_link_send_lent(struct link *l, const actr_msg *m, const actr_any *field,
+                     const struct link_gather *g)
+{
+    if (!l->ipc)
+        return actr_error_set(l->end ? l->end : ACTR_ECLOSED,
+                              "channel to %s is closed", l->peer.name);
+    return actri_ipc_send_gather(l->ipc, m, field, (const uint8_t *)g->sb->data, g->sb->size,
+                                 g->refs, g->nrefs, ACTR_FOREVER);
 }
 
 /* A payload message; a Started may carry the callee's window (S27). */
@@ -277,18 +288,12 @@ send_pld(struct link *l, actr_msg_type type, const char *cid, const actr_type *t
     p->window = window;
     int rc = 0;
     actr_codec_err err;
-    struct gather g = {.sb = &sb};
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &g, gather_write);
-    /* Only a Yield or Return (payload last in the frame) lends its bodies. */
-    int lend = type != ACTR_MSG_STARTED && l->ipc;
-    if (t && v && (rc = lend ? actr_codec_encode(&pk, t, v, &err)
-                             : actr_codec_encode_buf(&sb, t, v, &err)) < 0) {
+    struct link_gather g = {.sb = &sb};
+    if (t && v && (rc = actri_link_encode_lending(&g, &sb, t, v, &err)) < 0) {
         rc = actr_error_set(rc, "cannot encode %s payload: %s", actr_msg_type_name(type),
                             err.msg);
     } else if (g.nrefs) {
-        rc = actri_ipc_send_gather(l->ipc, &m, (const uint8_t *)sb.data, sb.size, g.refs,
-                                   g.nrefs, ACTR_FOREVER);
+        rc = actri_link_send_lent(l, &m, &p->pld, &g);
     } else {
         if (t && v) {
             p->pld.ptr = (uint8_t *)sb.data;

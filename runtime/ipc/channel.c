@@ -415,58 +415,77 @@ lends(const actr_ipc *ipc)
     return 0;
 }
 
-/* Appends the frame of m with its payload: bytes with refs among them. */
+/* The lent field being put into the output (queue_gather). */
+struct lend_put {
+    actr_ipc *ipc;
+    const uint8_t *bytes;
+    size_t nbytes;
+    const struct ipc_ref *refs;
+    size_t nrefs;
+};
+
+/* actri_lend.put: the field's bytes into the buffer, its refs as
+ * segments at their places. */
 static int
-queue_gather(actr_ipc *ipc, const actr_msg *m, const uint8_t *bytes, size_t nbytes,
-             const struct ipc_ref *refs, size_t nrefs)
+lend_put(void *arg, actr_wbuf *out, size_t *lent)
 {
-    size_t total = nbytes;
-    for (size_t i = 0; i < nrefs; i++)
-        total += refs[i].len;
-    size_t len0 = ipc->out.len;
-    int h = actri_msg_encode_pld_head(m, total, &ipc->out);
-    if (h <= 0)
-        return actr_error_set(h < 0 ? h : ACTR_EINVAL, "ipc %s: cannot encode a %s message",
-                              ipc->name, actr_msg_type_name(m->type));
-    if (total + (size_t)h - 4 > ipc->max_frame) {
-        ipc->out.len = len0;
-        return actr_error_set(ACTR_ETOOBIG, "ipc %s: a %zu-byte %s frame is over the"
-                              " %zu-byte limit", ipc->name, total + (size_t)h - 4,
-                              actr_msg_type_name(m->type), ipc->max_frame);
-    }
+    struct lend_put *lp = arg;
+    actr_ipc *ipc = lp->ipc;
     size_t pos = 0;
-    for (size_t i = 0; i <= nrefs; i++) {
-        size_t upto = i < nrefs ? refs[i].at : nbytes;
-        if (upto > pos && mp_put_raw(&ipc->out, bytes + pos, upto - pos) < 0) {
-            ipc->out.len = len0;
-            ipc->nsegs -= (unsigned)i;
-            for (size_t j = 0; j < i; j++)
-                ipc->seg_pending -= refs[j].len;
-            return actr_error_set(ACTR_ENOMEM, "ipc %s: out of memory for output", ipc->name);
-        }
+    for (size_t i = 0; i <= lp->nrefs; i++) {
+        size_t upto = i < lp->nrefs ? lp->refs[i].at : lp->nbytes;
+        if (upto > pos && mp_put_raw(out, lp->bytes + pos, upto - pos) < 0)
+            return ACTR_ENOMEM;
         pos = upto;
-        if (i < nrefs) {
-            ipc->segs[ipc->nsegs++] = (struct ipc_seg){ipc->out.len, refs[i].ptr, refs[i].len,
-                                                       0, NULL, actri_task_self()};
-            ipc->seg_pending += refs[i].len;
+        if (i < lp->nrefs) {
+            ipc->segs[ipc->nsegs++] = (struct ipc_seg){out->len, lp->refs[i].ptr,
+                                                       lp->refs[i].len, 0, NULL,
+                                                       actri_task_self()};
+            ipc->seg_pending += lp->refs[i].len;
+            *lent += lp->refs[i].len;
         }
+    }
+    return 0;
+}
+
+/* Appends the frame of m, its field `field` made of bytes with refs among
+ * them. */
+static int
+queue_gather(actr_ipc *ipc, const actr_msg *m, const actr_any *field, const uint8_t *bytes,
+             size_t nbytes, const struct ipc_ref *refs, size_t nrefs)
+{
+    unsigned nsegs0 = ipc->nsegs;
+    size_t pending0 = ipc->seg_pending;
+    struct lend_put lp = {ipc, bytes, nbytes, refs, nrefs};
+    struct actri_lend ln = {field, lend_put, &lp};
+    int n = actri_msg_encode_lent(m, &ln, &ipc->out);
+    if (n >= 0 && (size_t)n - 4 > ipc->max_frame) {
+        ipc->out.len -= (size_t)n - (ipc->seg_pending - pending0);
+        n = ACTR_ETOOBIG;
+    }
+    if (n < 0) {
+        ipc->nsegs = nsegs0;                /* the buffer is as it was */
+        ipc->seg_pending = pending0;
+        return actr_error_set(n, "ipc %s: cannot queue a %s message: %s", ipc->name,
+                              actr_msg_type_name(m->type), actr_strerror(n));
     }
     queued(ipc);
     return 0;
 }
 
 int
-actri_ipc_send_gather(actr_ipc *ipc, const actr_msg *m, const uint8_t *bytes, size_t nbytes,
-                      const struct ipc_ref *refs, size_t nrefs, int64_t deadline)
+actri_ipc_send_gather(actr_ipc *ipc, const actr_msg *m, const actr_any *field,
+                      const uint8_t *bytes, size_t nbytes, const struct ipc_ref *refs,
+                      size_t nrefs, int64_t deadline)
 {
-    if (!ipc || !m || nrefs > IPC_SEGS_MAX)
+    if (!ipc || !m || !field || nrefs > IPC_SEGS_MAX)
         return actr_error_set(ACTR_EINVAL, "ipc: gather send without a channel or message");
     int rc = actri_ipc_enter(ipc);
     if (rc < 0)
         return rc;
     ipc->refs++;
     if ((rc = wait_room(ipc, nrefs, deadline)) == 0)
-        rc = queue_gather(ipc, m, bytes, nbytes, refs, nrefs);
+        rc = queue_gather(ipc, m, field, bytes, nbytes, refs, nrefs);
     /* The caller's bytes must be out (or copied) before it gets them back:
      * write now, and wait for the socket while they are not all taken. */
     while (rc == 0 && lends(ipc)) {
@@ -475,11 +494,12 @@ actri_ipc_send_gather(actr_ipc *ipc, const actr_msg *m, const uint8_t *bytes, si
         if (!lends(ipc))
             break;
         /* Cancelled, timed out or closing (close may still be writing
-         * them): our bytes are copied before the caller has them back. */
-        if ((rc = wait_send_side(ipc, deadline)) < 0) {
-            int src = spill_own(ipc);
-            if (src < 0)
-                rc = src;
+         * them): our bytes are copied before the caller has them back, and
+         * the message goes as any queued one (0); the caller's next
+         * blocking call reports the cancel, the deadline or the close. */
+        if (wait_send_side(ipc, deadline) < 0) {
+            rc = spill_own(ipc);
+            break;
         }
     }
     actri_ipc_unref(ipc);

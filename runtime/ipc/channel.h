@@ -112,17 +112,18 @@ struct ipc_ref {
     size_t len;
 };
 
-/* actri_ipc_send_trusted for a Yield or Return (cid in m, its pld
- * ignored) whose payload our codec wrote as bytes[0..nbytes) with the
- * pieces refs[0..nrefs) (in order of `at`) borrowed from the caller's
- * value: those are written straight from there, by this call, which
- * waits until the kernel has taken them (a cancel or deadline meanwhile:
- * what is left is copied, the message still goes, and the call returns
- * that code). The bytes on the wire are those of the payload in one
- * piece. Returns 0 or an error of actr_ipc_send. */
-int actri_ipc_send_gather(actr_ipc *ipc, const actr_msg *m, const uint8_t *bytes,
-                          size_t nbytes, const struct ipc_ref *refs, size_t nrefs,
-                          int64_t deadline);
+/* actri_ipc_send_trusted for a message whose raw field `field` (a member
+ * of m, e.g. a Yield's pld or a Start's kwargs; its contents ignored) our
+ * codec wrote as bytes[0..nbytes) with the pieces refs[0..nrefs) (in order
+ * of `at`) borrowed from the caller's value: those are written straight
+ * from there, by this call, which waits until the kernel has taken them.
+ * A cancel, the deadline or a close meanwhile: what is left is copied and
+ * the message goes as any queued one (the caller's next blocking call
+ * reports it). The bytes on the wire are those of the message with the
+ * field in one piece. Returns 0 (queued) or an error of actr_ipc_send. */
+int actri_ipc_send_gather(actr_ipc *ipc, const actr_msg *m, const actr_any *field,
+                          const uint8_t *bytes, size_t nbytes, const struct ipc_ref *refs,
+                          size_t nrefs, int64_t deadline);
 
 /* Removes from ipc's output buffer every frame not yet written, not even
  * in part, that is a message of this type on this cid; returns how many

@@ -214,26 +214,18 @@ encode_pld_fast(const actr_msg *m, actr_wbuf *out)
     return h + (int)pld->len;
 }
 
-int
-actri_msg_encode_pld_head(const actr_msg *m, size_t pld_len, actr_wbuf *out)
-{
-    if (!m || !out || (m->type != ACTR_MSG_YIELD && m->type != ACTR_MSG_RETURN))
-        return 0;
-    return encode_pld_head(m, pld_len, out);
-}
-
 static int
-encode(const actr_msg *m, actr_wbuf *out, int trusted)
+encode_as(const actr_msg *m, actr_wbuf *out, int trusted, const struct actri_lend *ln)
 {
     if (!m || !out || m->type <= ACTR_MSG_NONE || m->type >= ACTR_MSG_TYPE_COUNT)
         return ACTR_EINVAL;
-    if (trusted && (m->type == ACTR_MSG_YIELD || m->type == ACTR_MSG_RETURN)) {
+    if (trusted && !ln && (m->type == ACTR_MSG_YIELD || m->type == ACTR_MSG_RETURN)) {
         int n = encode_pld_fast(m, out);
         if (n != 0)
             return n;
     }
     const struct mdesc *md = &actri_msg_desc[m->type];
-    size_t start = out->len;
+    size_t start = out->len, lent = 0;
     int rc;
 
     if (mp_room(out, 4 + 64) < 0)
@@ -253,10 +245,12 @@ encode(const actr_msg *m, actr_wbuf *out, int trusted)
         if (absent_ext(m, f))
             continue;
         rc = mp_put_str(out, f->name, f->namelen);
-        if (rc == 0)
+        if (rc == 0 && ln && (const void *)CFIELD(m, f, actr_any) == (const void *)ln->field)
+            rc = ln->put(ln->arg, out, &lent);
+        else if (rc == 0)
             rc = put_field(out, m, f, trusted);
     }
-    size_t body = out->len - start - 4;
+    size_t body = out->len - start - 4 + lent;
     if (rc == 0 && (body > UINT32_MAX || body > INT32_MAX - 4))
         rc = ACTR_ETOOBIG;
     if (rc < 0) {
@@ -269,6 +263,20 @@ encode(const actr_msg *m, actr_wbuf *out, int trusted)
     p[2] = (uint8_t)(body >> 16);
     p[3] = (uint8_t)(body >> 24);
     return (int)(body + 4);
+}
+
+static int
+encode(const actr_msg *m, actr_wbuf *out, int trusted)
+{
+    return encode_as(m, out, trusted, NULL);
+}
+
+int
+actri_msg_encode_lent(const actr_msg *m, const struct actri_lend *ln, actr_wbuf *out)
+{
+    if (!ln || !ln->field || !ln->put)
+        return ACTR_EINVAL;
+    return encode_as(m, out, 1, ln);
 }
 
 int
