@@ -368,10 +368,11 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
     char msg[400];
     const char *why = NULL;
     const actr_endpoint *ep = NULL;
+    uint32_t hash = 0;
     if (st->cid.len == 0 || st->cid.len > UUID_LEN) {
         why = "MsgTypeError";
         snprintf(msg, sizeof msg, "cid '%s' is not a uuid4 string", cid);
-    } else if (actri_link_find(l, st->cid.ptr, st->cid.len)) {
+    } else if (actri_link_lookup(l, st->cid.ptr, st->cid.len, &hash)) {
         why = "RuntimeError";
         snprintf(msg, sizeof msg, "cid %s is already in use on this channel", cid);
     } else {
@@ -425,7 +426,8 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
         actri_flow_peer(d, st->window);
     }
     actr_task_opts o = {.name = ep->wire_name};
-    if (actri_link_register(l, d) < 0 || actr_nursery_spawn_opts(a->svc, rpc_task, call, &o) < 0) {
+    if (actri_link_register_hashed(l, d, st->cid.len, hash) < 0 ||
+        actr_nursery_spawn_opts(a->svc, rpc_task, call, &o) < 0) {
         actr_log_error(ACTOR_TAG, "cannot start a task for %s (cid %s)", ep->wire_name, cid);
         actri_link_unregister(l, d);
         actri_dialog_unref(d);

@@ -99,20 +99,23 @@ actri_link_find(struct link *l, const char *cid, size_t len)
     return find_hashed(l, cid, len, cid_hash(cid, len));
 }
 
+struct dialog *
+actri_link_lookup(struct link *l, const char *cid, size_t len, uint32_t *hash)
+{
+    *hash = cid_hash(cid, len);
+    return len > UUID_LEN ? NULL : find_hashed(l, cid, len, *hash);
+}
+
 int
 actri_link_up(const struct link *l)
 {
     return l->ipc && !l->end;
 }
 
-int
-actri_link_register(struct link *l, struct dialog *d)
+/* Enters d, whose cid hashes to h, in the table (not in it yet). */
+static int
+enter(struct link *l, struct dialog *d, size_t len, uint32_t h)
 {
-    size_t len = strlen(d->cid);
-    uint32_t h = cid_hash(d->cid, len);
-    if (find_hashed(l, d->cid, len, h))
-        return actr_error_set(ACTR_EPROTO, "cid %s is already in use on this channel",
-                              d->cid);
     /* Growing may fail later on: the chains just get longer. */
     if (l->nctx + 1 > l->nbuckets && grow(l) < 0 && !l->nbuckets)
         return actr_error_set(ACTR_ENOMEM, "out of memory for the cid table");
@@ -124,6 +127,25 @@ actri_link_register(struct link *l, struct dialog *d)
     d->registered = 1;
     l->nctx++;
     return 0;
+}
+
+int
+actri_link_register(struct link *l, struct dialog *d)
+{
+    size_t len = strlen(d->cid);
+    uint32_t h = cid_hash(d->cid, len);
+    if (find_hashed(l, d->cid, len, h))
+        return actr_error_set(ACTR_EPROTO, "cid %s is already in use on this channel",
+                              d->cid);
+    return enter(l, d, len, h);
+}
+
+int
+actri_link_register_hashed(struct link *l, struct dialog *d, size_t len, uint32_t hash)
+{
+    if (strlen(d->cid) != len)                  /* a cid with a NUL in it */
+        return actri_link_register(l, d);
+    return enter(l, d, len, hash);
 }
 
 void

@@ -105,6 +105,12 @@ int actri_link_send_lent(struct link *l, const actr_msg *m, const actr_any *fiel
                          const struct link_gather *g);
 /* Enters d in l's table: 0, ACTR_EPROTO (cid in use), ACTR_ENOMEM. */
 int actri_link_register(struct link *l, struct dialog *d);
+/* actri_link_find that also hands out the cid's hash, for a dialog about
+ * to be registered with it (a Start: its cid is hashed once). */
+struct dialog *actri_link_lookup(struct link *l, const char *cid, size_t len, uint32_t *hash);
+/* Enters d, whose cid (len bytes) actri_link_lookup just found free and
+ * hashed, in l's table: as actri_link_register. */
+int actri_link_register_hashed(struct link *l, struct dialog *d, size_t len, uint32_t hash);
 /* Takes d out of l's table (no-op when it is not in it). */
 void actri_link_unregister(struct link *l, struct dialog *d);
 
