@@ -218,8 +218,9 @@ bench_transport(bench_tpt t, int argc, char **argv)
     snprintf(name, sizeof name, "actor_fanout%d_%s", FANOUT, tp);
     snprintf(bname, sizeof bname, "actor_fanout1_%s", tp);
     bench_report(name, &r.fan, "Mmsg/s", bname, &r.fan1);
-    snprintf(name, sizeof name, "actor_pairs%d_%s", r.pairs, tp);
-    snprintf(bname, sizeof bname, "actor_pairs1_%s", tp);
+    printf("# pairs: K = %d (the CPUs), each pair on its own CPU unless pinned\n", r.pairs);
+    snprintf(name, sizeof name, "actor_pairs_%s", tp);
+    snprintf(bname, sizeof bname, "actor_pair1_%s", tp);
     bench_report(name, &r.pairk, "Mmsg/s", bname, &r.pair1);
 }
 

@@ -16,6 +16,8 @@
 # then have no min/max: null in the JSON). Environment: ACTR_BENCH_CPU
 # (default: the highest CPU this shell may use), ACTR_BENCH_MODES (default
 # "pinned unpinned"), ACTR_BENCH_TIMEOUT (seconds per binary, default 150).
+# The peers (make bench-peers: peer_zmq, peer_grpc among the BINs) give
+# each figure tests/bench/peers/peers.map names its vs_zmq and vs_grpc.
 set -u
 out=${1:?usage: run.sh OUTDIR BIN...}
 shift
