@@ -214,7 +214,7 @@ encode_pld_fast(const actr_msg *m, actr_wbuf *out)
     return h + (int)pld->len;
 }
 
-static int
+static inline __attribute__((always_inline)) int
 encode_as(const actr_msg *m, actr_wbuf *out, int trusted, const struct actri_lend *ln)
 {
     if (!m || !out || m->type <= ACTR_MSG_NONE || m->type >= ACTR_MSG_TYPE_COUNT)

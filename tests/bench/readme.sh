@@ -17,7 +17,7 @@ cp "$out/results.md" "$out/results.png" "$here/"
 # One row per figure and transport: label, pinned and unpinned values with
 # their unit, the pinned baseline, both ratios and the target.
 awk '
-function num(x) { return (x == "null" || x == "") ? "-" : sprintf("%.3g", x) }
+function num(x) { return (x == "null" || x == "") ? "-" : (x + 0 >= 1000 ? sprintf("%.0f", x) : sprintf("%.3g", x)) }
 BEGIN {
     n = split("actor_call|1 call via typed stub, median|<= 1.1x ev, <= 0.6x gRPC, < ZeroMQ;" \
               "actor_call_p99|1 call via typed stub, p99|;" \
@@ -60,7 +60,7 @@ END {
 # and gRPC of the same run. Only when the run had peers; else the README
 # keeps the table it has.
 awk '
-function num(x) { return (x == "null" || x == "") ? "-" : sprintf("%.3g", x) }
+function num(x) { return (x == "null" || x == "") ? "-" : (x + 0 >= 1000 ? sprintf("%.0f", x) : sprintf("%.3g", x)) }
 function rel(x) { return (x == "null" || x == "") ? "-" : sprintf("%.2fx", x) }
 BEGIN {
     n = split("actor_call|call round trip;actor_call_p99|call round trip, p99;" \
