@@ -131,9 +131,10 @@ actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
         st->has_window = 1;
         st->window = c->d.recv_window;
     }
+    struct link_gather g = {.sb = &sb};
     if (args_t && args) {
         actr_codec_err err;
-        int rc = actr_codec_encode_buf(&sb, args_t, args, &err);
+        int rc = actri_link_encode_lending(&g, &sb, args_t, args, &err);
         if (rc < 0) {
             msgpack_sbuffer_destroy(&sb);
             return actr_error_set(rc, "%s:%s: cannot encode the arguments: %s", ns, func,
@@ -149,7 +150,8 @@ actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
     }
     int rc = actri_link_register(l, &c->d);
     if (rc == 0) {
-        rc = actri_link_send(l, &m, 0);
+        /* Big arguments go from where they lie (actri_link_send_lent). */
+        rc = g.nrefs ? actri_link_send_lent(l, &m, &st->kwargs, &g) : actri_link_send(l, &m, 0);
         if (rc < 0)
             actri_link_unregister(l, &c->d);
     }

@@ -239,8 +239,16 @@ deliver_yield(struct dialog *d, const actr_msg *m)
         send_overrun(d);
         return;
     }
-    if (actri_msgq_push(&d->q, max, &m->u.yield.pld) < 0)
+    /* A big payload that came in a frame buffer of its own stays there. */
+    const actr_any *pld = &m->u.yield.pld;
+    void *own = pld->len >= MSGQ_BLOCK_MIN && d->link->ipc
+              ? actri_ipc_take_frame(d->link->ipc, pld->ptr) : NULL;
+    int rc = own ? actri_msgq_push_block(&d->q, max, own, pld)
+                 : actri_msgq_push(&d->q, max, pld);
+    if (rc < 0) {
+        free(own);
         actr_log_error(ACTOR_TAG, "dialog %s: out of memory, stream message dropped", d->cid);
+    }
 }
 
 /* S17, being a good peer (issue 16): our sender overran the peer, whose

@@ -8,6 +8,7 @@
 #include "actor/debug.h"
 #include "actor/hooks.h"
 #include "actor/link.h"
+#include "ipc/channel.h"
 #include "wire/errors.h"
 #include "core/backtrace.h"
 #include "wire/mp.h"
@@ -364,14 +365,17 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
 {
     actr_actor *a = l->a;
     char cid[UUID_LEN + 1 + 64];
-    snprintf(cid, sizeof cid, "%.*s", (int)(st->cid.len < 100 ? st->cid.len : 100), st->cid.ptr);
+    size_t cidn = st->cid.len < sizeof cid - 1 ? st->cid.len : sizeof cid - 1;
+    memcpy(cid, st->cid.ptr, cidn);         /* once per call: no printf */
+    cid[cidn] = 0;
     char msg[400];
     const char *why = NULL;
     const actr_endpoint *ep = NULL;
+    uint32_t hash = 0;
     if (st->cid.len == 0 || st->cid.len > UUID_LEN) {
         why = "MsgTypeError";
         snprintf(msg, sizeof msg, "cid '%s' is not a uuid4 string", cid);
-    } else if (actri_link_find(l, st->cid.ptr, st->cid.len)) {
+    } else if (actri_link_lookup(l, st->cid.ptr, st->cid.len, &hash)) {
         why = "RuntimeError";
         snprintf(msg, sizeof msg, "cid %s is already in use on this channel", cid);
     } else {
@@ -396,7 +400,13 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
     }
     struct actr_call *call = calloc(1, sizeof *call);
     actr_msg tmp = {.type = ACTR_MSG_START, .u.start = *st};
-    if (!call || actr_msg_dup(&tmp, &call->start) < 0) {
+    /* A big Start (large arguments) keeps the frame buffer it came in,
+     * where its fields already point, instead of a copy of it. */
+    void *own = call && l->ipc ? actri_ipc_take_frame(l->ipc, st->kwargs.ptr) : NULL;
+    if (own) {
+        call->start = tmp;
+        call->start.owned = own;
+    } else if (!call || actr_msg_dup(&tmp, &call->start) < 0) {
         actr_log_error(ACTOR_TAG, "out of memory serving %s", cid);
         free(call);
         return;
@@ -419,7 +429,8 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
         actri_flow_peer(d, st->window);
     }
     actr_task_opts o = {.name = ep->wire_name};
-    if (actri_link_register(l, d) < 0 || actr_nursery_spawn_opts(a->svc, rpc_task, call, &o) < 0) {
+    if (actri_link_register_hashed(l, d, st->cid.len, hash) < 0 ||
+        actr_nursery_spawn_opts(a->svc, rpc_task, call, &o) < 0) {
         actr_log_error(ACTOR_TAG, "cannot start a task for %s (cid %s)", ep->wire_name, cid);
         actri_link_unregister(l, d);
         actri_dialog_unref(d);

@@ -11,6 +11,15 @@
 
 uint64_t actri_tasks_spawned;
 
+/* Names t (cut to fit): once per task, or per call served, so no printf. */
+static void
+name_set(struct actri_task *t, const char *name)
+{
+    size_t n = strnlen(name, sizeof t->name - 1);
+    memcpy(t->name, name, n);
+    t->name[n] = 0;
+}
+
 static void task_entry(void *arg);
 
 int
@@ -32,7 +41,7 @@ actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *arg,
     if (rec)
         rec->child = t;
     if (opts && opts->name)
-        snprintf(t->name, sizeof t->name, "%s", opts->name);
+        name_set(t, opts->name);
     /* The root scope hangs under the nursery's scope, so cancelling the
      * nursery (or any scope around it) reaches the task. */
     t->root.task = t;
@@ -425,7 +434,7 @@ actr_task_set_name(const char *name)
 {
     struct actri_task *t = S.current;
     if (t)
-        snprintf(t->name, sizeof t->name, "%s", name ? name : "");
+        name_set(t, name ? name : "");
 }
 
 int

@@ -137,6 +137,7 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
         actr_frame f;
         int k = actr_frame_reader_next(&ipc->rd, &f, werr);
         if (k == 1) {
+            ipc->last = f;
             ipc->st.frames_recv++;
             rc = actr_msg_decode(f.body, f.len, out, werr);
             if (rc == 0)
@@ -209,6 +210,18 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
         }
         return end_read(ipc, ACTR_EIO, strerror(errno));
     }
+}
+
+void *
+actri_ipc_take_frame(actr_ipc *ipc, const void *inside)
+{
+    const uint8_t *p = inside, *body = ipc->last.body;
+    if (!body || p < body || p >= body + ipc->last.len)
+        return NULL;
+    void *own = actr_frame_reader_take(&ipc->rd, &ipc->last);
+    if (own)
+        ipc->last.body = NULL;
+    return own;
 }
 
 /* Entry checks shared by recv and handshake; takes a reference. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -600,6 +601,114 @@ START_TEST(test_S17_unqueue_takes_back_unwritten_yields)
 }
 END_TEST
 
+/* ------------------------------------------------------------ lent payloads */
+
+/* Issue 19: a big payload is written from the sender's own buffer
+ * (actri_ipc_send_gather). The receiver gets the bytes of the payload in
+ * one piece; a send whose deadline passes while the socket is full
+ * copies what is left and returns (queued), so the caller may reuse its
+ * buffer at once and the peer still gets what was sent, whole and in
+ * order. */
+#define LENT (2u << 20)
+
+struct lent {
+    actr_listener *l;
+    int kind;
+    int got;
+};
+
+/* The payload of message k: a bin of LENT bytes (seed k), and the bytes
+ * that carry it (its head). */
+static void
+lent_fill(uint8_t *buf, int k)
+{
+    for (size_t i = 0; i < LENT; i++)
+        buf[i] = (uint8_t)(i * 13 + (size_t)k);
+}
+
+static int
+lent_server(void *arg)
+{
+    struct lent *t = arg;
+    actr_ipc *ch;
+    ck_assert_actr_ok(actr_listener_accept(t->l, &ch, actr_deadline_in(5 * SEC)));
+    ipc_test_handshake_as(ch, "server", UUID_S);
+    ck_assert_actr_ok(actr_sleep(300));          /* the client's socket fills */
+    uint8_t *want = malloc(LENT);
+    ck_assert_ptr_nonnull(want);
+    actr_msg m;
+    for (int k = 0; k < 2; k++) {
+        ck_assert_actr_ok(actr_ipc_recv(ch, &m, actr_deadline_in(10 * SEC)));
+        ck_assert_int_eq(m.type, ACTR_MSG_YIELD);
+        ck_assert_uint_eq(m.u.yield.pld.len, 5 + LENT);
+        ck_assert_uint_eq(m.u.yield.pld.ptr[0], 0xc6);
+        lent_fill(want, k);
+        ck_assert(memcmp(m.u.yield.pld.ptr + 5, want, LENT) == 0);
+        t->got++;
+    }
+    ck_assert_actr_ok(actr_ipc_recv(ch, &m, actr_deadline_in(10 * SEC)));
+    ck_assert_int_eq(ipc_test_uint(&m.u.yield.pld), 7);
+    t->got++;
+    free(want);
+    actr_ipc_close(ch, actr_deadline_in(SEC));
+    return 0;
+}
+
+static int
+lent_main(void *arg)
+{
+    struct lent *t = arg;
+    t->l = ipc_test_listen_kind(t->kind, NULL);
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, lent_server, t));
+    actr_ipc *ch = ipc_test_dial(t->l, 0, NULL);
+    uint8_t *buf = malloc(LENT);
+    ck_assert_ptr_nonnull(buf);
+    const uint8_t head[5] = {0xc6, (uint8_t)(LENT >> 24), (uint8_t)(LENT >> 16),
+                             (uint8_t)(LENT >> 8), (uint8_t)LENT};
+    struct ipc_ref ref = {5, buf, LENT};
+    actr_msg y = {.type = ACTR_MSG_YIELD};
+    y.u.yield.cid.ptr = "c1";
+    y.u.yield.cid.len = 2;
+    lent_fill(buf, 0);
+    /* The peer reads nothing yet: the deadline passes mid-payload; the
+     * message is queued all the same, what is left of it copied. */
+    int64_t t0 = actr_now();
+    ck_assert_actr_ok(actri_ipc_send_gather(ch, &y, &y.u.yield.pld, head, 5, &ref, 1,
+                                            actr_deadline_in(100)));
+    ck_assert_duration(actr_now() - t0, 90, 1000);
+    actr_ipc_stats st;
+    actr_ipc_stats_get(ch, &st);
+    ck_assert_uint_gt(st.out_pending, 0);
+    memset(buf, 0xee, LENT);                     /* ours again */
+    lent_fill(buf, 1);
+    ck_assert_actr_ok(actri_ipc_send_gather(ch, &y, &y.u.yield.pld, head, 5, &ref, 1,
+                                            actr_deadline_in(10 * SEC)));
+    memset(buf, 0xee, LENT);
+    uint8_t scratch[9];
+    ipc_test_yield(&y, "c1", 7, scratch);
+    ck_assert_actr_ok(actr_ipc_send(ch, &y, actr_deadline_in(10 * SEC)));
+    ck_assert_actr_ok(actr_ipc_flush(ch, actr_deadline_in(10 * SEC)));
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(20 * SEC)));
+    ck_assert_actr_ok(actr_ipc_close(ch, actr_deadline_in(SEC)));
+    ck_assert_int_eq(t->got, 3);
+    free(buf);
+    actr_listener_close(t->l);
+    return 0;
+}
+
+START_TEST(test_lent_payload_written_from_caller_or_copied)
+{
+    int fds = ipc_test_fd_count();
+    struct lent t;
+    memset(&t, 0, sizeof t);
+    t.kind = _i;
+    run_main(lent_main, &t);
+    ck_assert_int_eq(ipc_test_fd_count(), fds);
+}
+END_TEST
+
 static Suite *
 ipc_suite(void)
 {
@@ -614,6 +723,7 @@ ipc_suite(void)
     tcase_add_loop_test(tc, test_S14_close_wakes_blocked_send, 0, 2);
     tcase_add_loop_test(tc, test_ipc_clean_close_delivers_then_eclosed, 0, 2);
     tcase_add_loop_test(tc, test_S17_unqueue_takes_back_unwritten_yields, 0, 2);
+    tcase_add_loop_test(tc, test_lent_payload_written_from_caller_or_copied, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
