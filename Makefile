@@ -2,14 +2,17 @@
 #
 #   make              build actrc, libactr, generated code, tests, examples
 #   make check        build and run every Check suite     (SAN=1: ASan+UBSan)
+#   make interop      the live interop suite against tractor (tests/interop)
 #   make demo         build and run the main example
 #   make bench        run the benchmarks (tests/bench/); results in BUILD/bench/
 #   make bench-readme publish the last bench run: README table, tests/bench/results.*
+#   make bench-peers  make bench with ZeroMQ and gRPC peers (= make bench PEERS=1)
 #   make fuzz         run every fuzzer for FUZZ_SECONDS each, or FUZZ_RUNS executions
 #                     (clang/libFuzzer)
 #   make valgrind     run the unit suites under valgrind
 #   make install      PREFIX=/usr/local DESTDIR=...; make uninstall; make clean
 #   make deps         check (and as root, install) what the build needs
+#                     (PEERS=1: and what the bench peers need)
 #
 # Sources are discovered, not listed: a .c under runtime/<layer>/ joins
 # libactr, tests/<suite>/check_*.c is a Check suite, any other .c beside it
@@ -59,7 +62,10 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SANFLAGS) $(EXTRA_LDFLAGS) $(LDFLAGS)
 INCLUDES := -Iruntime/include -Iruntime -Igen
-SYS_LIBS = -lev -lmsgpackc -lsodium -lm
+# libactr's discovery on etcd (runtime/discovery/) speaks JSON with
+# jansson, HTTP with libcurl and base64 with OpenSSL's libcrypto (those
+# two are opened at run time: CURL_SONAME below).
+SYS_LIBS = -lev -lmsgpackc -lsodium -lm $(JSON_LIBS) -ldl $(DW_LIBS)
 # Evaluated once, on first use, i.e. after `deps` has installed pkg-config
 # and the libraries (the $(eval) caches the answer).
 once = $(eval $(1) := $$(shell $(2)))$($(1))
@@ -67,15 +73,38 @@ CHECK_CFLAGS = $(call once,CHECK_CFLAGS,pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(call once,CHECK_LIBS,pkg-config --libs check 2>/dev/null || echo -lcheck)
 JSON_CFLAGS = $(call once,JSON_CFLAGS,pkg-config --cflags jansson 2>/dev/null)
 JSON_LIBS = $(call once,JSON_LIBS,pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CURL_CFLAGS = $(call once,CURL_CFLAGS,pkg-config --cflags libcurl 2>/dev/null)
+# The etcd backend opens libcurl and libcrypto with dlopen when it first
+# needs them (linked, libcurl's dependencies cost every actor ~4 ms at
+# exec): their sonames, as the development symlinks name them.
+soname_of = $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | awk '/SONAME/ {print $$2}')
+CURL_SONAME = $(call soname_of,libcurl.so)
+CRYPTO_SONAME = $(call soname_of,libcrypto.so)
+# elfutils' libdw (libdwfl): symbolized backtraces (runtime/core/backtrace.c)
+DW_CFLAGS = $(call once,DW_CFLAGS,pkg-config --cflags libdw 2>/dev/null)
+DW_LIBS = $(call once,DW_LIBS,pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
 
 # ---------------------------------------------------------------- deps
 # The clang runtime (libFuzzer, sanitizers of clang) is the one of the
 # installed clang (libclang-rt-<major>-dev), or Debian's default pair.
+# etcd-server and etcd-client are for the tests of discovery on etcd,
+# which start a private etcd (they skip, saying so, where it is missing).
 # The check runs once per checkout (build/.deps-ok, shared by every
 # configuration) and again only when this Makefile changes.
-DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev libsodium-dev re2c check pkg-config valgrind \
-               clang gnuplot-nox iproute2
+# gdb: debug mode (SEMANTICS S25) attaches it, and its tests drive it.
+DEBIAN_PKGS := libev-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev libssl-dev libsodium-dev \
+               libdw-dev gdb re2c check pkg-config valgrind clang gnuplot-nox iproute2 \
+               etcd-server etcd-client
 DEPS_STAMP := build/.deps-ok
+# The bench peers (tests/bench/peers/: ZeroMQ, gRPC C++) only when asked
+# for: make deps PEERS=1, make bench-peers. CI never installs them.
+PEERS ?= 0
+PEER_PKGS := libzmq3-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev \
+             protobuf-compiler
+ifeq ($(PEERS),1)
+DEBIAN_PKGS += $(PEER_PKGS)
+DEPS_STAMP := build/.deps-peers-ok
+endif
 clang_rt_pkg = v=$$(clang -dumpversion 2>/dev/null | cut -d. -f1); \
 	if [ -n "$$v" ]; then echo libclang-rt-$$v-dev; else echo libclang-rt-dev; fi
 
@@ -90,11 +119,13 @@ $(DEPS_STAMP): Makefile
 	            || missing="$$missing $$p"; \
 	    done; \
 	else \
-	    for h in ev.h msgpack.h check.h jansson.h sodium.h; do \
+	    for h in ev.h msgpack.h check.h jansson.h curl/curl.h openssl/evp.h elfutils/libdwfl.h sodium.h \
+	             $(if $(filter 1,$(PEERS)),zmq.h); do \
 	        printf '#include <%s>\n' $$h | $(CC) -E -x c - >/dev/null 2>&1 \
 	            || missing="$$missing $$h"; \
 	    done; \
 	    command -v re2c >/dev/null 2>&1 || missing="$$missing re2c"; \
+	    command -v gdb >/dev/null 2>&1 || missing="$$missing gdb"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -161,14 +192,17 @@ IDL_SRCS := $(wildcard idl/*.actor)
 LIB_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/obj/%.o) \
             $(RUNTIME_ASM:%.S=$(BUILD)/obj/%.o) \
             $(patsubst %.c,$(BUILD)/obj/%.o,$(call gen_c,$(IDL_SRCS)))
-LIB_CFLAGS := -fPIC -fvisibility=hidden -DACTR_BUILDING_LIB
+LIB_CFLAGS = -fPIC -fvisibility=hidden -DACTR_BUILDING_LIB $(JSON_CFLAGS) $(CURL_CFLAGS)
 SONAME := libactr.so.0
 LIBA := $(BUILD)/libactr.a
 LIBSO := $(BUILD)/libactr.so.0.1.0
 
+$(BUILD)/obj/runtime/discovery/libs.o: LIB_CFLAGS += $(if $(CURL_SONAME),-DDISC_LIBCURL='"$(CURL_SONAME)"') \
+    $(if $(CRYPTO_SONAME),-DDISC_LIBCRYPTO='"$(CRYPTO_SONAME)"')
+
 $(BUILD)/obj/runtime/%.o: runtime/%.c | $(DEPS_STAMP) $(call gen_h,$(IDL_SRCS))
 	$(call say,CC,$@)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS_ALL) $(LIB_CFLAGS) $(INCLUDES) $(DW_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/runtime/%.o: runtime/%.S | $(DEPS_STAMP)
 	$(call say,AS,$@)mkdir -p $(@D)
@@ -288,8 +322,48 @@ $(BENCH_BINS): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(BENCH_HELP
 	$(call say,LD,$@)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SYS_LIBS) -lpthread
 
+# The peers (make bench-peers): C against libzmq, C++ against gRPC with
+# the service generated by protoc into $(BUILD)/gen-peers/. Built only
+# when PEERS=1 (gRPC C++ compiles slowly and its packages are optional).
+PEER_BINS := $(BUILD)/tests/bench/peer_zmq $(BUILD)/tests/bench/peer_grpc
+PEER_GEN := $(BUILD)/gen-peers
+PEER_GEN_SRCS := $(PEER_GEN)/bench_peers.pb.cc $(PEER_GEN)/bench_peers.grpc.pb.cc
+PEER_CXXFLAGS = -std=c++17 $(OPT) $(SANFLAGS) -MMD -MP -I$(PEER_GEN) $(INCLUDES) -Itests/bench \
+                $(shell pkg-config --cflags grpc++ protobuf 2>/dev/null) $(CPPFLAGS) $(CXXFLAGS)
+PEER_GRPC_LIBS = $(shell pkg-config --libs grpc++ protobuf 2>/dev/null || echo -lgrpc++ -lprotobuf)
+PEER_ZMQ_LIBS = $(shell pkg-config --libs libzmq 2>/dev/null || echo -lzmq)
+
+$(PEER_GEN_SRCS) $(PEER_GEN)/bench_peers.pb.h $(PEER_GEN)/bench_peers.grpc.pb.h &: \
+        tests/bench/peers/bench_peers.proto | $(DEPS_STAMP)
+	$(call say,PROTOC,$<)mkdir -p $(PEER_GEN)
+	$(Q)protoc -Itests/bench/peers --cpp_out=$(PEER_GEN) --grpc_out=$(PEER_GEN) \
+	    --plugin=protoc-gen-grpc=$$(command -v grpc_cpp_plugin) $<
+
+$(BUILD)/obj/peers/%.o: $(PEER_GEN)/%.cc $(PEER_GEN)/bench_peers.pb.h $(PEER_GEN)/bench_peers.grpc.pb.h
+	$(call say,CXX,$@)mkdir -p $(@D)
+	$(Q)$(CXX) $(PEER_CXXFLAGS) -w -c -o $@ $<
+
+$(BUILD)/obj/peers/peer_grpc.o: tests/bench/peers/peer_grpc.cc $(PEER_GEN)/bench_peers.grpc.pb.h
+	$(call say,CXX,$@)mkdir -p $(@D)
+	$(Q)$(CXX) $(PEER_CXXFLAGS) -Wall -Wextra -Werror -c -o $@ $<
+
+$(BUILD)/obj/peers/peer_zmq.o: tests/bench/peers/peer_zmq.c | $(DEPS_STAMP)
+	$(call say,CC,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(INCLUDES) -Itests/bench -c -o $@ $<
+
+$(BUILD)/tests/bench/peer_grpc: $(BUILD)/obj/peers/peer_grpc.o \
+        $(PEER_GEN_SRCS:$(PEER_GEN)/%.cc=$(BUILD)/obj/peers/%.o) $(BUILD)/obj/tests/bench/bench_util.o $(LIBA)
+	$(call say,LD,$@)mkdir -p $(@D)
+	$(Q)$(CXX) $(LDFLAGS_ALL) -o $@ $^ $(PEER_GRPC_LIBS) $(SYS_LIBS) -lpthread
+
+$(BUILD)/tests/bench/peer_zmq: $(BUILD)/obj/peers/peer_zmq.o $(BUILD)/obj/tests/bench/bench_util.o $(LIBA)
+	$(call say,LD,$@)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PEER_ZMQ_LIBS) $(SYS_LIBS)
+
+BENCH_RUN := $(BENCH_BINS) $(if $(filter 1,$(PEERS)),$(PEER_BINS))
+
 # ---------------------------------------------------------------- targets
-.PHONY: all check demo bench bench-readme fuzz valgrind install uninstall clean
+.PHONY: all check demo bench bench-readme bench-peers fuzz valgrind install uninstall clean
 all: $(ACTRC) $(LIBA) $(LIBSO) $(CLI_PROGS) $(TEST_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) \
      $(UNINSTALLED_PC) $(TREE_IDL_H)
 
@@ -310,16 +384,42 @@ T ?=
 # (filter takes one '%' only, so match with findstring, outside $(BUILD)/)
 CHECK_SUITES := $(if $(T),$(sort $(foreach w,$(T),$(foreach t,$(TEST_SUITES),\
                   $(if $(findstring $(w),$(patsubst $(BUILD)/%,%,$(t))),$(t))))),$(TEST_SUITES))
+# The interop suite (tests/interop) runs against a live tractor: its
+# environment comes from tests/interop/tractor-env.sh (ACTR_TRACTOR_ENV,
+# or built from ../shared/tractor-env into $(BUILD)/tractor-env); without
+# one it is skipped with a line saying why.
+# run_suites: runs the suites in $$suites, sets $$fail.
+define run_suites
+fail=0; mkdir -p $(BUILD)/test-logs; $(TEST_SECRET_MK); for t in $$suites; do \
+    echo "== $$t"; log=$(BUILD)/test-logs/$$(basename $$t).stderr; \
+    case $$t in */interop/*) \
+        if ! iopenv=$$(sh tests/interop/tractor-env.sh $(BUILD)); then \
+            echo "interop: skipped: $$iopenv"; $(if $(IOP_REQUIRED),fail=1;) continue; fi; \
+        echo "interop: tractor environment $$iopenv"; \
+        ( . "$$iopenv"; export PY313 TRACTOR_PYTHONPATH; \
+          $(TEST_ENV) timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log ); \
+        rc=$$? ;; \
+    *) $(TEST_ENV) timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
+        rc=$$? ;; \
+    esac; \
+    awk -f tests/logcheck.awk $$log >&2 || rc=1; \
+    [ $$rc = 0 ] || { echo "FAILED: $$t"; fail=1; }; \
+done
+endef
+
 check: $(if $(T),$(CHECK_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS) $(LIBSO) \
                $(ACTRC) $(UNINSTALLED_PC) $(TREE_IDL_H),all $(if $(filter 1,$(SAN)),,install-check))
-	$(Q)fail=0; mkdir -p $(BUILD)/test-logs; $(TEST_SECRET_MK); for t in $(CHECK_SUITES); do \
-	    echo "== $$t"; log=$(BUILD)/test-logs/$$(basename $$t).stderr; \
-	    $(TEST_ENV) timeout -k 10 $(TEST_TIMEOUT) ./$$t 2>$$log; \
-	    rc=$$?; awk -f tests/logcheck.awk $$log >&2 || rc=1; \
-	    [ $$rc = 0 ] || { echo "FAILED: $$t"; fail=1; }; \
-	done; \
+	$(Q)suites="$(CHECK_SUITES)"; $(run_suites); \
 	if [ $$fail = 0 ]; then echo "check: all suites passed ($(BUILD))"; \
 	else echo "check: FAILURES ($(BUILD))"; fi; exit $$fail
+
+# The interop suite alone; fails when no tractor environment can be had.
+.PHONY: interop
+interop: IOP_REQUIRED := 1
+interop: $(interop_SUITES) $(TEST_BINS) $(EXAMPLE_BINS) $(CLI_PROGS)
+	$(Q)suites="$(interop_SUITES)"; $(run_suites); \
+	if [ $$fail = 0 ]; then echo "interop: passed ($(BUILD))"; \
+	else echo "interop: FAILED ($(BUILD))"; fi; exit $$fail
 
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --trace-children=yes
@@ -347,8 +447,11 @@ demo: all
 
 # Results go to $(BUILD)/bench/ (not tracked); bench-readme publishes the
 # last run's table and plot (tests/bench/results.*, README.md).
-bench: $(BENCH_BINS)
-	$(Q)sh tests/bench/run.sh $(BUILD)/bench $(BENCH_BINS)
+bench: $(BENCH_RUN)
+	$(Q)sh tests/bench/run.sh $(BUILD)/bench $(BENCH_RUN)
+
+bench-peers:
+	$(Q)$(MAKE) bench PEERS=1
 
 .PHONY: bench-readme
 bench-readme:
@@ -387,11 +490,14 @@ PUBLIC_HEADERS := $(wildcard runtime/include/actr/*.h)
 MAN_PAGES := compiler/actrc.1 runtime/cli/actr.1 runtime/cli/actr-registrar.1
 IDL_HEADERS := $(call gen_h,$(IDL_SRCS))
 INSTALL_PROGS := $(ACTRC) $(CLI_PROGS)
+# Scripts installed beside the programs: the shim a tractor parent runs
+# an actr program through (README, "Interop with tractor").
+INSTALL_SCRIPTS := runtime/cli/actr-tractor-child
 install: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	$(call say,INSTALL,$(DESTDIR)$(PREFIX))install -d $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/actr/idl \
 	    $(DESTDIR)$(PREFIX)/share/actr/idl
-	$(Q)install -m 755 $(INSTALL_PROGS) $(DESTDIR)$(PREFIX)/bin/
+	$(Q)install -m 755 $(INSTALL_PROGS) $(INSTALL_SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)ln -sf $(notdir $(LIBSO)) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
@@ -423,12 +529,19 @@ install-check: $(INSTALL_PROGS) $(LIBA) $(LIBSO) $(IDL_HEADERS)
 	    test -f $$f || { echo "install-check: no man page $$m"; exit 1; }; \
 	    if command -v groff >/dev/null; then w=$$(groff -man -ww -z $$f 2>&1); \
 	        [ -z "$$w" ] || { echo "install-check: $$m: $$w"; exit 1; }; fi; done
+	$(Q)shim=$(INSTALL_CHECK)/root/bin/actr-tractor-child; \
+	    out=$$(env -u ACTR_PROGRAM $$shim 2>&1); rc=$$?; \
+	    [ $$rc = 2 ] && echo "$$out" | grep -q 'ACTR_PROGRAM is not set' || \
+	        { echo "install-check: $$shim without ACTR_PROGRAM: $$rc $$out"; exit 1; }; \
+	    out=$$(ACTR_PROGRAM=$(INSTALL_CHECK)/user/point $$shim -m tractor._child 2>&1); rc=$$?; \
+	    [ $$rc = 2 ] && echo "$$out" | grep -q "expected tractor's child command line" || \
+	        { echo "install-check: $$shim without --uid: $$rc $$out"; exit 1; }
 	$(Q)$(MAKE) uninstall PREFIX=$(INSTALL_CHECK)/root DESTDIR=
 	$(Q)left=$$(find $(INSTALL_CHECK)/root -type f -o -type l | wc -l); \
 	    if [ $$left != 0 ]; then echo "install-check: uninstall left $$left files"; exit 1; fi
 
 uninstall:
-	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS))) \
+	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_PROGS) $(INSTALL_SCRIPTS))) \
 	    $(DESTDIR)$(PREFIX)/lib/libactr.a $(DESTDIR)$(PREFIX)/lib/$(notdir $(LIBSO)) \
 	    $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libactr.so \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/actr.pc $(DESTDIR)$(PREFIX)/share/actr/actr.mk \

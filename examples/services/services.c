@@ -38,11 +38,22 @@ static int daemon_status = -1;
 
 static char feed_sym[16] = "?";
 
+/* Set once the daemon's serve context gave the feed its symbol: a client
+ * may find the feed by name (it registers as it starts) a moment before
+ * that, and its quotes wait for it. */
+static actr_event *
+feed_configured(void)
+{
+    static actr_event ev = ACTR_EVENT_INIT;
+    return &ev;
+}
+
 int
 feeds_serve_impl(feeds_serve_call *call, actr_str sym, bool *out)
 {
     (void)out;
     snprintf(feed_sym, sizeof feed_sym, "%s", sym.ptr);
+    actr_event_set(feed_configured());
     int rc = feeds_serve_call_started(call, getpid());
     /* The service lives as long as this context: until cancelled. */
     return rc < 0 ? rc : actr_sleep_until(ACTR_FOREVER);
@@ -74,7 +85,12 @@ int
 feeds_quotes_impl(feeds_quotes_call *call, uint32_t every_ms, uint64_t *out)
 {
     struct pump p = {call, every_ms ? every_ms : 100, 0};
-    int rc = feeds_quotes_call_started(call, actr_str_from(feed_sym));
+    int rc = actr_event_wait(feed_configured(), actr_deadline_in(5000));
+    if (rc == ACTR_ETIMEDOUT)
+        return actr_call_fail(feeds_quotes_call_base(call), "RuntimeError",
+                              "this feed was never given a symbol");
+    if (rc == 0)
+        rc = feeds_quotes_call_started(call, actr_str_from(feed_sym));
     actr_nursery *n;
     if (rc < 0 || (rc = actr_nursery_open(&n)) < 0)
         return rc;

@@ -3,6 +3,7 @@
  * accept loop, and its teardown. */
 #define _GNU_SOURCE
 #include "actor/cancel.h"
+#include "actor/debug.h"
 #include "actor/hooks.h"
 #include "actor/link.h"
 #include "actor/spawn.h"
@@ -10,6 +11,7 @@
 
 #include <errno.h>
 #include <ev.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,7 +375,7 @@ parent_watch_task(void *arg)
 }
 
 static int
-child_boot(actr_actor *a, const struct child_args *ca)
+child_boot(actr_actor *a, const struct child_args *ca, int *started)
 {
     actr_addr paddr;
     int rc = actr_addr_parse(ca->parent, &paddr);
@@ -429,6 +431,13 @@ child_boot(actr_actor *a, const struct child_args *ca)
         }
     }
     free(bind);
+    /* Register (on_start) before serving the parent, as tractor does: a
+     * caller that saw this child start finds it by name at once. Within
+     * the start bound, and a failure fails the start. */
+    if (rc == 0 && a->hooks && a->hooks->on_start) {
+        *started = 1;
+        rc = a->hooks->on_start(a, a->hooks->arg);
+    }
     struct link *l;
     if (rc < 0) {
         report_boot(a, ca, ipc, rc);
@@ -445,6 +454,8 @@ child_boot(actr_actor *a, const struct child_args *ca)
         rc = actr_nursery_spawn_opts(a->svc, parent_watch_task, a, &to);
     }
     actri_link_unref(l);
+    if (rc == 0)
+        actri_debug_start(a);             /* S25: before any call arrives */
     report_boot(a, ca, NULL, rc);
     actr_log_runtime(ACTOR_TAG, "child %s.%s serving (parent %s)", a->uid.name, a->uid.uuid,
                      ca->parent);
@@ -625,14 +636,16 @@ actor_main_task(void *arg)
         ev_signal_start(actri_loop(), &sigint);
         ev_unref(actri_loop());           /* not a reason to keep the loop alive */
     }
+    int started = 0;
     if (b->child)
-        rc = child_boot(a, &b->ca);
+        rc = child_boot(a, &b->ca, &started);
+    else if (rc == 0)
+        actri_debug_start(a);             /* S25: before any child is spawned */
     if (rc == 0 && a->listener) {
         actr_task_opts to = {.name = "accept"};
         rc = actr_nursery_spawn_opts(a->svc, accept_task, a, &to);
     }
-    int started = 0;
-    if (rc == 0 && a->hooks && a->hooks->on_start) {
+    if (rc == 0 && !b->child && a->hooks && a->hooks->on_start) {
         rc = a->hooks->on_start(a, a->hooks->arg);
         started = 1;
     }
@@ -661,6 +674,7 @@ actor_main_task(void *arg)
     actr_nursery_cancel(a->svc);
     actr_nursery_close(a->svc, ACTR_FOREVER);
     a->svc = NULL;
+    actri_debug_end(a);                   /* after its nurseries tore children down */
     actr_listener_close(a->listener);
     a->listener = NULL;
     while (a->links) {
@@ -696,6 +710,28 @@ parent_gone(const struct child_args *ca)
     return getppid() != ca->ppid;
 }
 
+/* Big messages come and go one block each (a frame's buffer, a decoded
+ * payload). glibc maps every block at or over its mmap threshold afresh,
+ * and after the first such free sets the threshold to that very block's
+ * size, so a run of equal big messages pays a new mapping, a page fault
+ * per page and its zeroing for every one (issue 19: 1 MiB calls at a
+ * sixth of their speed). An actor process keeps blocks under 8 MiB (the
+ * default frame limit, twice) in its heap and trims the heap's top past
+ * 16 MiB (trimmed sooner, the heap would shrink and grow back, page by
+ * page, around every big message), unless the environment tunes malloc
+ * itself. */
+static void
+tune_malloc(void)
+{
+#ifdef M_MMAP_THRESHOLD
+    if (getenv("MALLOC_MMAP_THRESHOLD_") || getenv("MALLOC_TRIM_THRESHOLD_") ||
+        getenv("GLIBC_TUNABLES"))
+        return;
+    (void)mallopt(M_MMAP_THRESHOLD, 8 << 20);
+    (void)mallopt(M_TRIM_THRESHOLD, 16 << 20);
+#endif
+}
+
 /* actr_main (defined by the discovery layer, which passes its hooks). */
 int
 actri_actor_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_fn fn,
@@ -706,6 +742,7 @@ actri_actor_main(int argc, char **argv, const actr_actor_opts *opts, actr_actor_
     if (the_actor)
         return actr_error_set(ACTR_ESTATE, "an actor already runs in this process");
     (void)actri_self_exe();               /* before anything can replace it */
+    tune_malloc();
     if (actr_is_child(argc, argv)) {
         b.child = 1;
         char why[200];

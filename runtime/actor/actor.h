@@ -37,6 +37,11 @@
  * one StreamOverrun per message may write for seconds, and a reset before
  * it is done kills it. An actr peer answers EOF at once. */
 #define LINK_DRAIN_MS 5000
+/* The same for a peer that is not actr: tractor answers each Yield still
+ * in flight after an overrun (about 2,000 with the small send buffer,
+ * PROTOCOL.md section 12) at about 1,000 a second, slower on a loaded
+ * machine. Only a peer still writing makes a close wait this long. */
+#define LINK_DRAIN_FOREIGN_MS 15000
 
 struct link;
 struct child;
@@ -71,6 +76,8 @@ struct actr_actor {
     int cancelled;                        /* actr_actor_cancel ran */
     struct uidbuf canceller;              /* who asked (self:cancel), or none */
     struct link *parent;                  /* child: the link to the parent */
+    actr_addr root_mailbox;               /* the root's address (SpawnSpec
+                                             _root_mailbox; kind NONE: unknown) */
     struct actri_hooks *hooks;            /* discovery's extension (hooks.h) */
     int insecure;                         /* S28 opt-in: peers without the
                                              secret (opts, env, parent) */

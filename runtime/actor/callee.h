@@ -30,6 +30,7 @@ struct actr_call {
     char *fail_type;
     char *fail_msg;
     char *fail_bt;
+    int debug_seen;               /* debug mode looked at its failure (debug.c) */
 };
 
 /* The traceback text of a failure of call's task (malloc'd, NULL without

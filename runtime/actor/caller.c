@@ -5,7 +5,6 @@
 #include "actor/caller.h"
 #include "actor/cancel.h"
 #include "actor/link.h"
-#include "actor/spawn.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -132,9 +131,10 @@ actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
         st->has_window = 1;
         st->window = c->d.recv_window;
     }
+    struct link_gather g = {.sb = &sb};
     if (args_t && args) {
         actr_codec_err err;
-        int rc = actr_codec_encode_buf(&sb, args_t, args, &err);
+        int rc = actri_link_encode_lending(&g, &sb, args_t, args, &err);
         if (rc < 0) {
             msgpack_sbuffer_destroy(&sb);
             return actr_error_set(rc, "%s:%s: cannot encode the arguments: %s", ns, func,
@@ -150,7 +150,8 @@ actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
     }
     int rc = actri_link_register(l, &c->d);
     if (rc == 0) {
-        rc = actri_link_send(l, &m, 0);
+        /* Big arguments go from where they lie (actri_link_send_lent). */
+        rc = g.nrefs ? actri_link_send_lent(l, &m, &st->kwargs, &g) : actri_link_send(l, &m, 0);
         if (rc < 0)
             actri_link_unregister(l, &c->d);
     }
@@ -211,7 +212,7 @@ actri_ctx_wait_ack(struct actr_ctx *c)
                                   " StartAck", actri_dialog_name(d), d->cid,
                                   d->link->peer.name);
         if (d->dead)
-            return actri_closed_error(d, "before %s answered");
+            return actri_ctx_closed(c, "before %s answered");
         int rc = actri_dialog_wait(d);
         if (rc < 0)
             return rc;
@@ -230,6 +231,30 @@ actri_ctx_wait_ack(struct actr_ctx *c)
 }
 
 int
+actri_ctx_closed(struct actr_ctx *c, const char *when)
+{
+    struct dialog *d = &c->d;
+    struct link *l = d->link;
+    if (l->child_end && !actr_event_is_set(&l->child_end->exited))
+        (void)actr_event_wait(&l->child_end->exited, actr_deadline_in(CHILD_END_WAIT_MS));
+    if (actr_task_cancelled())
+        return ACTR_ECANCELED;
+    char where[200];
+    snprintf(where, sizeof where, when, actri_dialog_name(d));
+    const struct child_end *e = l->child_end;     /* again: its nursery may be gone */
+    if (!e || !actr_event_is_set(&e->exited) || !e->died)
+        return actr_error_set(ACTR_ECLOSED, "channel to %s closed %s", l->peer.name, where);
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s %s while serving %s", e->who, e->how, actri_dialog_name(d));
+    char *src = actri_uid_text(l->peer.name, l->peer.uuid);
+    actr_error err = {.code = ACTR_ECLOSED, .message = msg, .type_name = "ActorFailure",
+                      .src_uid = src};
+    int rc = actr_error_set_detail(&err);
+    free(src);
+    return rc;
+}
+
+int
 actri_ctx_wait_return(struct actr_ctx *c, void *result)
 {
     struct dialog *d = &c->d;
@@ -245,7 +270,7 @@ actri_ctx_wait_return(struct actr_ctx *c, void *result)
             return actri_dialog_decode(d, c->t_result, &pld, result, "CancelAck");
         }
         if (d->dead)
-            return actri_closed_error(d, "before %s returned");
+            return actri_ctx_closed(c, "before %s returned");
         int rc = actri_dialog_wait(d);
         if (rc < 0)
             return rc;
@@ -286,7 +311,7 @@ actri_ctx_result(struct actr_ctx *c, void *result)
         if (d->has_error)
             return actri_ctx_raise(c);
         if (d->dead || !d->link->ipc)
-            return actri_closed_error(d, "before %s returned");
+            return actri_ctx_closed(c, "before %s returned");
         int rc = actri_dialog_wait(d);
         if (rc < 0)
             return rc;

@@ -70,6 +70,14 @@ int actri_ctx_start(struct actr_ctx *c, const char *ns, const char *func,
  * ends the wait: 0 for FN (the Return is the result), ACTR_EPROTO
  * otherwise; a CancelAck without StartAck is ACTR_EPROTO. */
 int actri_ctx_wait_ack(struct actr_ctx *c);
+/* The error of c whose channel ended (ACTR_ECLOSED), when ("before %s
+ * returned", %s the dialog's name) saying where it was. When the peer is
+ * our child and died unasked, the error (ActorFailure) says how: "child
+ * 'w1' (pid 7) killed by SIGSEGV while serving mk:crash"; the channel's
+ * EOF comes before the reaper, so this waits up to CHILD_END_WAIT_MS for
+ * it. Cancellation point. */
+#define CHILD_END_WAIT_MS 1000
+int actri_ctx_closed(struct actr_ctx *c, const char *when);
 /* Waits for the answer of an FN dialog already acked (Return, Error, or
  * the CancelAck of a cancel request) and decodes it into result. */
 int actri_ctx_wait_return(struct actr_ctx *c, void *result);

@@ -82,7 +82,7 @@ open_common(struct actr_ctx *c, const char *ns, const char *func, const actr_typ
             rc = actr_error_set(ACTR_EPROTO, "%s returned before started()",
                                 actri_dialog_name(d));
         } else if (d->dead) {
-            rc = actri_closed_error(d, "before %s started");
+            rc = actri_ctx_closed(c, "before %s started");
         } else {
             rc = actri_dialog_wait(d);
         }
@@ -280,7 +280,7 @@ recv_locked(actr_ctx *c, void *v)
             return d->overruns && !d->allow_overruns ? actri_ctx_overrun_error(c)
                  : d->peer_stopped ? actri_dialog_eoc(d) : ACTR_EPIPE;
         if (d->dead || !d->link->ipc)
-            return actri_closed_error(d, "during %s");
+            return actri_ctx_closed(c, "during %s");
         int rc = actri_dialog_wait(d);
         if (rc < 0)
             return rc;

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "actor/dialog.h"
 #include "actor/link.h"
+#include "ipc/channel.h"
 #include "wire/errors.h"
 
 #include <stddef.h>
@@ -247,8 +248,30 @@ deliver_yield(struct dialog *d, const actr_msg *m)
         send_overrun(d);
         return;
     }
-    if (actri_msgq_push(&d->q, max, &m->u.yield.pld) < 0)
+    /* A big payload that came in a frame buffer of its own stays there. */
+    const actr_any *pld = &m->u.yield.pld;
+    void *own = pld->len >= MSGQ_BLOCK_MIN && d->link->ipc
+              ? actri_ipc_take_frame(d->link->ipc, pld->ptr) : NULL;
+    int rc = own ? actri_msgq_push_block(&d->q, max, own, pld)
+                 : actri_msgq_push(&d->q, max, pld);
+    if (rc < 0) {
+        free(own);
         actr_log_error(ACTOR_TAG, "dialog %s: out of memory, stream message dropped", d->cid);
+    }
+}
+
+/* S17, being a good peer (issue 16): our sender overran the peer, whose
+ * every later Yield on this dialog would be dropped and answered with
+ * one more error. Our sends on it stop at this error (the next one
+ * raises it); the Yields still in our output buffer are taken back, so
+ * the peer gets no more of them than were already written. */
+static void
+take_back_yields(struct dialog *d)
+{
+    size_t n = actri_ipc_unqueue(d->link->ipc, ACTR_MSG_YIELD, d->cid, strlen(d->cid));
+    if (n)
+        actr_log_runtime(ACTOR_TAG, "dialog %s (%s): overran %s: %zu queued value(s) not"
+                         " sent", d->cid, actri_dialog_name(d), d->link->peer.name, n);
 }
 
 void
@@ -272,6 +295,10 @@ actri_dialog_deliver(struct dialog *d, const actr_msg *m)
             d->has_error = 1;
         else
             actr_log_error(ACTOR_TAG, "dialog %s: out of memory: Error dropped", d->cid);
+        if (d->sent_values && d->link->ipc &&
+            actri_wire_error_code(&m->u.error.boxed_type_str, &m->u.error.src_type_str)
+                == ACTR_EOVERRUN)
+            take_back_yields(d);
         break;
     default:
         d->ops->deliver(d, m);

@@ -24,24 +24,41 @@ struct overflow;
 
 /* ------------------------------------------------------------ msgq */
 
+/* One queued payload: its bytes in the arena, or in a block of its own. */
+struct msgq_ent {
+    size_t len;
+    void *block;                  /* NULL: the next len bytes of the arena */
+    const unsigned char *ptr;     /* in block */
+};
+
 /* A FIFO of Yield payloads (the cid and type are the dialog's): their
- * bytes sit back to back in one growable arena, their lengths in a ring,
- * so queueing a message allocates nothing once the queue has grown. */
+ * bytes sit back to back in one growable arena, their entries in a ring,
+ * so queueing a message allocates nothing once the queue has grown; a big
+ * payload may instead stay in the frame buffer it arrived in (a block),
+ * which the queue then owns: no copy. */
 struct msgq {
     unsigned char *buf;           /* live bytes are buf[bhead, btail) */
     size_t bcap;
     size_t bhead;
     size_t btail;
-    size_t *lens;                 /* ring of payload lengths */
+    struct msgq_ent *ents;        /* ring of payloads */
     size_t cap;
     size_t head;
     size_t len;
+    void *held;                   /* the block of the payload popped last */
 };
+
+/* A Yield payload this big is queued in its own frame buffer when the
+ * channel can hand that over (actri_ipc_take_frame), not copied. */
+#define MSGQ_BLOCK_MIN ((size_t)64 << 10)
 
 /* Appends a copy of pld; ACTR_EOVERRUN past max entries, ACTR_ENOMEM. */
 int actri_msgq_push(struct msgq *q, size_t max, const actr_any *pld);
+/* Appends pld, which lies in block (malloc'd): the queue owns block from
+ * now on, on success only. ACTR_EOVERRUN, ACTR_ENOMEM. */
+int actri_msgq_push_block(struct msgq *q, size_t max, void *block, const actr_any *pld);
 /* Takes the oldest payload: 1 with *pld borrowed (valid until the next
- * push or clear), 0 when empty. */
+ * push, pop or clear), 0 when empty. */
 int actri_msgq_pop(struct msgq *q, actr_any *pld);
 void actri_msgq_clear(struct msgq *q);
 

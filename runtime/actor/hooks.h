@@ -25,8 +25,11 @@ struct actri_hooks {
      * of the default), with actri_actor_listen. Runs in the actor's main
      * task before its service nursery exists. 0 or an ACTR_E* code. */
     int (*listen)(actr_actor *a, void *arg, const char *const *urls, size_t n);
-    /* After the actor serves (listener, accept loop, child: parent link),
-     * before the root's main function. A failure stops the actor. */
+    /* Root: after the actor serves (listener, accept loop), before its
+     * main function. Child: once it listens, before it serves its parent
+     * and reports its start (so what it does here, registering, is done
+     * when the parent's start returns). A failure stops the actor (a
+     * child's start then fails with it). */
     int (*on_start)(actr_actor *a, void *arg);
     /* After the main function returned or the actor was cancelled, before
      * its tasks are torn down (the task may be cancelled: shield). */

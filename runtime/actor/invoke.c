@@ -5,12 +5,14 @@
 #define _GNU_SOURCE
 #include "actor/callee.h"
 #include "actor/cancel.h"
+#include "actor/debug.h"
 #include "actor/hooks.h"
 #include "actor/link.h"
+#include "ipc/channel.h"
 #include "wire/errors.h"
+#include "core/backtrace.h"
 #include "wire/mp.h"
 
-#include <execinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +339,8 @@ rpc_task(void *arg)
                                 " before calling started()", ep->wire_name);
     }
     int cancelled = actr_task_cancelled() || actr_scope_cancel_called(&sc);
+    if (rc < 0 && !(rc == ACTR_ECANCELED && cancelled))
+        actri_debug_call_failed(call, rc, 0);   /* S25: stops here (once per call) */
     call->scope = NULL;
     actr_scope_exit(&sc);
 
@@ -425,16 +429,19 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
 {
     actr_actor *a = l->a;
     char cid[UUID_LEN + 1 + 64];
-    snprintf(cid, sizeof cid, "%.*s", (int)(st->cid.len < 100 ? st->cid.len : 100), st->cid.ptr);
+    size_t cidn = st->cid.len < sizeof cid - 1 ? st->cid.len : sizeof cid - 1;
+    memcpy(cid, st->cid.ptr, cidn);         /* once per call: no printf */
+    cid[cidn] = 0;
     char msg[400];
     const char *why = NULL;
     const actr_endpoint *ep = NULL;
+    uint32_t hash = 0;
     int cancel_rpc = str_is(&st->ns, "self") &&
                      (str_is(&st->func, "cancel") || str_is(&st->func, "_cancel_task"));
     if (st->cid.len == 0 || st->cid.len > UUID_LEN) {
         why = "MsgTypeError";
         snprintf(msg, sizeof msg, "cid '%s' is not a uuid4 string", cid);
-    } else if (actri_link_find(l, st->cid.ptr, st->cid.len)) {
+    } else if (actri_link_lookup(l, st->cid.ptr, st->cid.len, &hash)) {
         /* The live dialog on that cid goes on undisturbed. */
         why = "RuntimeError";
         snprintf(msg, sizeof msg, "cid %s is already in use on this channel", cid);
@@ -464,7 +471,13 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
     }
     struct actr_call *call = calloc(1, sizeof *call);
     actr_msg tmp = {.type = ACTR_MSG_START, .u.start = *st};
-    if (!call || actr_msg_dup(&tmp, &call->start) < 0) {
+    /* A big Start (large arguments) keeps the frame buffer it came in,
+     * where its fields already point, instead of a copy of it. */
+    void *own = call && l->ipc ? actri_ipc_take_frame(l->ipc, st->kwargs.ptr) : NULL;
+    if (own) {
+        call->start = tmp;
+        call->start.owned = own;
+    } else if (!call || actr_msg_dup(&tmp, &call->start) < 0) {
         free(call);
         refuse_start(l, st, cid, "MemoryError", "out of memory for a task");
         return;
@@ -486,7 +499,7 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
         actri_flow_peer(d, st->window);
     }
     actr_task_opts o = {.name = ep->wire_name};
-    int rc = actri_link_register(l, d);
+    int rc = actri_link_register_hashed(l, d, st->cid.len, hash);
     if (rc == 0) {
         a->ntasks++;
         l->ntasks++;
@@ -501,9 +514,10 @@ actri_invoke_start(struct link *l, const actr_msg_start *st)
                  detail ? detail : actr_strerror(rc));
         log_busy(msg);
         uncount(call);
+        /* Before the unref: st may point into the frame the call keeps. */
+        refuse_start(l, st, cid, "RuntimeError", msg);
         actri_link_unregister(l, d);
         actri_dialog_unref(d);
-        refuse_start(l, st, cid, "RuntimeError", msg);
     }
 }
 
@@ -599,26 +613,12 @@ actr_call_fail(actr_call *call, const char *type_name, const char *fmt, ...)
     free(call->fail_bt);
     call->fail_type = strdup(type_name ? type_name : "RemoteActorError");
     call->fail_msg = msg;
-    call->fail_bt = NULL;
-    void *frames[32];
-    int n = backtrace(frames, 32);
-    char **sym = n > 0 ? backtrace_symbols(frames, n) : NULL;
-    if (sym) {
-        size_t len = 0;
-        for (int i = 0; i < n; i++)
-            len += strlen(sym[i]) + 8;
-        char *bt = malloc(len + 1);
-        if (bt) {
-            size_t off = 0;
-            for (int i = 0; i < n; i++)
-                off += (size_t)snprintf(bt + off, len + 1 - off, "  #%d %s\n", i, sym[i]);
-            call->fail_bt = bt;
-        }
-        free(sym);
-    }
+    call->fail_bt = actri_bt_here(1);      /* from the implementation's frame */
     actr_error e = {.code = ACTR_EREMOTE, .message = msg ? msg : "",
                     .type_name = call->fail_type};
     actr_error_set_detail(&e);
+    actri_debug_call_failed(call, ACTR_EREMOTE, 1);   /* S25: stops in the caller */
+    __asm__ volatile("" ::: "memory");     /* not a tail call: gdb shows our caller */
     return ACTR_EREMOTE;
 }
 

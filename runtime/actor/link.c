@@ -99,20 +99,23 @@ actri_link_find(struct link *l, const char *cid, size_t len)
     return find_hashed(l, cid, len, cid_hash(cid, len));
 }
 
+struct dialog *
+actri_link_lookup(struct link *l, const char *cid, size_t len, uint32_t *hash)
+{
+    *hash = cid_hash(cid, len);
+    return len > UUID_LEN ? NULL : find_hashed(l, cid, len, *hash);
+}
+
 int
 actri_link_up(const struct link *l)
 {
     return l->ipc && !l->end;
 }
 
-int
-actri_link_register(struct link *l, struct dialog *d)
+/* Enters d, whose cid hashes to h, in the table (not in it yet). */
+static int
+enter(struct link *l, struct dialog *d, size_t len, uint32_t h)
 {
-    size_t len = strlen(d->cid);
-    uint32_t h = cid_hash(d->cid, len);
-    if (find_hashed(l, d->cid, len, h))
-        return actr_error_set(ACTR_EPROTO, "cid %s is already in use on this channel",
-                              d->cid);
     /* Growing may fail later on: the chains just get longer. */
     if (l->nctx + 1 > l->nbuckets && grow(l) < 0 && !l->nbuckets)
         return actr_error_set(ACTR_ENOMEM, "out of memory for the cid table");
@@ -124,6 +127,25 @@ actri_link_register(struct link *l, struct dialog *d)
     d->registered = 1;
     l->nctx++;
     return 0;
+}
+
+int
+actri_link_register(struct link *l, struct dialog *d)
+{
+    size_t len = strlen(d->cid);
+    uint32_t h = cid_hash(d->cid, len);
+    if (find_hashed(l, d->cid, len, h))
+        return actr_error_set(ACTR_EPROTO, "cid %s is already in use on this channel",
+                              d->cid);
+    return enter(l, d, len, h);
+}
+
+int
+actri_link_register_hashed(struct link *l, struct dialog *d, size_t len, uint32_t hash)
+{
+    if (strlen(d->cid) != len)                  /* a cid with a NUL in it */
+        return actri_link_register(l, d);
+    return enter(l, d, len, hash);
 }
 
 void
@@ -139,6 +161,8 @@ actri_link_unregister(struct link *l, struct dialog *d)
     d->hnext = NULL;
     d->registered = 0;
     l->nctx--;
+    if (l->last == d)
+        l->last = NULL;
 }
 
 /* ------------------------------------------------------------ channels */
@@ -228,6 +252,41 @@ actri_link_send(struct link *l, const actr_msg *m, int nowait)
 
 /* A kept payload buffer larger than this is freed after its send. */
 #define PLD_KEEP_MAX (64 * 1024)
+/* The packer's writer of a link_gather: a big write is a body the codec
+ * hands over as it lies in the caller's value (msgpack_pack_*_body): lend
+ * it. */
+static int
+gather_write(void *data, const char *buf, size_t len)
+{
+    struct link_gather *g = data;
+    if (len >= LINK_LEND_MIN && g->nrefs < IPC_SEGS_MAX) {
+        g->refs[g->nrefs++] = (struct ipc_ref){g->sb->size, buf, len};
+        return 0;
+    }
+    return msgpack_sbuffer_write(g->sb, buf, len);
+}
+
+int
+actri_link_encode_lending(struct link_gather *g, msgpack_sbuffer *sb, const actr_type *t,
+                          const void *v, actr_codec_err *err)
+{
+    msgpack_packer pk;
+    g->sb = sb;
+    g->nrefs = 0;
+    msgpack_packer_init(&pk, g, gather_write);
+    return actr_codec_encode(&pk, t, v, err);
+}
+
+int
+actri_link_send_lent(struct link *l, const actr_msg *m, const actr_any *field,
+                     const struct link_gather *g)
+{
+    if (!l->ipc)
+        return actr_error_set(l->end ? l->end : ACTR_ECLOSED,
+                              "channel to %s is closed", l->peer.name);
+    return actri_ipc_send_gather(l->ipc, m, field, (const uint8_t *)g->sb->data, g->sb->size,
+                                 g->refs, g->nrefs, ACTR_FOREVER);
+}
 
 /* A payload message; a Started may carry the callee's window (S27). */
 static int
@@ -256,9 +315,12 @@ send_pld(struct link *l, actr_msg_type type, const char *cid, const actr_type *t
     p->window = window;
     int rc = 0;
     actr_codec_err err;
-    if (t && v && (rc = actr_codec_encode_buf(&sb, t, v, &err)) < 0) {
+    struct link_gather g = {.sb = &sb};
+    if (t && v && (rc = actri_link_encode_lending(&g, &sb, t, v, &err)) < 0) {
         rc = actr_error_set(rc, "cannot encode %s payload: %s", actr_msg_type_name(type),
                             err.msg);
+    } else if (g.nrefs) {
+        rc = actri_link_send_lent(l, &m, &p->pld, &g);
     } else {
         if (t && v) {
             p->pld.ptr = (uint8_t *)sb.data;
@@ -325,7 +387,11 @@ dispatch(struct link *l, const actr_msg *m)
         actri_link_shutdown(l, ACTR_EREMOTE);
         return;
     }
-    struct dialog *d = actri_link_find(l, cid.ptr, cid.len);
+    /* A stream's frames come in runs on one cid: the dialog of the last
+     * frame is tried first, without hashing. */
+    struct dialog *d = l->last;
+    if (!d || d->cid_len != cid.len || memcmp(d->cid, cid.ptr, cid.len) != 0)
+        d = l->last = actri_link_find(l, cid.ptr, cid.len);
     if (!d) {
         actr_log_runtime(ACTOR_TAG, "%s for unknown cid %.*s from %s: dropped",
                          actr_msg_type_name(m->type), (int)cid.len, cid.ptr, l->peer.name);
@@ -462,8 +528,9 @@ actri_link_shutdown(struct link *l, int code)
      * task is being cancelled. */
     actr_scope sh;
     int in_task = actri_task_self() != NULL;
-    if (in_task && actr_scope_enter(&sh, actr_deadline_in(LINK_DRAIN_MS), ACTR_SCOPE_SHIELD) == 0) {
-        actr_ipc_close(ipc, actr_deadline_in(LINK_DRAIN_MS));
+    int64_t drain = l->actr ? LINK_DRAIN_MS : LINK_DRAIN_FOREIGN_MS;
+    if (in_task && actr_scope_enter(&sh, actr_deadline_in(drain), ACTR_SCOPE_SHIELD) == 0) {
+        actr_ipc_close(ipc, actr_deadline_in(drain));
         actr_scope_exit(&sh);
     } else {
         actr_ipc_close(ipc, 0);

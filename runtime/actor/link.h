@@ -10,9 +10,20 @@
 #define ACTR_ACTOR_LINK_H
 
 #include "actor/actor.h"
+#include "ipc/channel.h"
 
 struct dialog;
 
+/* How the process on the other end of a link to our child ended, as the
+ * reaper knows it (spawn.c fills it in the child's record): a channel's
+ * EOF comes before the reaper, so whoever tells a caller why its dialog
+ * died waits for `exited` a moment (caller.c). */
+struct child_end {
+    actr_event exited;            /* the child was reaped */
+    int died;                     /* it died unasked (spawn.h) */
+    char who[96];                 /* "child 'w1' (pid 7)" */
+    char how[64];                 /* "killed by SIGSEGV" */
+};
 /* The cid table starts with this many buckets and doubles whenever it
  * holds more dialogs than buckets (load factor <= 1). */
 #define LINK_BUCKETS_MIN 16
@@ -36,15 +47,30 @@ struct link {
     struct dialog **tab;          /* nbuckets chains (NULL before the first) */
     size_t nbuckets;              /* a power of two, or 0 */
     size_t nctx;
+    struct dialog *last;          /* the dialog the last frame went to (a
+                                     cache of the table; NULL when none) */
     struct link *next;            /* in the actor's list of links */
     struct link *prev;
-    struct child *child;          /* the child process on the other end */
+    struct child_end *child_end;  /* our child on the other end, or NULL */
     actr_event loop_done;         /* the message loop ended */
     /* Payload encoding buffer kept between sends (actri_link_send_pld);
      * pld_busy while a send that may park holds it. */
     char *pld_data;
     size_t pld_alloc;
     int pld_busy;
+};
+
+/* A string, bytes or any body this big in a payload or in a call's
+ * arguments is not copied: the channel writes it from the caller's value
+ * (actri_ipc_send_gather). */
+#define LINK_LEND_MIN (32 * 1024)
+
+/* A value being encoded for a send that lends its big bodies: the bytes
+ * copied into sb, the bodies (borrowed from the value) in refs. */
+struct link_gather {
+    msgpack_sbuffer *sb;
+    struct ipc_ref refs[IPC_SEGS_MAX];
+    size_t nrefs;
 };
 
 /* Wraps a handshaken channel (owned from now on) in a link with one
@@ -81,8 +107,26 @@ int actri_link_send_pld(struct link *l, actr_msg_type type, const char *cid,
 int actri_link_send_started(struct link *l, const char *cid, const actr_type *t,
                             const void *v, int has_window, uint32_t window);
 struct dialog *actri_link_find(struct link *l, const char *cid, size_t len);
+/* Encodes v (type t) into sb (appending) and g: bodies of LINK_LEND_MIN
+ * bytes or more are not copied but noted in g (up to IPC_SEGS_MAX; the
+ * rest are copied). Returns 0 or an error of actr_codec_encode (sb then
+ * holds a partial value). */
+int actri_link_encode_lending(struct link_gather *g, msgpack_sbuffer *sb, const actr_type *t,
+                              const void *v, actr_codec_err *err);
+/* Sends m, its raw field `field` made of what g holds, the lent bodies
+ * written from where they lie before this returns (or copied, on a
+ * cancel: actri_ipc_send_gather). Parks at the high-water mark and while
+ * the kernel takes the bodies. Returns 0 (queued) or an error. */
+int actri_link_send_lent(struct link *l, const actr_msg *m, const actr_any *field,
+                         const struct link_gather *g);
 /* Enters d in l's table: 0, ACTR_EPROTO (cid in use), ACTR_ENOMEM. */
 int actri_link_register(struct link *l, struct dialog *d);
+/* actri_link_find that also hands out the cid's hash, for a dialog about
+ * to be registered with it (a Start: its cid is hashed once). */
+struct dialog *actri_link_lookup(struct link *l, const char *cid, size_t len, uint32_t *hash);
+/* Enters d, whose cid (len bytes) actri_link_lookup just found free and
+ * hashed, in l's table: as actri_link_register. */
+int actri_link_register_hashed(struct link *l, struct dialog *d, size_t len, uint32_t hash);
 /* Takes d out of l's table (no-op when it is not in it). */
 void actri_link_unregister(struct link *l, struct dialog *d);
 

@@ -10,8 +10,11 @@
 void
 actri_msgq_clear(struct msgq *q)
 {
+    for (size_t i = 0; i < q->len; i++)
+        free(q->ents[(q->head + i) % q->cap].block);
+    free(q->held);
     free(q->buf);
-    free(q->lens);
+    free(q->ents);
     memset(q, 0, sizeof *q);
 }
 
@@ -55,31 +58,62 @@ arena_room(struct msgq *q, size_t n)
     return 0;
 }
 
+/* Room for one more entry in the ring (growing it up to max). */
+static int
+ring_room(struct msgq *q, size_t max)
+{
+    if (q->len < q->cap)
+        return 0;
+    size_t cap = q->cap ? q->cap * 2 : 8;
+    if (cap > max)
+        cap = max;
+    if (cap <= q->cap)
+        return ACTR_EOVERRUN;
+    struct msgq_ent *ents = malloc(cap * sizeof *ents);
+    if (!ents)
+        return ACTR_ENOMEM;
+    for (size_t i = 0; i < q->len; i++)
+        ents[i] = q->ents[(q->head + i) % q->cap];
+    free(q->ents);
+    q->ents = ents;
+    q->cap = cap;
+    q->head = 0;
+    return 0;
+}
+
+/* The popped payload's block is no longer readable once the queue moves. */
+static void
+drop_held(struct msgq *q)
+{
+    free(q->held);
+    q->held = NULL;
+}
+
 int
 actri_msgq_push(struct msgq *q, size_t max, const actr_any *pld)
 {
-    if (q->len == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        if (cap > max)
-            cap = max;
-        if (cap <= q->cap)
-            return ACTR_EOVERRUN;
-        size_t *lens = malloc(cap * sizeof *lens);
-        if (!lens)
-            return ACTR_ENOMEM;
-        for (size_t i = 0; i < q->len; i++)
-            lens[i] = q->lens[(q->head + i) % q->cap];
-        free(q->lens);
-        q->lens = lens;
-        q->cap = cap;
-        q->head = 0;
-    }
+    int rc = ring_room(q, max);
+    if (rc < 0)
+        return rc;
+    drop_held(q);
     if (arena_room(q, pld->len) < 0)
         return ACTR_ENOMEM;
     if (pld->len)
         memcpy(q->buf + q->btail, pld->ptr, pld->len);
     q->btail += pld->len;
-    q->lens[(q->head + q->len) % q->cap] = pld->len;
+    q->ents[(q->head + q->len) % q->cap] = (struct msgq_ent){pld->len, NULL, NULL};
+    q->len++;
+    return 0;
+}
+
+int
+actri_msgq_push_block(struct msgq *q, size_t max, void *block, const actr_any *pld)
+{
+    int rc = ring_room(q, max);
+    if (rc < 0)
+        return rc;
+    drop_held(q);
+    q->ents[(q->head + q->len) % q->cap] = (struct msgq_ent){pld->len, block, pld->ptr};
     q->len++;
     return 0;
 }
@@ -89,10 +123,17 @@ actri_msgq_pop(struct msgq *q, actr_any *pld)
 {
     if (q->len == 0)
         return 0;
-    size_t n = q->lens[q->head];
-    pld->ptr = n ? q->buf + q->bhead : q->buf;
+    drop_held(q);
+    const struct msgq_ent *e = &q->ents[q->head];
+    size_t n = e->len;
+    if (e->block) {
+        q->held = e->block;
+        pld->ptr = (uint8_t *)e->ptr;
+    } else {
+        pld->ptr = n ? q->buf + q->bhead : q->buf;
+        q->bhead += n;
+    }
     pld->len = n;
-    q->bhead += n;
     q->head = q->head + 1 == q->cap ? 0 : q->head + 1;
     if (--q->len == 0)
         q->bhead = q->btail = 0;   /* the bytes stay readable until a push */

@@ -212,7 +212,5 @@ actr_portal_cancel_actor(actr_portal *p)
 {
     if (!p || !p->link)
         return 0;
-    if (p->child)
-        p->child->asked = 1;      /* its exit is what we asked for */
     return actri_cancel_actor(p->link, ACTR_CANCEL_ACTOR_TIMEOUT_MS);
 }

@@ -3,6 +3,7 @@
  * (self:cancel, then SIGTERM, then SIGKILL, always reaping). */
 #define _GNU_SOURCE
 #include "actor/cancel.h"
+#include "actor/debug.h"
 #include "actor/link.h"
 #include "actor/spawn.h"
 
@@ -106,7 +107,7 @@ actri_spawn_attach(actr_actor *a, struct link *l)
             strcmp(ch->name, l->peer.name) == 0) {
             ch->link = l;
             actri_link_ref(l);
-            l->child = ch;
+            l->child_end = &ch->end;
             actr_event_set(&ch->ready);
             return;
         }
@@ -199,30 +200,12 @@ record_deaths(actr_actor_nursery *an)
         }
 }
 
-int
-actri_closed_error(struct dialog *d, const char *when)
+/* Signals ch, remembering that its death by sig is ours. */
+static void
+send_signal(struct child *ch, int sig)
 {
-    struct link *l = d->link;
-    if (l->child && !l->child->exited)
-        (void)actr_event_wait(&l->child->exit_ev, actr_deadline_in(CHILD_DEATH_WAIT_MS));
-    if (actr_task_cancelled())
-        return ACTR_ECANCELED;
-    char where[200];
-    snprintf(where, sizeof where, when, actri_dialog_name(d));
-    struct child *ch = l->child;  /* again: the nursery may be gone meanwhile */
-    if (!ch || !ch->exited || !ch->died)
-        return actr_error_set(ACTR_ECLOSED, "channel to %s closed %s", l->peer.name, where);
-    char how[64];
-    actri_child_exit_text(ch, how, sizeof how);
-    char msg[400];
-    snprintf(msg, sizeof msg, "child '%s' (pid %d) %s while serving %s", ch->name, ch->pid,
-             how, actri_dialog_name(d));
-    char *src = actri_uid_text(ch->name, ch->uuid);
-    actr_error e = {.code = ACTR_ECLOSED, .message = msg, .type_name = "ActorFailure",
-                    .src_uid = src};
-    int rc = actr_error_set_detail(&e);
-    free(src);
-    return rc;
+    ch->sent |= SIG_BIT(sig);
+    kill(ch->pid, sig);
 }
 
 /* Reaps the child, whatever happens around it. */
@@ -239,25 +222,26 @@ reaper_task(void *arg)
     actr_scope_exit(&sh);
     ch->exited = 1;
     ch->status = st;
-    char how[64];
-    actri_child_exit_text(ch, how, sizeof how);
+    actri_child_exit_text(ch, ch->end.how, sizeof ch->end.how);
+    snprintf(ch->end.who, sizeof ch->end.who, "child '%s' (pid %d)", ch->name, ch->pid);
     /* Exiting with status 0 (asked, or cancelled by anyone) is normal,
-     * and so are the signals of our own teardown; a failed start is told
-     * by the start. Anything else is news, told once, with what it was
-     * doing for us: a status != 0 even when asked (an actor's exit after
-     * a cancel is 0; valgrind's --error-exitcode is not). */
-    ch->died = !ch->starting && (WIFSIGNALED(st) ? !ch->asked : WEXITSTATUS(st) != 0);
-    if (ch->died) {
+     * and so is a signal we sent it; a failed start is told by the
+     * start. Anything else is news, told once, with what it was doing for
+     * us: a status != 0 even after a cancel (an actor's exit then is 0;
+     * valgrind's --error-exitcode is not), a signal from someone else
+     * even while we were tearing it down. */
+    ch->end.died = !ch->starting && (WIFSIGNALED(st) ? !(ch->sent & SIG_BIT(WTERMSIG(st)))
+                                                     : WEXITSTATUS(st) != 0);
+    if (ch->end.died) {
         char serving[200];
         serving_text(ch, serving, sizeof serving);
-        snprintf(ch->death, sizeof ch->death, "child '%s' (pid %d) %s%s", ch->name, ch->pid,
-                 how, serving);
+        snprintf(ch->death, sizeof ch->death, "%s %s%s", ch->end.who, ch->end.how, serving);
         actr_log_warning(ACTOR_TAG, "%s", ch->death);
         ch->death_seq = ++ch->an->deaths;
     } else {
-        actr_log_runtime(ACTOR_TAG, "child '%s' (pid %d) %s", ch->name, ch->pid, how);
+        actr_log_runtime(ACTOR_TAG, "%s %s", ch->end.who, ch->end.how);
     }
-    actr_event_set(&ch->exit_ev);
+    actr_event_set(&ch->end.exited);
     actr_event_set(&ch->ready);
     actr_event_set(&ch->wake);
     return 0;
@@ -275,7 +259,7 @@ teardown(struct child *ch)
         return;
     struct actri_errsave saved;             /* the child's failure, if any */
     actri_error_save(&saved);
-    ch->asked = 1;
+    (void)actri_debug_wait_child(a, ch->pid);   /* S25: not while it is in the debugger */
     if (!ch->exited) {
         CANCEL_LOG(a, NULL, "teardown of child %s.%s (pid %d): %s", ch->name, ch->uuid,
                    ch->pid, ch->portal && actr_portal_connected(ch->portal)
@@ -283,17 +267,21 @@ teardown(struct child *ch)
         if (ch->portal && actr_portal_connected(ch->portal))
             actri_cancel_actor(ch->portal->link, o->cancel_timeout_ms);
     }
-    if (!ch->exited && actr_event_wait(&ch->exit_ev, actr_deadline_in(o->term_after_ms)) < 0) {
+    int64_t term_at = actr_deadline_in(o->term_after_ms);
+    while (!ch->exited && actr_event_wait(&ch->end.exited, term_at) < 0 &&
+           actri_debug_wait_child(a, ch->pid))  /* S25: a session began: give it the time again */
+        term_at = actr_deadline_in(o->term_after_ms);
+    if (!ch->exited) {
         CANCEL_LOG(a, NULL, "child %s.%s (pid %d) still runs %lld ms later: SIGTERM",
                    ch->name, ch->uuid, ch->pid, (long long)o->term_after_ms);
-        kill(ch->pid, SIGTERM);
-        if (actr_event_wait(&ch->exit_ev, actr_deadline_in(o->kill_after_ms)) < 0) {
+        send_signal(ch, SIGTERM);
+        if (actr_event_wait(&ch->end.exited, actr_deadline_in(o->kill_after_ms)) < 0) {
             CANCEL_LOG(a, NULL, "child %s.%s (pid %d) survived SIGTERM for %lld ms: SIGKILL",
                        ch->name, ch->uuid, ch->pid, (long long)o->kill_after_ms);
-            kill(ch->pid, SIGKILL);
+            send_signal(ch, SIGKILL);
         }
     }
-    actr_event_wait(&ch->exit_ev, ACTR_FOREVER);
+    actr_event_wait(&ch->end.exited, ACTR_FOREVER);
     /* The child is gone, but our end of its channel closes only when that
      * link's message loop sees the EOF and ends: wait for it (bounded), so
      * the nursery's close returns with no fd of the child left open. */
@@ -319,7 +307,7 @@ wait_result(struct child *ch)
         if (c->has_return)
             return 0;
         if (d->dead)
-            return actri_closed_error(d, "before %s returned");
+            return actri_ctx_closed(c, "before %s returned");
         rc = actri_dialog_wait(d);
     }
     return rc;
@@ -431,8 +419,7 @@ supervisor_task(void *arg)
 static void
 kill_child(struct child *ch)
 {
-    ch->asked = 1;
-    kill(ch->pid, SIGKILL);
+    send_signal(ch, SIGKILL);
 }
 
 /* Reads the child's boot report from the status pipe (actor.c's
@@ -471,7 +458,7 @@ wait_boot(struct child *ch, int fd, int64_t deadline)
     if (sscanf(line, "error %d %63[^:]: %n", &code, type, &at) < 2 || code <= 0 || !at) {
         char how[64];
         if (!ch->exited)
-            (void)actr_event_wait(&ch->exit_ev, actr_deadline_in(CHILD_DEATH_WAIT_MS));
+            (void)actr_event_wait(&ch->end.exited, actr_deadline_in(CHILD_END_WAIT_MS));
         actri_child_exit_text(ch, how, sizeof how);
         return actr_error_set(ACTR_ECLOSED, "child %s (pid %d) %s while starting", ch->name,
                               ch->pid, ch->exited ? how : "closed its boot socket");
@@ -584,7 +571,7 @@ spawn_child(actr_actor_nursery *an, const char *name, const actr_spawn_opts *o,
     actri_uuid4(ch->uuid);
     ch->an = an;
     actr_event_init(&ch->ready);
-    actr_event_init(&ch->exit_ev);
+    actr_event_init(&ch->end.exited);
     actr_event_init(&ch->result_ev);
     actr_event_init(&ch->wake);
     actr_event_init(&ch->sup_done);
@@ -768,7 +755,7 @@ actr_portal_wait_exit(actr_portal *p, int *status, int64_t deadline)
     struct child *ch = p ? p->child : NULL;
     if (!ch)
         return actr_error_set(ACTR_EINVAL, "actr_portal_wait_exit: not a child's portal");
-    int rc = actr_event_wait(&ch->exit_ev, deadline);
+    int rc = actr_event_wait(&ch->end.exited, deadline);
     if (rc < 0)
         return rc;
     if (status)
@@ -859,7 +846,7 @@ child_free(actr_actor_nursery *an, struct child *ch)
     actri_ctx_unref(ch->run_ctx);
     actri_portal_free(ch->portal);
     if (ch->link) {
-        ch->link->child = NULL;
+        ch->link->child_end = NULL;
         actri_link_unref(ch->link);
     }
     free(ch);

@@ -10,6 +10,9 @@
 
 #include "actor/caller.h"
 #include "ipc/auth.h"
+#include "actor/link.h"
+
+#define SIG_BIT(s) (1u << ((unsigned)(s) & 31))
 
 struct child {
     struct child *next;           /* in its nursery */
@@ -21,19 +24,17 @@ struct child {
     int pid;
     int exited;
     int status;
-    int asked;                    /* we asked it to go (teardown, cancel_actor,
-                                     a failed start): signals are no news */
+    struct child_end end;         /* how it ended, for its link's callers */
+    unsigned sent;                /* the signals we sent it (SIG_BIT): its
+                                     death by one of them is no news */
     int starting;                 /* its start runs (its error tells) */
     int tractor;                  /* a tractor child: it connects back
                                      without the secret (S28 admit) */
-    int died;                     /* it died unasked by a signal, or with a
-                                     status != 0 */
     unsigned death_seq;           /* ... as its nursery's n-th such death */
     int death_taken;              /* actr_portal_wait_exit told someone */
     char death[400];              /* "child 'w1' (pid 7) killed by SIGSEGV ..." */
     struct link *link;            /* once connected (reference) */
     actr_event ready;             /* connected or exited */
-    actr_event exit_ev;
     actr_event wake;              /* daemon: nursery closing, exited, or stop */
     actr_event sup_done;          /* its supervisor task has finished */
     actr_portal *portal;
@@ -58,14 +59,6 @@ void actri_spawn_attach(actr_actor *a, struct link *l);
  * with status 3", "exited". */
 void actri_child_exit_text(const struct child *ch, char *buf, size_t cap);
 
-/* The error of dialog d whose channel ended (ACTR_ECLOSED), with when
- * ("before %s returned", %s the dialog's name) saying where it was. When
- * the peer is a child of ours that died unasked, the error says how
- * ("child 'w1' (pid 7) killed by SIGSEGV while serving mk:crash"): the
- * channel's EOF comes before the reaper, so this waits up to
- * CHILD_DEATH_WAIT_MS for the exit. Cancellation point. */
-#define CHILD_DEATH_WAIT_MS 1000
-int actri_closed_error(struct dialog *d, const char *when);
 
 int actri_portal_new(struct link *l, struct child *ch, actr_portal **out);
 void actri_portal_free(actr_portal *p);

@@ -61,9 +61,12 @@ tractor_argv(actr_actor *a, struct child *ch, const actr_spawn_opts *o, const ch
             return actr_error_set(ACTR_EINVAL, "bad listen path %s", self->path);
         snprintf(pa->paddr, sizeof pa->paddr, "(%s, %s)", q1, q2);
     }
-    /* tractor's level names; actr's cancel (16) sits below info. */
+    /* tractor's level names; actr's cancel (16) sits below info; a level
+     * above error is tractor's critical (it then stays quiet even about
+     * the errors it relays: they reach us anyway). */
     int lv = o->loglevel ? o->loglevel : actr_log_get_level();
-    snprintf(pa->level, sizeof pa->level, "%s", lv >= ACTR_LOG_ERROR ? "error"
+    snprintf(pa->level, sizeof pa->level, "%s", lv > ACTR_LOG_ERROR ? "critical"
+             : lv >= ACTR_LOG_ERROR ? "error"
              : lv >= ACTR_LOG_WARNING ? "warning" : lv >= ACTR_LOG_INFO ? "info"
              : lv >= ACTR_LOG_CANCEL ? "cancel" : lv >= ACTR_LOG_RUNTIME ? "runtime" : "debug");
     char **v = pa->argv;

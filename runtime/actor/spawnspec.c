@@ -40,6 +40,32 @@ actri_actor_enable(actr_actor *a, const char *ns, size_t len)
 
 /* ------------------------------------------------------------ child side */
 
+/* The root's address, runtime variable _root_mailbox (the root's first
+ * listen address throughout the tree, as in tractor), from the unpacked
+ * runtime variables u. 0, or ACTR_EPROTO when absent or not an address. */
+static int
+root_mailbox_of(const msgpack_unpacked *u, actr_addr *out)
+{
+    if (u->data.type != MSGPACK_OBJECT_MAP)
+        return ACTR_EPROTO;
+    const msgpack_object_map *m = &u->data.via.map;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key;
+        if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != 13 ||
+            memcmp(k->via.str.ptr, "_root_mailbox", 13) != 0)
+            continue;
+        msgpack_sbuffer sb;
+        msgpack_packer pk;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        int rc = msgpack_pack_object(&pk, m->ptr[i].val) == 0
+               ? actr_addr_decode((const uint8_t *)sb.data, sb.size, out) : ACTR_ENOMEM;
+        msgpack_sbuffer_destroy(&sb);
+        return rc < 0 ? rc : 0;
+    }
+    return ACTR_EPROTO;
+}
+
 int
 actri_spawnspec_apply(actr_actor *a, const actr_msg_spawnspec *ss, actr_addr **bind,
                       size_t *nbind)
@@ -93,6 +119,8 @@ actri_spawnspec_apply(actr_actor *a, const actr_msg_spawnspec *ss, actr_addr **b
                 a->debug_mode = m->ptr[i].val.via.boolean;
         }
     }
+    if (root_mailbox_of(&u, &a->root_mailbox) < 0)
+        a->root_mailbox.kind = ACTR_ADDR_NONE;
     msgpack_unpacked_destroy(&u);
     if ((rc = actr_addr_list_decode(&ss->reg_addrs, &a->reg_addrs, &a->nreg)) < 0)
         return actr_error_set(rc, "SpawnSpec.reg_addrs is not a list of addresses");
@@ -155,17 +183,20 @@ actri_spawnspec_send(actr_actor *a, struct link *l, const actr_spawn_opts *o,
     msgpack_pack_map(&pk, 0);
 
     const actr_addr *self_addr = a->listener ? actr_listener_addr(a->listener, 0) : NULL;
+    /* _root_mailbox and _root_addrs name the root, wherever we are. */
+    const actr_addr *root_addr = !a->is_root && a->root_mailbox.kind != ACTR_ADDR_NONE
+                               ? &a->root_mailbox : self_addr;
     msgpack_packer_init(&pk, &vars_sb, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 10);
     pack_str(&pk, "_is_root");
     msgpack_pack_false(&pk);
     pack_str(&pk, "_root_mailbox");
-    if (self_addr)
-        rc |= pack_addr(&vars_sb, self_addr);
+    if (root_addr)
+        rc |= pack_addr(&vars_sb, root_addr);
     else
         msgpack_pack_nil(&pk);
     pack_str(&pk, "_root_addrs");
-    rc |= pack_addrs(&vars_sb, self_addr, self_addr ? 1 : 0);
+    rc |= pack_addrs(&vars_sb, root_addr, root_addr ? 1 : 0);
     pack_str(&pk, "_enable_tpts");
     msgpack_pack_array(&pk, 1);
     pack_str(&pk, self_addr && self_addr->kind == ACTR_ADDR_UNIX ? "uds" : "tcp");

@@ -2,6 +2,7 @@
  * their lookup (S5). */
 #define _GNU_SOURCE
 #include "actor/actor.h"
+#include "actor/debug.h"
 #include "actor/hooks.h"
 #include "actor/introspect.h"
 #include "actr_self.actor.h"
@@ -94,8 +95,10 @@ actri_lookup(actr_actor *a, const actr_str *ns, const actr_str *func, const char
     const actr_module *m = NULL;
     if (str_is(ns, "self")) {
         m = &actr_self_module;
-    } else if (str_is(ns, "actr")) {        /* introspect.c, an extension */
+    } else if (str_is(ns, "actr")) {        /* introspect.c, ttylock.c: extensions */
         m = actri_introspect_module();
+        if (!actr_module_find(m, func->ptr, func->len))
+            m = actri_debug_module();
     } else {
         for (size_t i = 0; i < a->nenabled && !m; i++)
             if (str_is(ns, a->enabled[i]->ns))

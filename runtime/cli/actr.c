@@ -6,11 +6,12 @@
  *   actr endpoints NAME|URL
  *   actr cancel NAME|URL
  *
- * ps lists the actors registered with the given registrars (default: the
- * ACTR_REGISTRY list, else tcp://127.0.0.1:1616): name, uuid, pid where
- * known, and every address, as a table or (--json) as a JSON array for
- * scripts; --tree asks each actor for its parent (actr:info) and shows
- * the trees. An actor registered with several registrars is listed once.
+ * ps lists the actors registered with the given registries, registrars
+ * or etcd clusters (default: the ACTR_REGISTRY list, else
+ * tcp://127.0.0.1:1616): name, uuid, pid where known, and every address,
+ * as a table or (--json) as a JSON array for scripts; --tree asks each
+ * actor for its parent (actr:info) and shows the trees. An actor
+ * registered with several registries is listed once.
  * The other commands are in actr/remote.c. Every command exits 0, 1 when
  * it failed (one line on stderr says why), 2 on a usage error. */
 #define _GNU_SOURCE
@@ -22,10 +23,10 @@
 #include <actr/actr.h>
 
 #include "actr/cli.h"
+#include "discovery/backend.h"
 
 struct ps {
-    const char **registry;
-    size_t nregistry;
+    struct cli cl;                /* the registry list */
     int json;
     int tree;
     actr_registry_entry *all;     /* merged by uuid */
@@ -38,8 +39,9 @@ static void
 usage(FILE *f)
 {
     fprintf(f, "usage: actr ps [--registry URL...] [--json] [--tree]\n"
-               "  Lists the actors registered with the registrars at URL (tcp://HOST:PORT,\n"
-               "  unix:///PATH; default: $%s or %s); --tree shows who spawned whom.\n",
+               "  Lists the actors registered with the registries at URL: registrars\n"
+               "  (tcp://HOST:PORT, unix:///PATH) or etcd (etcd://HOST:PORT[,HOST:PORT...][/PREFIX]);\n"
+               "  default: $%s or %s. --tree shows who spawned whom.\n",
             ACTR_REGISTRY_ENV, ACTR_REGISTRY_DEFAULT);
 }
 
@@ -208,24 +210,15 @@ ps_main(actr_actor *self, void *arg)
 {
     (void)self;
     struct ps *ps = arg;
-    for (size_t i = 0; i < ps->nregistry; i++) {
-        /* Each registrar gets a bounded time: one that hangs does not
+    for (size_t i = 0; i < ps->cl.nregistry; i++) {
+        /* Each registry gets a bounded time: one that hangs does not
          * hang the tool. */
-        actr_scope sc;
-        if (actr_move_on_after(&sc, ACTR_REGISTRY_TIMEOUT_MS) < 0)
-            return ACTR_ESTATE;
-        actr_portal *p = NULL;
+        const char *url = ps->cl.registry[i];
         actr_registry_entry *v = NULL;
         size_t n = 0;
-        int rc = actr_portal_open(ps->registry[i], &p);
-        if (rc == 0)
-            rc = actr_registry_list(p, &v, &n);
-        actr_portal_close(p);
-        actr_scope_exit(&sc);
-        if (rc == ACTR_ECANCELED && actr_scope_expired(&sc))
-            rc = ACTR_ETIMEDOUT;
+        int rc = disc_list(url, &v, &n);
         if (rc < 0) {
-            fprintf(stderr, "actr ps: registrar %s: %s\n", ps->registry[i], actr_strerror(rc));
+            fprintf(stderr, "actr ps: %s: %s\n", url, actr_last_error()->message);
             continue;
         }
         ps->answered++;
@@ -256,80 +249,53 @@ ps_main(actr_actor *self, void *arg)
 static int
 cmd_ps(int argc, char **argv)
 {
-    struct ps ps = {0};
+    struct ps ps = {.cl = {.cmd = "ps"}};
     const char **reg = calloc((size_t)argc + 1, sizeof *reg);
     if (!reg)
         return 1;
+    ps.cl.registry = reg;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--registry") == 0) {
             while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
-                reg[ps.nregistry++] = argv[++i];
+                reg[ps.cl.nregistry++] = argv[++i];
         } else if (strcmp(argv[i], "--json") == 0) {
             ps.json = 1;
         } else if (strcmp(argv[i], "--tree") == 0) {
             ps.tree = 1;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
-            free(reg);
+            cli_free(&ps.cl);
             return 0;
         } else {
             fprintf(stderr, "actr ps: unexpected argument \"%s\"\n", argv[i]);
             usage(stderr);
-            free(reg);
+            cli_free(&ps.cl);
             return 2;
         }
     }
-    /* The default list, as text for the messages. */
-    char **dflt = NULL;
-    size_t ndflt = 0;
-    if (ps.nregistry == 0) {
-        actr_addr *v;
-        size_t n;
-        if (actr_registry_default(&v, &n) < 0) {
-            fprintf(stderr, "actr ps: %s\n", actr_last_error()->message);
-            free(reg);
-            return 2;
-        }
-        dflt = calloc(n + 1, sizeof *dflt);
-        for (size_t i = 0; dflt && i < n; i++) {
-            char u[ACTR_ADDR_URL_MAX];
-            if (actr_addr_format(&v[i], u, sizeof u) >= 0 && (dflt[ndflt] = strdup(u)))
-                reg[ps.nregistry++] = dflt[ndflt++];
-        }
-        free(v);
+    int status = cli_registry(&ps.cl);
+    if (status == CLI_OK && ps.cl.nregistry == 0) {
+        fprintf(stderr, "actr ps: no registry address (%s=none)\n", ACTR_REGISTRY_ENV);
+        status = 1;
     }
-    if (ps.nregistry == 0) {
-        fprintf(stderr, "actr ps: no registrar address (%s=none)\n", ACTR_REGISTRY_ENV);
-        free(reg);
-        free(dflt);
-        return 1;
+    if (status != CLI_OK) {
+        cli_free(&ps.cl);
+        return status;
     }
-    for (size_t i = 0; i < ps.nregistry; i++) {
-        actr_addr a;
-        if (actr_addr_parse(reg[i], &a) < 0) {
-            fprintf(stderr, "actr ps: bad registry address \"%s\" (expected "
-                    "tcp://HOST:PORT, unix:///PATH or /ip4/HOST/tcp/PORT)\n", reg[i]);
-            free(reg);
-            free(dflt);
-            return 1;
-        }
-    }
-    ps.registry = reg;
     int level = ACTR_LOG_ERROR;
     if (actr_env_get(ACTR_ENV_LOGLEVEL))
         level = 0;
-    actr_actor_opts o = {.name = "actr-ps", .registry = reg, .nregistry = ps.nregistry,
-                         .loglevel = level};
+    actr_actor_opts o = {.name = "actr-ps", .registry = ps.cl.registry,
+                         .nregistry = ps.cl.nregistry, .loglevel = level};
     char *args[] = {"actr", NULL};
     int rc = actr_main_role(1, args, &o, ACTR_ROLE_CLIENT, ps_main, &ps);
-    int status = 0;
     if (rc < 0) {
         fprintf(stderr, "actr ps: %s\n", actr_strerror(rc));
         status = 1;
     } else if (ps.answered == 0) {
-        fprintf(stderr, "actr ps: no registrar answered at");
-        for (size_t i = 0; i < ps.nregistry; i++)
-            fprintf(stderr, "%s %s", i ? "," : "", reg[i]);
+        fprintf(stderr, "actr ps: no registry answered at");
+        for (size_t i = 0; i < ps.cl.nregistry; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", ps.cl.registry[i]);
         fprintf(stderr, "\n");
         status = 1;
     } else if (ps.json) {
@@ -341,10 +307,7 @@ cmd_ps(int argc, char **argv)
         free(ps.parent[i]);
     free(ps.parent);
     actr_registry_entries_free(ps.all, ps.nall);
-    for (size_t i = 0; i < ndflt; i++)
-        free(dflt[i]);
-    free(dflt);
-    free(reg);
+    cli_free(&ps.cl);
     return status;
 }
 
@@ -383,11 +346,12 @@ main(int argc, char **argv)
         fprintf(f, "usage: actr COMMAND ...\ncommands:\n");
         for (size_t i = 0; i < n; i++)
             fprintf(f, "  %s\n", commands[i].help);
-        fprintf(f, "NAME is an actor's name or uuid, found with the registrars (--registry URL,\n"
-                   "repeatable; default $%s or %s); URL an address (tcp://HOST:PORT,\n"
-                   "unix:///PATH, or tractor's multiaddr /ip4/HOST/tcp/PORT, /unix/PATH).\n"
-                   "`actr COMMAND --help` says more. Exit status: 0 done, 1 failed,\n"
-                   "2 usage error.\n", ACTR_REGISTRY_ENV, ACTR_REGISTRY_DEFAULT);
+        fprintf(f, "NAME is an actor's name or uuid, found with the registries (--registry URL,\n"
+                   "repeatable: a registrar's URL or etcd://HOST:PORT/PREFIX; default $%s\n"
+                   "or %s); URL an address (tcp://HOST:PORT, unix:///PATH, or tractor's\n"
+                   "multiaddr /ip4/HOST/tcp/PORT, /unix/PATH). `actr COMMAND --help` says\n"
+                   "more. Exit status: 0 done, 1 failed, 2 usage error.\n",
+                   ACTR_REGISTRY_ENV, ACTR_REGISTRY_DEFAULT);
         print_env(f);
         return argc < 2 ? 2 : 0;
     }

@@ -5,6 +5,7 @@
 #define ACTR_CORE_CORE_H
 
 #include <ev.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include <actr/chan.h>
@@ -18,6 +19,18 @@
 
 #include "core/fiber.h"
 #include "core/sched.h"
+
+/* Marks memory as defined for valgrind's memcheck (a no-op elsewhere).
+ * A client request, not a call: usable where no call may run. */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#endif
+#endif
+#ifndef VG_DEFINED
+#define VG_DEFINED(p, n) ((void)0)
+#endif
 
 /* ------------------------------------------------------------ scopes */
 
@@ -114,6 +127,8 @@ struct actri_task {
     struct errslot err;
     struct actri_exit_hook *exit_hooks;
     void *slot;                  /* actri_task_slot */
+    struct actri_task *all_next; /* every live task (backtrace.c lists them) */
+    struct actri_task *all_prev;
     char name[ACTR_TASK_NAME_MAX];
 };
 
@@ -159,6 +174,7 @@ struct sched {
     struct actri_hook *hooks_run;   /* rest of the round being run */
     struct actri_task *zombie;   /* ended task whose stack awaits release */
     struct actri_task *main_task;
+    struct actri_task *all;      /* every task not yet ended, newest first */
     /* Bumped whenever a scope becomes cancelled (cancel, deadline): any
      * task's chain answer may have changed. Entering or leaving a scope
      * changes only its owner's answer and resets that task's cache. */
@@ -223,9 +239,18 @@ int actri_waitq_block(struct actr_waitq *q, struct actri_task *t, void *data,
  * ACTR_ECANCELED when cancelled (and records it), else 0. */
 int actri_enter_blocking(struct actri_task **out);
 
-/* Installs the stack overflow report (stackguard.c) for this thread:
- * a fault in the running task's guard page names the task and aborts. */
-void actri_stackguard_install(void);
+/* Sets up the alternate signal stack the fatal-signal handler runs on
+ * (crash.c): the faulting task's own stack may be the one that is full. */
+void actri_stackguard_altstack(void);
+
+/* Called by the fatal-signal handler for SIGSEGV and SIGBUS: when the
+ * fault is in the running task's guard page, writes which task overflowed
+ * its stack (async-signal-safe) and returns 1; else returns 0. */
+int actri_stackguard_report(const siginfo_t *si);
+
+/* Installs the fatal-signal handler (crash.c) for this process: the
+ * stack overflow report, and whatever core/backtrace.h asks for. */
+void actri_crash_install(void);
 
 /* Logs a line (level parsed from ACTR_LOGLEVEL at first use). */
 void actri_log_init(void);

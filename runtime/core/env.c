@@ -51,6 +51,18 @@ static const actr_env_info table[ACTR_ENV_COUNT] = {
                           "encrypt channels (S28; auto: TCP links that leave the host)"},
     [ACTR_ENV_KEEPALIVE_MS] = {"ACTR_KEEPALIVE_MS", "MS",
                                "ping idle actr peers; close a channel silent this long"},
+    [ACTR_ENV_ETCD_TTL] = {"ACTR_ETCD_TTL", "1..3600",
+                           "lease seconds of an actor's etcd entry (default 5)"},
+    [ACTR_ENV_ETCD_CACERT] = {"ACTR_ETCD_CACERT", "PEM FILE", "etcds://: the CA to trust"},
+    [ACTR_ENV_ETCD_CERT] = {"ACTR_ETCD_CERT", "PEM FILE", "etcds://: client certificate"},
+    [ACTR_ENV_ETCD_KEY] = {"ACTR_ETCD_KEY", "PEM FILE", "etcds://: its key"},
+    [ACTR_ENV_ETCD_USER] = {"ACTR_ETCD_USER", "NAME[:PASSWORD]", "etcd user (auth enabled)"},
+    [ACTR_ENV_ETCD_PASSWORD] = {"ACTR_ETCD_PASSWORD", "PASSWORD",
+                                "etcd password, when not in ACTR_ETCD_USER"},
+    [ACTR_ENV_ETCD_TREE] = {"ACTR_ETCD_TREE", "URL[,URL...]",
+                            "set by actr for children: the tree's etcd registries"},
+    [ACTR_ENV_DEBUG] = {"ACTR_DEBUG", "on|off", "debug mode for the tree (root only; S25)"},
+    [ACTR_ENV_GDB] = {"ACTR_GDB", "PATH", "the debugger debug mode runs (default gdb)"},
 };
 
 static unsigned char warned[ACTR_ENV_COUNT];
@@ -70,6 +82,12 @@ actr_env_get(actr_env_var v)
         return NULL;
     const char *s = getenv(table[v].name);
     return s && *s ? s : NULL;
+}
+
+const char *
+actr_env_raw(actr_env_var v)
+{
+    return (unsigned)v < ACTR_ENV_COUNT ? getenv(table[v].name) : NULL;
 }
 
 void

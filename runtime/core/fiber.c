@@ -278,9 +278,27 @@ ctx_switch(struct fiber *from, struct fiber *to)
     actri_ctx_switch(&from->sp, to->sp);
 }
 
+int
+actri_fiber_fresh(const struct fiber *f)
+{
+    /* Its first switch would "return" into actri_ctx_entry. */
+#if defined(__x86_64__)
+    return ((const uint64_t *)f->sp)[7] == (uint64_t)(uintptr_t)actri_ctx_entry;
+#else
+    return ((const uint64_t *)f->sp)[11] == (uint64_t)(uintptr_t)actri_ctx_entry;
+#endif
+}
+
 #else /* ucontext fallback */
 
 static struct fiber *uc_to;
+
+/* A fiber saved by a switch has run. */
+static inline void
+f_ran(struct fiber *f)
+{
+    f->ran = 1;
+}
 
 static void
 uc_trampoline(void)
@@ -296,6 +314,7 @@ actri_fiber_init(struct fiber *f, char *lo, char *hi, void (*entry)(void *), voi
     f->asan_fake = NULL;
     f->entry = entry;
     f->arg = arg;
+    f->ran = 0;
     getcontext(&f->uc);
     f->uc.uc_stack.ss_sp = lo;
     f->uc.uc_stack.ss_size = (size_t)(hi - lo);
@@ -307,7 +326,14 @@ static inline void
 ctx_switch(struct fiber *from, struct fiber *to)
 {
     uc_to = to;
+    f_ran(from);
     swapcontext(&from->uc, &to->uc);
+}
+
+int
+actri_fiber_fresh(const struct fiber *f)
+{
+    return !f->ran;
 }
 
 #endif

@@ -29,6 +29,7 @@ struct fiber {
     ucontext_t uc;
     void (*entry)(void *);
     void *arg;
+    int ran;             /* switched away from at least once */
 #endif
 };
 
@@ -74,6 +75,10 @@ void actri_fiber_switch(struct fiber *from, struct fiber *to);
 /* Last switch away from a fiber that will never run again (its stack may
  * be released by whoever runs next). */
 void actri_fiber_switch_final(struct fiber *from, struct fiber *to) __attribute__((noreturn));
+
+/* 1 when f was prepared by actri_fiber_init and has not run since (its
+ * saved context is the entry's, not a stack to unwind). */
+int actri_fiber_fresh(const struct fiber *f);
 
 /* Must be the first call of a fiber's entry function. */
 void actri_fiber_started(void);

@@ -2,6 +2,7 @@
  * iteration from an ev_prepare watcher, parking and waking of tasks,
  * iteration hooks, and actr_run. */
 #define _GNU_SOURCE
+#include "core/backtrace.h"
 #include "core/core.h"
 
 #include <stdlib.h>
@@ -399,7 +400,7 @@ actr_run(actr_task_fn main_fn, void *arg)
     if (!main_fn)
         return actri_error_code(ACTR_EINVAL, "actr_run without a main function");
     actri_log_init();
-    actri_stackguard_install();
+    actri_crash_install();
     struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
     if (!loop) {
         actr_log_error("sched", "cannot create the libev loop");
@@ -467,6 +468,7 @@ actr_run(actr_task_fn main_fn, void *arg)
     actri_child_cleanup();
     ev_loop_destroy(loop);
     actri_stack_pool_drain();
+    actri_bt_release();
     S.running = 0;
     S.loop = NULL;
     return rc;

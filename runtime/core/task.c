@@ -9,18 +9,16 @@
 
 #define S actri_sched
 
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-/* A client request, not a call: usable where no call may run. */
-#define VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
-#endif
-#endif
-#ifndef VG_DEFINED
-#define VG_DEFINED(p, n) ((void)0)
-#endif
-
 uint64_t actri_tasks_spawned;
+
+/* Names t (cut to fit): once per task, or per call served, so no printf. */
+static void
+name_set(struct actri_task *t, const char *name)
+{
+    size_t n = strnlen(name, sizeof t->name - 1);
+    memcpy(t->name, name, n);
+    t->name[n] = 0;
+}
 
 static void task_entry(void *arg);
 
@@ -43,7 +41,7 @@ actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *arg,
     if (rec)
         rec->child = t;
     if (opts && opts->name)
-        snprintf(t->name, sizeof t->name, "%s", opts->name);
+        name_set(t, opts->name);
     /* The root scope hangs under the nursery's scope, so cancelling the
      * nursery (or any scope around it) reaches the task. */
     t->root.task = t;
@@ -65,6 +63,10 @@ actri_task_spawn(actr_nursery *n, actr_task_fn fn, actr_start_fn sfn, void *arg,
     t->cc_gen = 0;
     actri_fiber_init(&t->fiber, info.lo, info.hi, task_entry, t);
     t->state = T_READY;
+    t->all_next = S.all;
+    if (S.all)
+        S.all->all_prev = t;
+    S.all = t;
     actri_rq_push(t);
     S.tasks_live++;
     actri_trim_note();
@@ -206,6 +208,13 @@ task_finish(struct actri_task *t, int rc)
     }
     S.tasks_live--;
     t->state = T_DONE;
+    if (t->all_prev)
+        t->all_prev->all_next = t->all_next;
+    else
+        S.all = t->all_next;
+    if (t->all_next)
+        t->all_next->all_prev = t->all_prev;
+    t->all_next = t->all_prev = NULL;
 }
 
 /* Room task_finish needs below the lowest leftover scope (it logs, and
@@ -426,7 +435,7 @@ actr_task_set_name(const char *name)
 {
     struct actri_task *t = S.current;
     if (t)
-        snprintf(t->name, sizeof t->name, "%s", name ? name : "");
+        name_set(t, name ? name : "");
 }
 
 int

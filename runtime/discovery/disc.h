@@ -1,10 +1,13 @@
 /* discovery/disc.h: what the files of runtime/discovery share. Private.
  *
+ * - backend.h: the backend interface and the registry URLs (registry.c);
+ * - reg_registrar.c, reg_etcd.c: the two backends, client side;
+ * - etcd.c on http.c: etcd's v3 JSON API, on libcurl driven by the loop;
  * - rawcall.c: one registry call on a fresh channel (tractor does every
  *   registry call so, Observed 3), and the liveness probe;
  * - registrar.c: the registrar's table and its `self` endpoints;
- * - register.c: an actor's registration with its registrars;
- * - find.c: find / wait / get_registry / list, the client side;
+ * - register.c: an actor's registrations, whatever the backends;
+ * - find.c: find / wait / get_registry, the client side;
  * - main.c: actr_main, the composition of the actor layer with these. */
 #ifndef ACTR_DISCOVERY_DISC_H
 #define ACTR_DISCOVERY_DISC_H
@@ -14,6 +17,7 @@
 #include "actor/hooks.h"
 #include "actr_self.actor.h"
 #include "actr_registrar.actor.h"
+#include "discovery/backend.h"
 
 #define DISC_TAG "discovery"
 
@@ -49,8 +53,15 @@ void disc_registrar_link_end(actr_actor *a, struct link *l);
 /* Frees the table (after the actor ended). */
 void disc_registrar_free(void);
 
-/* Registration (register.c). */
+/* Registration (register.c): with every registry of the actor, within
+ * the start bound (a failure keeps the actor from starting), kept alive
+ * by a task per registry; removed again at exit (shielded, bounded). */
 int disc_register_all(actr_actor *a);
 void disc_unregister_all(actr_actor *a);
+
+/* Lookups (find.c). Sorts URLs best first (unix, loopback, the rest). */
+void disc_urls_rank(char **urls, size_t n);
+/* Frees what an entry holds and zeroes it. */
+void disc_entry_clear(actr_registry_entry *e);
 
 #endif

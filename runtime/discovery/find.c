@@ -1,8 +1,9 @@
 /* The client side of discovery (S20): find_actor, wait_for_actor,
- * get_registry and listing a registrar's table. Every registrar is asked
- * at once, each on a fresh channel (as tractor does); the first answer
- * wins and the other queries are cancelled, so a registrar that is down
- * or slow never delays one that is up. */
+ * get_registry, whatever the registries' backends. Every registry is
+ * asked at once; the first answer wins and the other queries are
+ * cancelled, so a registry that is down or slow never delays one that is
+ * up. The addresses of the actor found are tried unix first, then
+ * loopback TCP, then the rest (tractor's prefer_addr). */
 #define _GNU_SOURCE
 #include "discovery/disc.h"
 
@@ -16,28 +17,17 @@ struct query {
     enum qkind kind;
     const char *name;
     actr_nursery *n;
-    int found;                /* index of the registrar that answered, or -1 */
-    actr_self_addr_list addrs;     /* its answer (owned) */
-    size_t answered;          /* registrars that answered at all */
+    int found;                /* index of the registry that answered, or -1 */
+    actr_registry_entry entry;    /* its answer (owned) */
+    size_t answered;          /* registries that answered at all */
     int last_err;
 };
 
 struct qtask {
     struct query *q;
-    actr_addr addr;
+    disc_registry r;
     int idx;
 };
-
-static void
-take(struct query *q, int idx, actr_self_addr_list *addrs)
-{
-    q->found = idx;
-    if (addrs) {
-        q->addrs = *addrs;
-        memset(addrs, 0, sizeof *addrs);
-    }
-    actr_nursery_cancel(q->n);      /* the others stop asking */
-}
 
 static int
 query_task(void *arg)
@@ -45,100 +35,43 @@ query_task(void *arg)
     struct qtask *t = arg;
     struct query *q = t->q;
     int64_t dl = actr_deadline_in(ACTR_REGISTRY_TIMEOUT_MS);
+    actr_registry_entry e = {0};
     int rc;
     if (q->kind == Q_PROBE) {
         int is_reg = 0;
-        rc = disc_probe(&t->addr, NULL, &is_reg, dl);
-        if (rc == 0) {
-            q->answered++;
-            if (is_reg && q->found < 0)
-                take(q, t->idx, NULL);
-        }
+        rc = disc_probe(&t->r.addr, NULL, &is_reg, dl);
+        rc = rc < 0 ? rc : is_reg;
+    } else if (q->kind == Q_FIND) {
+        rc = t->r.be->find(&t->r, q->name, &e, dl);
     } else {
-        actr_ipc *ipc;
-        rc = disc_connect(&t->addr, 0, &ipc, dl);
-        if (rc == 0) {
-            actr_str name = {(char *)q->name, strlen(q->name)};
-            if (q->kind == Q_FIND) {
-                actr_self_find_actor_args fa = {name};
-                actr_self_addr_list_opt res = {0};
-                rc = disc_call(ipc, "find_actor", &actr_self_find_actor_args_type, &fa,
-                               &actr_self_addr_list_opt_type, &res, dl);
-                if (rc == 0) {
-                    q->answered++;
-                    if (res.has && res.value.len > 0 && q->found < 0)
-                        take(q, t->idx, &res.value);
-                }
-                actr_self_addr_list_opt_free(&res);
-            } else {
-                /* Waiting has no bound of its own: the caller's scope is. */
-                actr_self_wait_for_actor_args wa = {name};
-                actr_self_addr_list res = {0};
-                rc = disc_call(ipc, "wait_for_actor", &actr_self_wait_for_actor_args_type, &wa,
-                               &actr_self_addr_list_type, &res, ACTR_FOREVER);
-                if (rc == 0) {
-                    q->answered++;
-                    if (res.len > 0 && q->found < 0)
-                        take(q, t->idx, &res);
-                }
-                actr_self_addr_list_free(&res);
-            }
-            /* Closing is what tells a registrar to stop waiting for us. */
-            actr_ipc_close(ipc, 0);
-        }
+        rc = t->r.be->wait(&t->r, q->name, &e);
     }
+    if (rc >= 0)
+        q->answered++;
+    if (rc == 1 && q->found < 0) {
+        q->found = t->idx;
+        q->entry = e;
+        memset(&e, 0, sizeof e);
+        actr_nursery_cancel(q->n);    /* the others stop asking */
+    }
+    disc_entry_clear(&e);
     if (rc < 0 && rc != ACTR_ECANCELED) {
-        char u[ACTR_ADDR_URL_MAX];
-        if (actr_addr_format(&t->addr, u, sizeof u) < 0)
-            u[0] = 0;
-        actr_log_runtime(DISC_TAG, "registrar %s: %s", u, actr_strerror(rc));
+        actr_log_runtime(DISC_TAG, "%s %s: %s", t->r.be->kind, t->r.url,
+                         actr_last_error()->message);
         q->last_err = rc;
     }
-    return 0;                  /* one registrar's failure is not the others' */
+    return 0;                  /* one registry's failure is not the others' */
 }
 
-/* The registrars to ask: the given URLs, else the calling actor's. */
+/* Runs q against every registry (the given URLs, else the actor's). 0
+ * when one answered with a find (or a probe as registrar), else
+ * ACTR_ENOTFOUND / ACTR_ECONNREFUSED / the caller's cancellation. */
 static int
-registrars(const char *const *urls, size_t n, actr_addr **out, size_t *nout)
+run_query(struct query *q, const char *const *urls, size_t n, char *which, size_t wcap)
 {
-    actr_actor *a = actr_self();
-    if (!a)
-        return actr_error_set(ACTR_ESTATE, "discovery calls run in an actor's task");
-    if (n == 0) {
-        size_t k;
-        const actr_addr *v = actri_actor_registrars(a, &k);
-        if (k == 0)
-            return actr_error_set(ACTR_ECONNREFUSED, "this actor knows no registrar");
-        if (!(*out = malloc(k * sizeof **out)))
-            return actr_error_set(ACTR_ENOMEM, "out of memory");
-        memcpy(*out, v, k * sizeof **out);
-        *nout = k;
-        return 0;
-    }
-    actr_addr *v = calloc(n, sizeof *v);
-    if (!v)
-        return actr_error_set(ACTR_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        int rc = actr_addr_parse(urls[i], &v[i]);
-        if (rc < 0) {
-            free(v);
-            return actr_error_set(rc, "bad registrar address \"%s\"", urls[i] ? urls[i] : "");
-        }
-    }
-    *out = v;
-    *nout = n;
-    return 0;
-}
-
-/* Runs q against every registrar. 0 when one answered with a find (or a
- * probe as registrar), else ACTR_ENOTFOUND / ACTR_ECONNREFUSED / the
- * caller's cancellation. */
-static int
-run_query(struct query *q, const char *const *urls, size_t n, actr_addr *which)
-{
-    actr_addr *regs = NULL;
+    disc_registry *regs = NULL;
     size_t nreg = 0;
-    int rc = registrars(urls, n, &regs, &nreg);
+    int rc = disc_registries(urls, n, &regs, &nreg);
     if (rc < 0)
         return rc;
     struct qtask *ts = calloc(nreg, sizeof *ts);
@@ -152,16 +85,21 @@ run_query(struct query *q, const char *const *urls, size_t n, actr_addr *which)
         free(regs);
         return rc;
     }
+    size_t asked = 0;
     for (size_t i = 0; i < nreg; i++) {
+        /* A probe looks for a registrar actor: etcd is none. */
+        if (q->kind == Q_PROBE && regs[i].be != &disc_registrar_backend)
+            continue;
         ts[i] = (struct qtask){q, regs[i], (int)i};
         actr_task_opts o = {.name = "registry-query"};
         if (actr_nursery_spawn_opts(q->n, query_task, &ts[i], &o) < 0)
             q->last_err = ACTR_ENOMEM;
+        asked++;
     }
     rc = actr_nursery_close(q->n, ACTR_FOREVER);
     q->n = NULL;
     if (q->found >= 0 && which)
-        *which = regs[q->found];
+        snprintf(which, wcap, "%s", regs[q->found].url);
     free(ts);
     free(regs);
     if (actr_task_cancelled())
@@ -170,61 +108,45 @@ run_query(struct query *q, const char *const *urls, size_t n, actr_addr *which)
         return rc;
     if (q->found >= 0)
         return 0;
+    if (asked == 0)
+        return actr_error_set(ACTR_ENOTSUP, "no registrar among the registries (an etcd"
+                              " cluster is a store, not an actor: list it with actr ps)");
     if (q->answered > 0)
-        return actr_error_set(ACTR_ENOTFOUND, "no registrar knows a live actor \"%s\"",
+        return actr_error_set(ACTR_ENOTFOUND, "no registry knows a live actor \"%s\"",
                               q->name ? q->name : "registrar");
-    return actr_error_set(ACTR_ECONNREFUSED, "no registrar answered (%s)",
+    return actr_error_set(ACTR_ECONNREFUSED, "no registry answered (%s)",
                           actr_strerror(q->last_err ? q->last_err : ACTR_ECONNREFUSED));
 }
 
 /* Unix first, then loopback TCP, then the rest (tractor's prefer_addr). */
 static int
-rank(const actr_addr *a)
+rank(const char *url)
 {
-    if (a->kind == ACTR_ADDR_UNIX)
+    actr_addr a;
+    if (actr_addr_parse(url, &a) < 0)
+        return 3;
+    if (a.kind == ACTR_ADDR_UNIX)
         return 0;
-    if (strncmp(a->host, "127.", 4) == 0 || strcmp(a->host, "::1") == 0 ||
-        strcmp(a->host, "localhost") == 0)
+    if (strncmp(a.host, "127.", 4) == 0 || strcmp(a.host, "::1") == 0 ||
+        strcmp(a.host, "localhost") == 0)
         return 1;
     return 2;
 }
 
-/* The URLs of an answer, best first. */
-static int
-urls_of(const actr_self_addr_list *l, char ***out, size_t *n)
+void
+disc_urls_rank(char **urls, size_t n)
 {
-    char **v = calloc(l->len ? l->len : 1, sizeof *v);
-    int *r = calloc(l->len ? l->len : 1, sizeof *r);
-    size_t k = 0;
-    if (!v || !r) {
-        free(v);
-        free(r);
-        return actr_error_set(ACTR_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < l->len; i++) {
-        actr_addr a;
-        char u[ACTR_ADDR_URL_MAX];
-        if (disc_addr_from_wire(&l->items[i], &a) < 0 || actr_addr_format(&a, u, sizeof u) < 0)
-            continue;               /* an address we cannot use */
-        int rk = rank(&a);
-        size_t j = k;
-        while (j > 0 && r[j - 1] > rk) {
-            v[j] = v[j - 1];
-            r[j] = r[j - 1];
+    /* Insertion sort: stable, and lists are short. */
+    for (size_t i = 1; i < n; i++) {
+        char *u = urls[i];
+        int r = rank(u);
+        size_t j = i;
+        while (j > 0 && rank(urls[j - 1]) > r) {
+            urls[j] = urls[j - 1];
             j--;
         }
-        if (!(v[j] = strdup(u))) {
-            actr_urls_free(v, k);
-            free(r);
-            return actr_error_set(ACTR_ENOMEM, "out of memory");
-        }
-        r[j] = rk;
-        k++;
+        urls[j] = u;
     }
-    free(r);
-    *out = v;
-    *n = k;
-    return 0;
 }
 
 void
@@ -244,14 +166,17 @@ lookup(enum qkind kind, const char *name, const char *const *registry, size_t n,
     if (!name || !*name)
         return actr_error_set(ACTR_EINVAL, "no actor name");
     struct query q = {.kind = kind, .name = name};
-    int rc = run_query(&q, registry, n, NULL);
-    if (rc == 0)
-        rc = urls_of(&q.addrs, urls, nurls);
-    actr_self_addr_list_free(&q.addrs);
-    if (rc == 0 && *nurls == 0) {
-        actr_urls_free(*urls, 0);
+    int rc = run_query(&q, registry, n, NULL, 0);
+    if (rc == 0 && q.entry.naddrs == 0)
         rc = actr_error_set(ACTR_ENOTFOUND, "actor \"%s\" has no usable address", name);
+    if (rc == 0) {
+        disc_urls_rank(q.entry.addrs, q.entry.naddrs);
+        *urls = q.entry.addrs;
+        *nurls = q.entry.naddrs;
+        q.entry.addrs = NULL;
+        q.entry.naddrs = 0;
     }
+    disc_entry_clear(&q.entry);
     return rc;
 }
 
@@ -270,14 +195,6 @@ connect_best(const char *name, char **urls, size_t n, actr_portal **out)
                           " (%s)", name, actr_strerror(rc));
 }
 
-int
-actr_find_addrs(const char *name, const char *const *registry, size_t n, char ***urls,
-                size_t *nurls)
-{
-    return lookup(Q_FIND, name, registry, n, urls, nurls);
-}
-
-/* A lookup of kind, then a portal to the best address found. */
 static int
 lookup_connect(enum qkind kind, const char *name, const char *const *registry, size_t n,
                actr_portal **out)
@@ -293,6 +210,13 @@ lookup_connect(enum qkind kind, const char *name, const char *const *registry, s
 }
 
 int
+actr_find_addrs(const char *name, const char *const *registry, size_t n, char ***urls,
+                size_t *nurls)
+{
+    return lookup(Q_FIND, name, registry, n, urls, nurls);
+}
+
+int
 actr_find_actor(const char *name, const char *const *registry, size_t n, actr_portal **out)
 {
     return lookup_connect(Q_FIND, name, registry, n, out);
@@ -301,10 +225,11 @@ actr_find_actor(const char *name, const char *const *registry, size_t n, actr_po
 int
 actr_wait_for_actor(const char *name, const char *const *registry, size_t n, actr_portal **out)
 {
-    /* An entry the registrar handed out just before it noticed the actor
+    /* An entry the registry handed out just before it noticed the actor
      * die (a supervisor restarts it under the same name, S26) cannot be
      * reached: wait again, a little longer each time, for the one that
-     * can (the registrar drops the dead entry on its next probe). */
+     * can (the registrar drops the dead entry on its next probe; etcd's
+     * lease ends). */
     for (int64_t pause = 1;; pause = pause < 256 ? pause * 2 : pause) {
         int rc = lookup_connect(Q_WAIT, name, registry, n, out);
         if (rc != ACTR_ENOTFOUND)
@@ -319,105 +244,40 @@ int
 actr_get_registry(const char *const *registry, size_t n, actr_portal **out)
 {
     struct query q = {.kind = Q_PROBE};
-    actr_addr which;
-    int rc = run_query(&q, registry, n, &which);
+    char which[DISC_URL_MAX];
+    int rc = run_query(&q, registry, n, which, sizeof which);
     if (rc == ACTR_ENOTFOUND)
         rc = actr_error_set(ACTR_ECONNREFUSED, "actors answer, but none is a registrar");
     if (rc < 0)
         return rc;
-    char u[ACTR_ADDR_URL_MAX];
-    if ((rc = actr_addr_format(&which, u, sizeof u)) < 0)
-        return rc;
-    return actr_portal_open(u, out);
+    return actr_portal_open(which, out);
 }
 
-/* ------------------------------------------------------------ listing */
+void
+disc_entry_clear(actr_registry_entry *e)
+{
+    free(e->name);
+    free(e->uuid);
+    actr_urls_free(e->addrs, e->naddrs);
+    memset(e, 0, sizeof *e);
+}
 
 void
 actr_registry_entries_free(actr_registry_entry *v, size_t n)
 {
     if (!v)
         return;
-    for (size_t i = 0; i < n; i++) {
-        free(v[i].name);
-        free(v[i].uuid);
-        actr_urls_free(v[i].addrs, v[i].naddrs);
-    }
+    for (size_t i = 0; i < n; i++)
+        disc_entry_clear(&v[i]);
     free(v);
 }
 
-static int
-entry_fill(actr_registry_entry *e, const char *name, size_t nlen, const char *uuid,
-           size_t ulen, int64_t pid, const actr_self_addr *addrs, size_t naddrs)
-{
-    actr_self_addr_list l = {(actr_self_addr *)addrs, naddrs};
-    e->pid = pid;
-    if (!(e->name = strndup(name, nlen)) || !(e->uuid = strndup(uuid, ulen)))
-        return actr_error_set(ACTR_ENOMEM, "out of memory");
-    return urls_of(&l, &e->addrs, &e->naddrs);
-}
-
-/* A tractor registrar has no list_actors: its get_registry, keyed
- * "name.uuid", without pids. */
-static int
-list_tractor(actr_portal *p, actr_registry_entry **out, size_t *n)
-{
-    const actr_endpoint *ep = actr_module_find(&actr_self_module, "get_registry", 12);
-    actr_self_get_registry_args none = {0};
-    actr_self_addr_list_map m = {0};
-    int rc = actr_portal_call(p, ep, &none, &m);
-    if (rc < 0)
-        return rc;
-    actr_registry_entry *v = calloc(m.len ? m.len : 1, sizeof *v);
-    size_t k = 0;
-    rc = v ? 0 : actr_error_set(ACTR_ENOMEM, "out of memory");
-    for (size_t i = 0; i < m.len && rc == 0; i++) {
-        const actr_str *key = &m.items[i].key;
-        const char *dot = key->len > 37 ? key->ptr + key->len - 37 : NULL;
-        if (!dot || *dot != '.')
-            continue;
-        rc = entry_fill(&v[k], key->ptr, (size_t)(dot - key->ptr), dot + 1, 36, 0,
-                        m.items[i].value.items, m.items[i].value.len);
-        k++;
-    }
-    actr_self_addr_list_map_free(&m);
-    if (rc < 0) {
-        actr_registry_entries_free(v, k);
-        return rc;
-    }
-    *out = v;
-    *n = k;
-    return 0;
-}
-
 int
-actr_registry_list(actr_portal *p, actr_registry_entry **out, size_t *n)
+disc_list(const char *url, actr_registry_entry **out, size_t *n)
 {
-    /* list_actors is actr's: asked only of an actr registrar. A tractor
-     * one looks `self` functions up unguarded and would end itself on
-     * it, so it gets its own get_registry. */
-    if (!actr_portal_peer_actr(p))
-        return list_tractor(p, out, n);
-    const actr_endpoint *ep = actr_module_find(&actr_registrar_module, "list_actors", 11);
-    actr_registrar_list_actors_args none = {0};
-    actr_registrar_entry_list l = {0};
-    int rc = actr_portal_call(p, ep, &none, &l);
+    disc_registry r;
+    int rc = disc_registry_parse(url, &r);
     if (rc < 0)
         return rc;
-    actr_registry_entry *v = calloc(l.len ? l.len : 1, sizeof *v);
-    size_t k = 0;
-    rc = v ? 0 : actr_error_set(ACTR_ENOMEM, "out of memory");
-    for (size_t i = 0; i < l.len && rc == 0; i++, k++) {
-        const actr_registrar_entry *e = &l.items[i];
-        rc = entry_fill(&v[k], e->name.ptr, e->name.len, e->uuid.ptr, e->uuid.len,
-                        e->pid.has ? e->pid.value : 0, e->addrs.items, e->addrs.len);
-    }
-    actr_registrar_entry_list_free(&l);
-    if (rc < 0) {
-        actr_registry_entries_free(v, k);
-        return rc;
-    }
-    *out = v;
-    *n = k;
-    return 0;
+    return r.be->list(&r, out, n, actr_deadline_in(ACTR_REGISTRY_TIMEOUT_MS));
 }

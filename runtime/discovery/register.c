@@ -1,106 +1,117 @@
-/* An actor's registration with its registrars (S19): every listen
- * address with every registrar, one register_actor call each, on one
- * channel per registrar that stays open while the actor lives (the
- * registrar re-checks the actor when it breaks), and unregister_actor on
- * that channel at exit, bounded so that an actor whose registrar is gone
- * still exits promptly. */
+/* An actor's registrations (S19), whatever the backends: at start it
+ * registers with every registry it was given, all at once and within
+ * the start bound; a keeper task per registry then keeps each one (the
+ * backend re-creates it when its registry comes back after going away);
+ * at exit the keepers stop and each registration is removed, shielded
+ * and bounded, so an actor whose registry is gone still exits promptly. */
 #define _GNU_SOURCE
 #include "discovery/disc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct reg {
-    actr_addr registrar;
-    actr_ipc *ipc;            /* the persistent channel, NULL if it failed */
+struct keeper {
+    disc_registry r;
+    void *state;              /* the backend's, while registered */
+    int rc;                   /* of reg_open */
+    char why[400];            /* its detail (kept from the task that opened) */
+    actr_scope sc;            /* the keeper's, cancelled at exit */
+    int in_scope;
+    int stop;                 /* exit began: do not start keeping */
+    int spawned;
+    actr_event done;          /* the keeper task ended */
 };
 
 static struct {
-    struct reg *v;
+    struct keeper *v;
     size_t n;
 } G;
 
 static int
-register_one(void *arg)
+open_task(void *arg)
 {
-    struct reg *r = arg;
-    actr_actor *a = actr_self();
-    char rurl[ACTR_ADDR_URL_MAX] = "?";
-    if (actr_addr_format(&r->registrar, rurl, sizeof rurl) < 0)
-        rurl[0] = 0;
-    int64_t dl = actr_deadline_in(ACTR_REGISTRY_TIMEOUT_MS);
-    actr_ipc *ipc;
-    int rc = disc_connect(&r->registrar, 0, &ipc, dl);
-    if (rc < 0) {
-        /* cancelled: the actor is going away before it served; no news */
-        actr_log(rc == ACTR_ECANCELED ? ACTR_LOG_CANCEL : ACTR_LOG_WARNING, DISC_TAG,
-                 "cannot register with the registrar at %s: %s", rurl, actr_strerror(rc));
-        return 0;
+    struct keeper *k = arg;
+    k->rc = k->r.be->reg_open(&k->r, actr_self(), &k->state);
+    if (k->rc < 0) {
+        k->state = NULL;
+        const char *m = actr_last_error()->message;
+        snprintf(k->why, sizeof k->why, "%s", m ? m : actr_strerror(k->rc));
     }
-    const actr_listener *l = actri_actor_listener(a);
-    size_t n = l ? actr_listener_naddrs(l) : 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        actr_self_register_actor_args ra = {0};
-        ra.uid.name.ptr = (char *)actr_actor_name(a);
-        ra.uid.name.len = strlen(ra.uid.name.ptr);
-        ra.uid.uuid.ptr = (char *)actr_actor_uuid(a);
-        ra.uid.uuid.len = strlen(ra.uid.uuid.ptr);
-        if ((rc = disc_addr_to_wire(actr_listener_addr(l, i), &ra.addr)) < 0)
-            break;
-        rc = disc_call(ipc, "register_actor", &actr_self_register_actor_args_type, &ra, NULL, NULL, dl);
-        actr_self_addr_free(&ra.addr);
+    return 0;
+}
+
+static void
+close_one(struct keeper *k)
+{
+    if (!k->state)
+        return;
+    actr_scope sh;
+    int shielded = actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD) == 0;
+    k->r.be->reg_close(k->state);
+    k->state = NULL;
+    if (shielded)
+        actr_scope_exit(&sh);
+}
+
+static int
+keeper_task(void *arg)
+{
+    struct keeper *k = arg;
+    if (!k->stop && actr_scope_enter(&k->sc, ACTR_FOREVER, 0) == 0) {
+        k->in_scope = 1;
+        k->r.be->reg_keep(k->state);
+        k->in_scope = 0;
+        actr_scope_exit(&k->sc);
     }
-    if (rc < 0) {
-        actr_log(rc == ACTR_ECANCELED ? ACTR_LOG_CANCEL : ACTR_LOG_WARNING, DISC_TAG,
-                 "registering with %s failed: %s", rurl, actr_last_error()->message);
-        actr_ipc_close(ipc, 0);
-        return 0;
-    }
-    actr_log_runtime(DISC_TAG, "registered %zu address(es) with %s", n, rurl);
-    r->ipc = ipc;
+    close_one(k);
+    actr_event_set(&k->done);
     return 0;
 }
 
 int
 disc_register_all(actr_actor *a)
 {
+    disc_registry *regs;
     size_t n;
-    const actr_addr *regs = actri_actor_registrars(a, &n);
-    if (n == 0)
-        return 0;
-    if (!(G.v = calloc(n, sizeof *G.v)))
+    int rc = disc_registries_own(a, &regs, &n);
+    if (rc < 0 || n == 0) {
+        free(rc < 0 ? NULL : regs);
+        return rc;
+    }
+    if (!(G.v = calloc(n, sizeof *G.v))) {
+        free(regs);
         return actr_error_set(ACTR_ENOMEM, "out of memory");
+    }
     G.n = n;
-    for (size_t i = 0; i < n; i++)
-        G.v[i].registrar = regs[i];
-    /* All registrars at once: a slow one does not hold up the others. */
+    for (size_t i = 0; i < n; i++) {
+        G.v[i].r = regs[i];
+        actr_event_init(&G.v[i].done);
+    }
+    free(regs);
+    /* All at once: a slow registry does not hold up the others. */
     actr_nursery *nu;
-    int rc = actr_nursery_open(&nu);
-    if (rc < 0)
+    if ((rc = actr_nursery_open(&nu)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++)
-        if (actr_nursery_spawn(nu, register_one, &G.v[i]) < 0)
-            actr_log_warning(DISC_TAG, "cannot start registering (out of memory)");
+        if (actr_nursery_spawn(nu, open_task, &G.v[i]) < 0) {
+            G.v[i].rc = ACTR_ENOMEM;
+            snprintf(G.v[i].why, sizeof G.v[i].why, "cannot start registering");
+        }
     rc = actr_nursery_close(nu, ACTR_FOREVER);
-    return rc == ACTR_ECANCELED ? rc : 0;
-}
-
-static int
-unregister_one(void *arg)
-{
-    struct reg *r = arg;
-    actr_actor *a = actr_self();
-    actr_self_unregister_actor_args ua = {0};
-    ua.uid.name.ptr = (char *)actr_actor_name(a);
-    ua.uid.name.len = strlen(ua.uid.name.ptr);
-    ua.uid.uuid.ptr = (char *)actr_actor_uuid(a);
-    ua.uid.uuid.len = strlen(ua.uid.uuid.ptr);
-    int rc = disc_call(r->ipc, "unregister_actor", &actr_self_unregister_actor_args_type, &ua, NULL,
-                       NULL, actr_deadline_in(ACTR_UNREGISTER_TIMEOUT_MS));
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (G.v[i].rc < 0)
+            rc = actr_error_set(G.v[i].rc, "%s", G.v[i].why);
     if (rc < 0)
-        actr_log_runtime(DISC_TAG, "unregister: %s", actr_strerror(rc));
-    actr_ipc_close(r->ipc, 0);
-    r->ipc = NULL;
+        return rc;                    /* (the exit hook removes what was made) */
+    for (size_t i = 0; i < n; i++) {
+        struct keeper *k = &G.v[i];
+        if (k->state && actri_actor_spawn(a, keeper_task, k, "registration") == 0)
+            k->spawned = 1;
+        else if (k->state)
+            actr_log_warning(DISC_TAG, "no task keeps the registration with %s (out of"
+                             " memory)", k->r.url);
+    }
     return 0;
 }
 
@@ -113,15 +124,18 @@ disc_unregister_all(actr_actor *a)
     /* The actor may be cancelled already: unregistering is cleanup. */
     actr_scope sh;
     int shielded = actr_scope_enter(&sh, ACTR_FOREVER, ACTR_SCOPE_SHIELD) == 0;
-    actr_nursery *nu;
-    if (shielded && actr_nursery_open(&nu) == 0) {
-        for (size_t i = 0; i < G.n; i++)
-            if (G.v[i].ipc && actr_nursery_spawn(nu, unregister_one, &G.v[i]) < 0)
-                unregister_one(&G.v[i]);
-        actr_nursery_close(nu, ACTR_FOREVER);
+    for (size_t i = 0; i < G.n; i++) {
+        G.v[i].stop = 1;
+        if (G.v[i].in_scope)
+            actr_scope_cancel(&G.v[i].sc);
     }
-    for (size_t i = 0; i < G.n; i++)
-        actr_ipc_close(G.v[i].ipc, 0);
+    /* Each keeper removes its own registration on its way out. */
+    for (size_t i = 0; i < G.n; i++) {
+        if (G.v[i].spawned)
+            actr_event_wait(&G.v[i].done, ACTR_FOREVER);
+        else
+            close_one(&G.v[i]);
+    }
     if (shielded)
         actr_scope_exit(&sh);
     free(G.v);

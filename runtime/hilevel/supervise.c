@@ -312,6 +312,9 @@ give_up(actr_supervisor *s, struct sup_child *ch, const char *why)
     if (s->fail_err && s->fail_err->code < 0)
         s->fail_rc = s->fail_err->code;
     stop_all(s);
+    /* The code between open and close is cancelled before anyone waiting
+     * hears of the failure (not only once this task has returned). */
+    actr_nursery_cancel(s->tn);
     update_idle(s);
     return s->fail_rc;
 }

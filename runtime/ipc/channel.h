@@ -30,6 +30,22 @@ struct ipc_waiter {
     int linked;
 };
 
+/* Bytes of the output that are not in the output buffer: a big part of a
+ * payload, written from where it lies (the sender's own memory while
+ * its send waits for it; a copy of the rest if that send ends early). */
+struct ipc_seg {
+    size_t at;                   /* its bytes go before out's byte at */
+    const uint8_t *ptr;
+    size_t len;
+    size_t done;                 /* bytes written so far */
+    void *owned;                 /* our copy (freed once written), or NULL:
+                                    borrowed from task's caller */
+    struct actri_task *task;     /* the sending task, while borrowed */
+};
+
+/* Segments a channel holds at most (more senders copy their payloads). */
+#define IPC_SEGS_MAX 8
+
 struct actr_ipc {
     int fd;                      /* -1 once closed */
     int refs;                    /* the owner + every call in progress */
@@ -50,6 +66,7 @@ struct actr_ipc {
 
     actr_frame_reader rd;
     size_t rd_counted;           /* rd's capacity counted in the input budget */
+    actr_frame last;             /* the frame recv handed out last */
     ev_io rio;                   /* readable: wakes the receiving task */
     struct actri_task *reader;   /* parked in recv, or NULL */
     int drained;                 /* the last read took less than it asked for */
@@ -59,6 +76,9 @@ struct actr_ipc {
 
     actr_wbuf out;               /* framed output; out.ptr[out_off..len) pending */
     size_t out_off;
+    struct ipc_seg segs[IPC_SEGS_MAX]; /* in output order, first nsegs used */
+    unsigned nsegs;
+    size_t seg_pending;          /* their bytes not yet written */
     ev_io wio;                   /* writable: resumes a flush the socket refused */
     struct actri_hook flush_hook;/* once per loop iteration, after the tasks */
     struct ipc_waiter *waiters;  /* senders over the high-water mark, flushers */
@@ -101,12 +121,13 @@ struct ipc_crypt {
     uint8_t *scratch;            /* one opened record */
 };
 
-/* Output bytes buffered and not yet written (frames not yet sealed
- * included). */
+/* Output bytes buffered (or borrowed) and not yet written (frames not
+ * yet sealed included). */
 static inline size_t
 ipc_pending(const actr_ipc *ipc)
 {
-    return ipc->out.len - ipc->out_off + (ipc->crypt ? ipc->crypt->plain.len : 0);
+    return ipc->out.len - ipc->out_off + ipc->seg_pending +
+           (ipc->crypt ? ipc->crypt->plain.len : 0);
 }
 
 /* Turns encryption on from now on, both ways, with the stream keys of the
@@ -135,6 +156,46 @@ int actri_ipc_queue(actr_ipc *ipc, const actr_msg *m);
  * wire/msg_trusted.h): the payload is not scanned again. */
 int actri_ipc_send_trusted(actr_ipc *ipc, const actr_msg *m, int64_t deadline);
 
+/* One piece of a payload that actri_ipc_send_gather writes from where it
+ * lies: len bytes at ptr, which go before byte `at` of the rest. */
+struct ipc_ref {
+    size_t at;
+    const void *ptr;
+    size_t len;
+};
+
+/* actri_ipc_send_trusted for a message whose raw field `field` (a member
+ * of m, e.g. a Yield's pld or a Start's kwargs; its contents ignored) our
+ * codec wrote as bytes[0..nbytes) with the pieces refs[0..nrefs) (in order
+ * of `at`) borrowed from the caller's value: those are written straight
+ * from there, by this call, which waits until the kernel has taken them.
+ * A cancel, the deadline or a close meanwhile: what is left is copied and
+ * the message goes as any queued one (the caller's next blocking call
+ * reports it). The bytes on the wire are those of the message with the
+ * field in one piece. Returns 0 (queued) or an error of actr_ipc_send. */
+int actri_ipc_send_gather(actr_ipc *ipc, const actr_msg *m, const actr_any *field,
+                          const uint8_t *bytes, size_t nbytes, const struct ipc_ref *refs,
+                          size_t nrefs, int64_t deadline);
+
+/* Removes from ipc's output buffer every frame not yet written, not even
+ * in part, that is a message of this type on this cid; returns how many
+ * (for a dialog the peer has ended: a flood of Yields the peer would
+ * only answer with errors, issue 16). Wakes senders the room lets in.
+ * Does not block. Takes back nothing while a payload is being written
+ * from where it lies (its frame is not all in the buffer). */
+size_t actri_ipc_unqueue(actr_ipc *ipc, actr_msg_type type, const char *cid, size_t cidlen);
+
+/* The buffer of the frame the last received message came from, when that
+ * frame has one of its own (actr_frame_reader_take: a big frame) and
+ * inside points into it: the caller owns it from now on (free()) and
+ * what the message borrows stays valid; else NULL. For a consumer that
+ * keeps a big payload: no copy. */
+void *actri_ipc_take_frame(actr_ipc *ipc, const void *inside);
+
+/* Fits the channel to what its peer is known to be, after the handshake
+ * (peer.c): a peer that is not actr gets a small socket send buffer. */
+void actri_ipc_peer_known(actr_ipc *ipc);
+
 /* Common entry checks of a blocking call: the calling task, the closing
  * state and cancellation. */
 int actri_ipc_enter(actr_ipc *ipc);
@@ -152,5 +213,13 @@ void actri_sock_to_addr(const struct sockaddr *sa, socklen_t len, actr_addr *out
 
 /* Sets TCP_NODELAY on a TCP socket (no-op for others). */
 void actri_sock_nodelay(int fd, int family);
+
+/* Takes the socket of a handshaken channel away from it, once what was
+ * queued on it is written (by deadline): the channel is closed without
+ * touching the socket (nothing drained or shut down) and the caller owns
+ * the fd, still non-blocking. -1 (channel closed) when the output could
+ * not be written. For a socket a signal handler will write to (debug
+ * mode's crash channel). */
+int actri_ipc_take_fd(actr_ipc *ipc, int64_t deadline);
 
 #endif

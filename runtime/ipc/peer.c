@@ -9,6 +9,10 @@
 #define _GNU_SOURCE
 #include "ipc/channel.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
 #include <actr/env.h>
 
 /* ACTR_EXTENSIONS=off: this process neither announces nor uses any
@@ -39,4 +43,28 @@ actr_ipc_peer_actr(const actr_ipc *ipc)
     if (!p || !p->has_actr || !ext_enabled())
         return 0;
     return p->actr;
+}
+
+/* A peer that is not actr has no flow control (S27), and tractor answers
+ * every message it cannot queue with an error of its own, each costing it
+ * far more than the message cost us. What we have written sits in the
+ * kernel where nothing can take it back: with the default autotuned
+ * buffers (megabytes on loopback) a C sender put 30,000 to 65,000 Yields
+ * there before the first StreamOverrun came back, which tractor then
+ * answered one by one for half a minute. A small kernel buffer keeps the
+ * rest in our output buffer, where a dialog the peer ended takes its
+ * Yields back (actri_ipc_unqueue). 32 KiB (the kernel doubles it) is more
+ * than a Python peer drains per loop turn; what then remains in flight is
+ * mostly the peer's own receive buffer. */
+#define FOREIGN_SNDBUF (32 * 1024)
+
+void
+actri_ipc_peer_known(actr_ipc *ipc)
+{
+    int v = FOREIGN_SNDBUF;
+    if (actr_ipc_peer_actr(ipc) || ipc->fd < 0)
+        return;
+    if (setsockopt(ipc->fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v) < 0)
+        actr_log_debug(IPC_TAG, "ipc %s: cannot set SO_SNDBUF: %s", ipc->name,
+                       strerror(errno));
 }

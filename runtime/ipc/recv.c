@@ -173,6 +173,7 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
         int k = actr_frame_reader_next(&ipc->rd, &f, werr);
         (void)actri_ipc_input_account(ipc);        /* it may have shrunk */
         if (k == 1) {
+            ipc->last = f;
             ipc->st.frames_recv++;
             rc = actr_msg_decode(f.body, f.len, out, werr);
             if (rc == 0)
@@ -261,6 +262,18 @@ recv_frame(actr_ipc *ipc, actr_msg *out, int64_t deadline, int raw,
         }
         return end_read(ipc, ACTR_EIO, strerror(errno));
     }
+}
+
+void *
+actri_ipc_take_frame(actr_ipc *ipc, const void *inside)
+{
+    const uint8_t *p = inside, *body = ipc->last.body;
+    if (!body || p < body || p >= body + ipc->last.len)
+        return NULL;
+    void *own = actr_frame_reader_take(&ipc->rd, &ipc->last);
+    if (own)
+        ipc->last.body = NULL;
+    return own;
 }
 
 /* Entry checks shared by recv and handshake; takes a reference. */
@@ -546,10 +559,12 @@ actr_ipc_handshake(actr_ipc *ipc, const actr_msg_aid *self, int64_t deadline)
     if (rc == 0) {
         const actr_msg_aid *p = &ipc->peer.u.aid;
         ipc->shaken = 1;
-        actr_log_runtime(IPC_TAG, "ipc %s: handshake done with %.*s.%.*s (%s%s)", ipc->name,
+        actr_log_runtime(IPC_TAG, "ipc %s: handshake done with %.*s.%.*s (%s%s)%s", ipc->name,
                          (int)p->name.len, p->name.ptr, (int)p->uuid.len, p->uuid.ptr,
                          ipc->authed ? "authenticated" : "insecure: not authenticated",
-                         ipc->crypt ? ", encrypted" : "");
+                         ipc->crypt ? ", encrypted" : "",
+                         actr_ipc_peer_actr(ipc) ? "" : " (not actr)");
+        actri_ipc_peer_known(ipc);
     }
 out:
     leave_recv(ipc);

@@ -3,6 +3,7 @@
  * C value, and free what a decode allocated. Generated code calls only
  * the public entry points at the bottom. */
 #include "wire/codec_int.h"
+#include "wire/mp.h"
 
 #include <float.h>
 #include <math.h>
@@ -689,6 +690,75 @@ actr_codec_decode(const msgpack_object *obj, const actr_type *t, void *out,
     return rc;
 }
 
+/* A stream of integers or booleans is most of what a hot stream carries:
+ * one head read straight from the buffer, no unpack zone. Returns 1 when
+ * buf is exactly one value of t's kind within its range (*out written),
+ * 0 for anything else: the general path then decides, and reports. */
+static int
+decode_scalar_fast(const uint8_t *buf, size_t len, const actr_type *t, void *out)
+{
+    struct mp_val v;
+    if (len == 0 || mp_head(buf, buf + len, &v) != (int)len)
+        return 0;
+    if (t->kind == ACTR_KIND_BOOL) {
+        if (v.kind != MP_BOOL)
+            return 0;
+        *(bool *)out = v.v.b;
+        return 1;
+    }
+    if (v.kind != MP_INT)
+        return 0;
+    if (v.big) {                        /* above INT64_MAX: u64 alone */
+        if (t->kind != ACTR_KIND_U64)
+            return 0;
+        *(uint64_t *)out = v.v.u;
+        return 1;
+    }
+    int64_t x = v.v.i;
+    switch (t->kind) {
+    case ACTR_KIND_I8:
+        if (x < INT8_MIN || x > INT8_MAX)
+            return 0;
+        *(int8_t *)out = (int8_t)x;
+        return 1;
+    case ACTR_KIND_I16:
+        if (x < INT16_MIN || x > INT16_MAX)
+            return 0;
+        *(int16_t *)out = (int16_t)x;
+        return 1;
+    case ACTR_KIND_I32:
+        if (x < INT32_MIN || x > INT32_MAX)
+            return 0;
+        *(int32_t *)out = (int32_t)x;
+        return 1;
+    case ACTR_KIND_I64:
+        *(int64_t *)out = x;
+        return 1;
+    case ACTR_KIND_U8:
+        if (x < 0 || x > UINT8_MAX)
+            return 0;
+        *(uint8_t *)out = (uint8_t)x;
+        return 1;
+    case ACTR_KIND_U16:
+        if (x < 0 || x > UINT16_MAX)
+            return 0;
+        *(uint16_t *)out = (uint16_t)x;
+        return 1;
+    case ACTR_KIND_U32:
+        if (x < 0 || x > (int64_t)UINT32_MAX)
+            return 0;
+        *(uint32_t *)out = (uint32_t)x;
+        return 1;
+    case ACTR_KIND_U64:
+        if (x < 0)
+            return 0;
+        *(uint64_t *)out = (uint64_t)x;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int
 actr_codec_decode_buf(const void *buf, size_t len, const actr_type *t, void *out,
                       const actr_codec_limits *lim, actr_codec_err *err)
@@ -698,6 +768,9 @@ actr_codec_decode_buf(const void *buf, size_t len, const actr_type *t, void *out
     msgpack_unpacked u;
     int rc;
 
+    if (buf && t && out && t->kind >= ACTR_KIND_BOOL && t->kind <= ACTR_KIND_U64 &&
+        decode_scalar_fast(buf, len, t, out))
+        return 0;
     walk_init(&w, t, lim, err);
     if (buf == NULL || t == NULL || out == NULL)
         return fail(&w, ACTR_EINVAL, "NULL argument");
@@ -711,10 +784,24 @@ actr_codec_decode_buf(const void *buf, size_t len, const actr_type *t, void *out
         return fail(&w, ACTR_EPROTO, "not a valid msgpack value");
     if (used != len)
         return fail(&w, ACTR_EPROTO, "%zu bytes after the value", len - used);
+    /* The unpack zone of this thread is kept between decodes (a fresh
+     * one is an 8 KiB malloc and free per message); a nested decode, which
+     * finds it taken, gets its own. */
+    static _Thread_local msgpack_zone *kept;
+    static _Thread_local int kept_busy;
+    msgpack_zone *zone = NULL;
+    if (!kept_busy && (kept || (kept = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE)))) {
+        zone = kept;
+        kept_busy = 1;
+    }
+    msgpack_object obj;
     msgpack_unpacked_init(&u);
-    switch (msgpack_unpack_next(&u, buf, len, &off)) {
+    msgpack_unpack_return ur = zone ? msgpack_unpack(buf, len, &off, zone, &obj)
+                                    : msgpack_unpack_next(&u, buf, len, &off);
+    switch (ur) {
     case MSGPACK_UNPACK_SUCCESS:
-        rc = actr_codec_decode(&u.data, t, out, w.lim, err);
+    case MSGPACK_UNPACK_EXTRA_BYTES:    /* not after the scan: used == len */
+        rc = actr_codec_decode(zone ? &obj : &u.data, t, out, w.lim, err);
         break;
     case MSGPACK_UNPACK_NOMEM_ERROR:
         rc = fail(&w, ACTR_ENOMEM, "out of memory");
@@ -722,6 +809,10 @@ actr_codec_decode_buf(const void *buf, size_t len, const actr_type *t, void *out
     default:
         rc = fail(&w, ACTR_EPROTO, "not a valid msgpack value");
         break;
+    }
+    if (zone) {
+        msgpack_zone_clear(zone);
+        kept_busy = 0;
     }
     msgpack_unpacked_destroy(&u);
     return rc;

@@ -13,6 +13,11 @@
 #define READ_CHUNK ((size_t)64 << 10)
 /* An idle reader keeps at most this much buffer after a big frame. */
 #define KEEP_CAP (READ_CHUNK * 2)
+/* A frame this big that arrives in pieces gets a buffer of its own,
+ * exactly its size: the rest of it is read straight into place, and its
+ * consumer may take the buffer whole (actr_frame_reader_take) instead of
+ * copying the frame out of it. */
+#define OWN_MIN ((size_t)64 << 10)
 
 static uint32_t
 le32(const uint8_t *p)
@@ -98,6 +103,30 @@ actr_frame_reader_space(actr_frame_reader *r, uint8_t **dst, size_t *avail)
             r->cap = 0;
         }
     }
+    if (!r->skip && pending >= 4) {
+        size_t n = le32(r->buf + r->start);
+        if (n <= r->max_frame && 4 + n > pending && 4 + n >= OWN_MIN &&
+            !(r->start == 0 && r->cap == 4 + n)) {
+            /* At the front already: the buffer itself becomes the frame's
+             * (realloc, often in place); else the part that is in moves. */
+            uint8_t *own = r->start == 0 ? realloc(r->buf, 4 + n) : malloc(4 + n);
+            if (!own)
+                return ACTR_ENOMEM;
+            if (r->start != 0) {
+                memcpy(own, r->buf + r->start, pending);
+                free(r->buf);
+            }
+            r->buf = own;
+            r->start = 0;
+            r->end = pending;
+            r->cap = 4 + n;
+        }
+        if (r->start == 0 && r->cap == 4 + n && 4 + n > pending && 4 + n >= OWN_MIN) {
+            *dst = r->buf + r->end;
+            *avail = r->cap - r->end;
+            return 0;
+        }
+    }
     size_t want = wanted(r);
     if (r->cap - r->end < want) {
         if (r->start > 0) {
@@ -117,6 +146,18 @@ actr_frame_reader_space(actr_frame_reader *r, uint8_t **dst, size_t *avail)
     *dst = r->buf + r->end;
     *avail = r->cap - r->end;
     return 0;
+}
+
+void *
+actr_frame_reader_take(actr_frame_reader *r, const actr_frame *f)
+{
+    if (!r->buf || !f || f->len + 4 < OWN_MIN || f->body != r->buf + 4 ||
+        r->start != 4 + f->len || r->end != r->start || r->cap != r->end)
+        return NULL;
+    void *own = r->buf;
+    r->buf = NULL;
+    r->start = r->end = r->cap = 0;
+    return own;
 }
 
 void

@@ -144,13 +144,88 @@ absent_ext(const actr_msg *m, const struct fdesc *f)
            (f->kind == FK_U32_EXT && !CHAS(m, f));
 }
 
+/* The frame of a Yield or Return up to its payload: the length prefix
+ * (counting pl more bytes of payload), the map head, msg_type, cid and the
+ * pld key; the bytes encode() writes there. Returns the bytes written, 0
+ * when the message is not of this simple shape (a cid of 256 bytes or
+ * more, an empty payload), or ACTR_EINVAL / ACTR_ENOMEM. */
 static int
-encode(const actr_msg *m, actr_wbuf *out, int trusted)
+encode_pld_head(const actr_msg *m, size_t pl, actr_wbuf *out)
+{
+    static const uint8_t head[] = {0x83, 0xa8, 'm', 's', 'g', '_', 't', 'y', 'p', 'e'};
+    const actr_msg_pld *p = m->type == ACTR_MSG_YIELD ? &m->u.yield : &m->u.ret;
+    const struct mdesc *md = &actri_msg_desc[m->type];
+    size_t cl = p->cid.len;
+    if (cl > 255 || (cl && !p->cid.ptr) || pl == 0)
+        return 0;
+    if (cl && !actri_utf8_valid((const uint8_t *)p->cid.ptr, cl))
+        return ACTR_EINVAL;
+    size_t ch = cl <= 31 ? 1 : 2;             /* fixstr, or str8 (a uuid4) */
+    size_t hl = sizeof head + 1 + md->namelen + 4 + ch + cl + 4;
+    if (pl > (size_t)INT32_MAX - 4 - hl)
+        return 0;
+    size_t body = hl + pl;
+    if (mp_room(out, 4 + hl) < 0)
+        return ACTR_ENOMEM;
+    uint8_t *b = out->ptr + out->len;
+    b[0] = (uint8_t)body;
+    b[1] = (uint8_t)(body >> 8);
+    b[2] = (uint8_t)(body >> 16);
+    b[3] = (uint8_t)(body >> 24);
+    b += 4;
+    memcpy(b, head, sizeof head);
+    b += sizeof head;
+    *b++ = (uint8_t)(0xa0 | md->namelen);
+    memcpy(b, md->name, md->namelen);
+    b += md->namelen;
+    memcpy(b, "\xa3" "cid", 4);
+    b += 4;
+    if (ch == 1) {
+        *b++ = (uint8_t)(0xa0 | cl);
+    } else {
+        *b++ = 0xd9;
+        *b++ = (uint8_t)cl;
+    }
+    if (cl)
+        memcpy(b, p->cid.ptr, cl);
+    b += cl;
+    memcpy(b, "\xa3" "pld", 4);
+    out->len += 4 + hl;
+    return (int)(4 + hl);
+}
+
+/* A trusted Yield or Return (the stream's hot path) in one piece: the
+ * bytes encode() writes for it, without walking the table. Returns the
+ * frame's length, 0 when it is not of the simple shape (encode() then
+ * writes it), or an error. */
+static int
+encode_pld_fast(const actr_msg *m, actr_wbuf *out)
+{
+    const actr_any *pld = m->type == ACTR_MSG_YIELD ? &m->u.yield.pld : &m->u.ret.pld;
+    if (!pld->ptr)
+        return 0;
+    int h = encode_pld_head(m, pld->len, out);
+    if (h <= 0)
+        return h;
+    if (mp_put_raw(out, pld->ptr, pld->len) < 0) {
+        out->len -= (size_t)h;
+        return ACTR_ENOMEM;
+    }
+    return h + (int)pld->len;
+}
+
+static inline __attribute__((always_inline)) int
+encode_as(const actr_msg *m, actr_wbuf *out, int trusted, const struct actri_lend *ln)
 {
     if (!m || !out || m->type <= ACTR_MSG_NONE || m->type >= ACTR_MSG_TYPE_COUNT)
         return ACTR_EINVAL;
+    if (trusted && !ln && (m->type == ACTR_MSG_YIELD || m->type == ACTR_MSG_RETURN)) {
+        int n = encode_pld_fast(m, out);
+        if (n != 0)
+            return n;
+    }
     const struct mdesc *md = &actri_msg_desc[m->type];
-    size_t start = out->len;
+    size_t start = out->len, lent = 0;
     int rc;
 
     if (mp_room(out, 4 + 64) < 0)
@@ -170,10 +245,12 @@ encode(const actr_msg *m, actr_wbuf *out, int trusted)
         if (absent_ext(m, f))
             continue;
         rc = mp_put_str(out, f->name, f->namelen);
-        if (rc == 0)
+        if (rc == 0 && ln && (const void *)CFIELD(m, f, actr_any) == (const void *)ln->field)
+            rc = ln->put(ln->arg, out, &lent);
+        else if (rc == 0)
             rc = put_field(out, m, f, trusted);
     }
-    size_t body = out->len - start - 4;
+    size_t body = out->len - start - 4 + lent;
     if (rc == 0 && (body > UINT32_MAX || body > INT32_MAX - 4))
         rc = ACTR_ETOOBIG;
     if (rc < 0) {
@@ -186,6 +263,20 @@ encode(const actr_msg *m, actr_wbuf *out, int trusted)
     p[2] = (uint8_t)(body >> 16);
     p[3] = (uint8_t)(body >> 24);
     return (int)(body + 4);
+}
+
+static int
+encode(const actr_msg *m, actr_wbuf *out, int trusted)
+{
+    return encode_as(m, out, trusted, NULL);
+}
+
+int
+actri_msg_encode_lent(const actr_msg *m, const struct actri_lend *ln, actr_wbuf *out)
+{
+    if (!ln || !ln->field || !ln->put)
+        return ACTR_EINVAL;
+    return encode_as(m, out, 1, ln);
 }
 
 int

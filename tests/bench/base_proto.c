@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -425,6 +426,28 @@ bp_write_all(int fd, const void *p, size_t n)
             return ACTR_EIO;
         b += k;
         n -= (size_t)k;
+    }
+    return 0;
+}
+
+int
+bp_writev_all(int fd, struct iovec *iov, int cnt)
+{
+    while (cnt) {
+        ssize_t k = writev(fd, iov, cnt);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return ACTR_EIO;
+        while (cnt && (size_t)k >= iov->iov_len) {
+            k -= (ssize_t)iov->iov_len;
+            iov++;
+            cnt--;
+        }
+        if (cnt) {
+            iov->iov_base = (uint8_t *)iov->iov_base + k;
+            iov->iov_len -= (size_t)k;
+        }
     }
     return 0;
 }

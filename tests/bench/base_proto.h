@@ -108,5 +108,8 @@ void bp_listener_close(bp_listener *l);
 int bp_set_nonblock(int fd);
 /* Blocking write of all n bytes: 0 or ACTR_EIO. */
 int bp_write_all(int fd, const void *p, size_t n);
+/* Blocking writev of all cnt buffers (iov is consumed): 0 or ACTR_EIO. */
+struct iovec;
+int bp_writev_all(int fd, struct iovec *iov, int cnt);
 
 #endif

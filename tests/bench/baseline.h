@@ -67,6 +67,15 @@ int bench_base_ev_rtt(bench_tpt t, bench_shape shape, int reps, int n, bench_rtt
  * every frame and acknowledges each repetition with a Yield frame. */
 int bench_base_ev_stream(bench_tpt t, int reps, long n, bench_stream *out);
 
+/* Large payloads on blocking sockets (baseline_bulk.c): per repetition n
+ * frames of a 4-byte length and a size-byte payload (payload.h), each
+ * written from the writer's buffer with one writev and read exactly into
+ * the reader's, which checks it. call = 0: a one-way stream, acknowledged
+ * per repetition; call = 1: each payload is answered with its 8-byte sum
+ * before the next goes. *mbs: payload MB (1e6 bytes) per second. */
+int bench_base_sock_bulk(bench_tpt t, int call, int reps, long n, size_t size,
+                         bench_stat *mbs);
+
 /* ------------------------------------------------------------ processes */
 
 /* 1 when argv asks for the spawn baseline's child mode (a bench binary

@@ -223,28 +223,6 @@ out:
     return rc;
 }
 
-static int
-writev_all(int fd, struct iovec *iov, int cnt)
-{
-    while (cnt) {
-        ssize_t k = writev(fd, iov, cnt);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return ACTR_EIO;
-        while (cnt && (size_t)k >= iov->iov_len) {
-            k -= (ssize_t)iov->iov_len;
-            iov++;
-            cnt--;
-        }
-        if (cnt) {
-            iov->iov_base = (uint8_t *)iov->iov_base + k;
-            iov->iov_len -= (size_t)k;
-        }
-    }
-    return 0;
-}
-
 /* Writes n frames, BATCH per writev (each frame its own iovec), and
  * waits for the reader's acknowledgement. Adds the bytes to *bytes. */
 static int
@@ -268,7 +246,7 @@ stream_rep(int fd, long n, bp_out *o, double *bytes)
             iov[k].iov_len = ends[k] - start;
         }
         *bytes += (double)o->sb.size;
-        int rc = writev_all(fd, iov, cnt);
+        int rc = bp_writev_all(fd, iov, cnt);
         if (rc < 0)
             return rc;
     }

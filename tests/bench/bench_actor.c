@@ -83,13 +83,6 @@ static const int scale_levels[3] = {1, 100, MAX_CTX};
 static const char *const enabled[] = {"benchmod"};
 static const actr_spawn_opts child_opts = {.enable = enabled, .nenable = 1};
 
-#define CHECK(expr)                                                                     \
-    do {                                                                                \
-        int rc_ = (expr);                                                               \
-        if (rc_ < 0)                                                                    \
-            return rc_;                                                                 \
-    } while (0)
-
 /* One repetition of n stub calls: the mean and the p99 in microseconds. */
 static int
 calls(actr_portal *p, int n, double *samples, double *mean, double *p99)
@@ -551,27 +544,6 @@ bench_root(actr_actor *self, void *arg)
 static const actr_module *const modules[] = {&benchmod_module};
 
 static void
-run_actors(struct run *r, int argc, char **argv)
-{
-    char url[128];
-    const char *listen[] = {url};
-    if (r->tpt == BENCH_UNIX)
-        snprintf(url, sizeof url, "unix:///tmp/actr-bench-actor-%d.sock", (int)getpid());
-    else
-        snprintf(url, sizeof url, "tcp://127.0.0.1:0");
-    actr_actor_opts o = {.name = "bench", .listen = listen, .nlisten = 1,
-                         .modules = modules, .nmodules = 1};
-    (void)argc;
-    int rc = actr_main(1, argv, &o, bench_root, r);
-    if (rc < 0) {
-        char what[96];
-        snprintf(what, sizeof what, "actor %s (%s)", r->step ? r->step : "start",
-                 bench_tpt_name(r->tpt));
-        bench_fail(what, rc);
-    }
-}
-
-static void
 must(int rc, const char *what, bench_tpt t)
 {
     if (rc < 0) {
@@ -642,7 +614,8 @@ bench_transport(bench_tpt t, int argc, char **argv)
     struct run r = {.tpt = t};
     if (!(r.samples = malloc(N_CALL * sizeof *r.samples)))
         bench_fail("samples", ACTR_ENOMEM);
-    run_actors(&r, argc, argv);
+    (void)argc;
+    bench_run_root(t, modules, 1, bench_root, &r, &r.step, argv);
     /* S28: the cost of encryption on a TCP link (on by default for links
      * that leave the host; ACTR_ENCRYPT=on forces it on loopback), against
      * the plain TCP figures of this run. */
@@ -654,7 +627,7 @@ bench_transport(bench_tpt t, int argc, char **argv)
         re.samples = r.samples;
         setenv("ACTR_BENCH_ONLY", "call,stream,echo", 1);
         setenv("ACTR_ENCRYPT", "on", 1);
-        run_actors(&re, argc, argv);
+        bench_run_root(t, modules, 1, bench_root, &re, &re.step, argv);
         unsetenv("ACTR_ENCRYPT");
         if (saved)
             setenv("ACTR_BENCH_ONLY", saved, 1);
@@ -730,15 +703,5 @@ bench_transport(bench_tpt t, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-    int status;
-    if (bench_run_child(argc, argv, modules, 1, &status))
-        return status;
-    int rc = bench_init(argc, argv, 240);
-    if (rc < 0)
-        bench_fail("usage: bench_actor [pinned|unpinned]", rc);
-    if (bench_tpt_selected(BENCH_TCP))
-        bench_transport(BENCH_TCP, argc, argv);
-    if (bench_tpt_selected(BENCH_UNIX))
-        bench_transport(BENCH_UNIX, argc, argv);
-    return 0;
+    return bench_actor_main(argc, argv, modules, 1, 240, bench_transport);
 }

@@ -82,6 +82,15 @@ int bench_peer_finish(bench_peer *p, int timeout_ms);
  * or ACTR_EIO. */
 int bench_rss_kib(pid_t pid, double *kib);
 
+/* Returns the ACTR_E* code of expr from the calling function when it
+ * failed (a figure's steps). */
+#define CHECK(expr)                                                                     \
+    do {                                                                                \
+        int rc_ = (expr);                                                               \
+        if (rc_ < 0)                                                                    \
+            return rc_;                                                                 \
+    } while (0)
+
 /* Prints "<prog>: <what>: <error name>" to stderr and exits with status 1:
  * a benchmark that cannot measure must not print a figure. */
 _Noreturn void bench_fail(const char *what, int rc);

@@ -16,6 +16,8 @@
 # then have no min/max: null in the JSON). Environment: ACTR_BENCH_CPU
 # (default: the highest CPU this shell may use), ACTR_BENCH_MODES (default
 # "pinned unpinned"), ACTR_BENCH_TIMEOUT (seconds per binary, default 150).
+# The peers (make bench-peers: peer_zmq, peer_grpc among the BINs) give
+# each figure tests/bench/peers/peers.map names its vs_zmq and vs_grpc.
 set -u
 out=${1:?usage: run.sh OUTDIR BIN...}
 shift
@@ -77,7 +79,37 @@ $3 == "bench" && NF >= 11 && $7 == "baseline" && $10 == "ratio" {
     if (v <= 0 || b <= 0) better = "null"
     else better = sprintf("%.4g", lower ? b / v : v / b)
     print $1, $2, $4, $5, unit, $8, $9, $11, min, max, mode, better
-}' "$tmp/lines" > "$tmp/recs"
+}' "$tmp/lines" > "$tmp/recs0"
+
+# The peers (make bench-peers): each actor figure that tests/bench/peers/
+# peers.map names gets the ZeroMQ and gRPC figures of the same mode of
+# this run, and vs_zmq / vs_grpc = the actor figure's performance relative
+# to the peer's (> 1: actr is better; times are better when lower).
+# Six fields more per record: zname zvalue vs_zmq gname gvalue vs_grpc
+# (null where there is no peer or it was not run).
+map="$(dirname "$0")/peers/peers.map"
+[ -f "$map" ] || map=/dev/null
+awk -v map="$map" '
+function rel(v, p, unit) {
+    if (p == "" || v + 0 <= 0 || p + 0 <= 0) return "null"
+    return sprintf("%.4g", unit ~ /^(ns|us|ms|s|B|KiB|MiB|bytes)$/ ? p / v : v / p)
+}
+BEGIN {
+    while ((getline l < map) > 0) {
+        if (l ~ /^#/ || split(l, f, " ") < 3) continue
+        zm[f[1]] = f[2]; gm[f[1]] = f[3]
+    }
+}
+{ rec[NR] = $0; name[NR] = $3; md[NR] = $11; unit[NR] = $5; v[NR] = $4; val[$3 SUBSEP $11] = $4 }
+END {
+    for (i = 1; i <= NR; i++) {
+        z = (name[i] in zm) ? zm[name[i]] : "-"; g = (name[i] in gm) ? gm[name[i]] : "-"
+        zv = (z != "-" && (z SUBSEP md[i]) in val) ? val[z SUBSEP md[i]] : ""
+        gv = (g != "-" && (g SUBSEP md[i]) in val) ? val[g SUBSEP md[i]] : ""
+        printf "%s %s %s %s %s %s %s\n", rec[i], z, (zv == "" ? "null" : zv), rel(v[i], zv, unit[i]), \
+            g, (gv == "" ? "null" : gv), rel(v[i], gv, unit[i])
+    }
+}' "$tmp/recs0" > "$tmp/recs"
 cp "$tmp/recs" "$out/records.txt"
 
 awk -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v host="$(uname -srm)" \
@@ -92,7 +124,10 @@ BEGIN {
     printf "%s\n    {\"bin\": \"%s\", \"name\": \"%s\", \"mode\": \"%s\", \"value\": %s, \"unit\": \"%s\", ", \
         (n++ ? "," : ""), $1, $3, $11, $4, $5
     printf "\"min\": %s, \"max\": %s, \"baseline\": {\"name\": \"%s\", \"value\": %s}, ", $9, $10, $6, $7
-    printf "\"ratio\": %s, \"vs_baseline\": %s}", $8, $12
+    printf "\"ratio\": %s, \"vs_baseline\": %s", $8, $12
+    if ($13 != "-") printf ", \"zmq\": {\"name\": \"%s\", \"value\": %s}, \"vs_zmq\": %s", $13, $14, $15
+    if ($16 != "-") printf ", \"grpc\": {\"name\": \"%s\", \"value\": %s}, \"vs_grpc\": %s", $16, $17, $18
+    printf "}"
 }
 END { printf "\n  ]\n}\n" }' "$tmp/recs" > "$json"
 echo "wrote $json"
@@ -124,6 +159,29 @@ END {
             bname[f], opt(p, bval), opt(u, bval), opt(p, ratio), opt(u, ratio), opt(p, better), opt(u, better)
     }
 }' "$tmp/recs" > "$md"
+# The peers side by side, when any was run (make bench-peers).
+awk '
+function num(x) { return (x == "null" || x == "") ? "-" : sprintf("%.4g", x) }
+$13 != "-" || $16 != "-" {
+    if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 }
+    k = $3 SUBSEP $11; unit[$3] = $5; v[k] = $4; zn[$3] = $13; gn[$3] = $16
+    zv[k] = $14; vz[k] = $15; gv[k] = $17; vg[k] = $18; any += ($14 != "null" || $17 != "null")
+}
+END {
+    if (!any) exit
+    printf "\nThe peers of the same run (ZeroMQ and gRPC doing the same work, tests/bench/peers/); vs = actr performance relative to the peer (> 1: actr is better).\n\n"
+    printf "| figure | unit | mode | actr | ZeroMQ peer | ZeroMQ | vs_zmq | gRPC peer | gRPC | vs_grpc |\n"
+    printf "|---|---|---|---|---|---|---|---|---|---|\n"
+    for (i = 1; i <= n; i++) {
+        f = order[i]
+        for (m = 1; m <= 2; m++) {
+            md = m == 1 ? "pinned" : "unpinned"; k = f SUBSEP md
+            if (!(k in v)) continue
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f, unit[f], md, num(v[k]), \
+                zn[f], num(zv[k]), num(vz[k]), gn[f], num(gv[k]), num(vg[k])
+        }
+    }
+}' "$tmp/recs" >> "$md"
 echo "wrote $md"
 
 # The plot: performance relative to the baseline, log scale, both modes.
@@ -180,7 +238,10 @@ else
 fi
 
 echo "bench: ${elapsed}s for $(wc -l < "$tmp/recs") figures"
-if [ "$elapsed" -gt 300 ]; then
-    echo "run.sh: the run took ${elapsed}s, over the 5-minute budget" >&2
+# 5 minutes for make bench, 10 with the peers (make bench-peers).
+budget=300
+case " $* " in *"/peer_"*) budget=600 ;; esac
+if [ "$elapsed" -gt "$budget" ]; then
+    echo "run.sh: the run took ${elapsed}s, over the $((budget / 60))-minute budget" >&2
 fi
 exit $status

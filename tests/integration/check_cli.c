@@ -63,7 +63,7 @@ ps_body(actr_actor *self, void *arg)
     /* No registrar answers: a clear error and exit status 1. */
     char *dargv[] = {(char *)disc_prog("actr"), "ps", "--registry", t->dead, NULL};
     ck_assert_int_eq(disc_run(dargv, &out, &err, 10000), 1);
-    ck_assert_msg(strstr(err, "no registrar answered at") && strstr(err, t->dead), "%s", err);
+    ck_assert_msg(strstr(err, "no registry answered at") && strstr(err, t->dead), "%s", err);
     ck_assert_str_eq(out, "");
     free(out);
     free(err);

@@ -8,31 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "disc_helpers.h"
+#include "etcd_fixture.h"
 
-static const actr_endpoint *
-ep(const char *name)
-{
-    return actr_module_find(&testmod_module, name, strlen(name));
-}
-
-static char *
-whoami(actr_portal *p)
-{
-    actr_str s = {0};
-    ck_assert_actr_ok(actr_portal_call(p, ep("whoami"), NULL, &s));
-    return s.ptr;
-}
-
-static int64_t
-pid_of(actr_portal *p)
-{
-    int64_t pid = 0;
-    ck_assert_actr_ok(actr_portal_call(p, ep("pid"), NULL, &pid));
-    return pid;
-}
 
 /* A TCP socket that listens but never accepts: a registrar that hangs. */
 static int
@@ -66,7 +47,7 @@ two_body(actr_actor *self, void *arg)
     actr_actor_nursery *an;
     ck_assert_actr_ok(actr_actor_nursery_open(&an));
     actr_portal *alpha = disc_start_child(an, "alpha", NULL, 0, t->r1);
-    int64_t pid = pid_of(alpha);
+    int64_t pid = disc_pid_of(alpha);
     /* Registered with both registrars, pid and address included. */
     const char *r2[] = {t->r2};
     actr_portal *w;
@@ -144,7 +125,7 @@ find_body(actr_actor *self, void *arg)
     ck_assert_actr_ok(actr_find_actor("beta", NULL, 0, &p));
     int64_t took = actr_now() - t0;
     ck_assert_msg(took < 800, "find took %lld ms", (long long)took);
-    char *who = whoami(p);
+    char *who = disc_whoami(p);
     ck_assert_str_eq(who, "beta");
     free(who);
     ck_assert_str_eq(actr_portal_uuid(p), actr_portal_uuid(beta));
@@ -176,8 +157,8 @@ START_TEST(test_S20_find_with_registrar_down)
     struct findt t = {r1.urls[0], dead, slow};
     const char *reg[] = {slow, dead, t.live};
     /* Registering with the two that do not answer fails, and says so. */
-    test_expect_log("dead.sock: connection refused");
-    test_expect_log(": deadline expired");
+    test_expect_log("dead.sock: No such file or directory (trying again in the background)");
+    test_expect_log("before the deadline (trying again in the background)");
     ck_assert_int_eq(disc_root(reg, 3, find_body, &t), 0);
     close(bh);
     disc_registrar_stop(&r1);
@@ -187,50 +168,14 @@ END_TEST
 
 /* ------------------------------------------------------------ wait */
 
-struct waitt {
-    const char *reg;
-    char *seen;
-    int64_t woke_at;
-};
-
-static int
-waiter(void *arg)
-{
-    struct waitt *t = arg;
-    actr_portal *p;
-    int rc = actr_wait_for_actor("late", NULL, 0, &p);
-    if (rc < 0)
-        return rc;
-    t->woke_at = actr_now();
-    actr_str s = {0};
-    rc = actr_portal_call(p, ep("whoami"), NULL, &s);
-    t->seen = s.ptr;
-    actr_portal_close(p);
-    return rc;
-}
-
 static int
 wait_body(actr_actor *self, void *arg)
 {
     (void)self;
-    struct waitt *t = arg;
+    (void)arg;
     actr_actor_nursery *an;
     ck_assert_actr_ok(actr_actor_nursery_open(&an));
-    actr_nursery *n;
-    ck_assert_actr_ok(actr_nursery_open(&n));
-    ck_assert_actr_ok(actr_nursery_spawn(n, waiter, t));
-    ck_assert_actr_ok(actr_sleep(300));
-    ck_assert_int_eq(t->woke_at, 0);                /* still waiting */
-    actr_portal *late;
-    actr_spawn_opts so = itest_srv_opts();
-    int64_t t0 = actr_now();
-    ck_assert_actr_ok(actr_actor_nursery_start(an, "late", &so, &late));
-    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(5000)));
-    ck_assert_ptr_nonnull(t->seen);
-    ck_assert_str_eq(t->seen, "late");
-    ck_assert_msg(t->woke_at - t0 < 2000, "woken %lld ms after the spawn",
-                  (long long)(t->woke_at - t0));
-    free(t->seen);
+    disc_check_wait_woken(an);
     ck_assert_actr_ok(actr_actor_nursery_close(an));
     return 0;
 }
@@ -241,9 +186,8 @@ START_TEST(test_S20_wait_for_actor_woken_by_registration)
     const char *l1[] = {"tcp://127.0.0.1:0"};
     disc_proc r1;
     disc_registrar_spawn(&r1, l1, 1);
-    struct waitt t = {r1.urls[0], NULL, 0};
-    const char *reg[] = {t.reg};
-    ck_assert_int_eq(disc_root(reg, 1, wait_body, &t), 0);
+    const char *reg[] = {r1.urls[0]};
+    ck_assert_int_eq(disc_root(reg, 1, wait_body, NULL), 0);
     disc_registrar_stop(&r1);
     itest_end();
 }
@@ -291,7 +235,7 @@ kill_body(actr_actor *self, void *arg)
     actr_actor_nursery *an;
     ck_assert_actr_ok(actr_actor_nursery_open(&an));
     actr_portal *v = disc_start_child(an, "victim", NULL, 0, reg);
-    int64_t pid = pid_of(v);
+    int64_t pid = disc_pid_of(v);
     ck_assert(disc_listed(reg, "victim", NULL));
     ck_assert_int_eq(itest_kill_child("victim", pid, SIGKILL), 0);
     /* At once: the registrar probes before it answers. */
@@ -341,7 +285,7 @@ multi_body(actr_actor *self, void *arg)
     for (size_t i = 0; i < n; i++) {
         actr_portal *p;
         ck_assert_actr_ok(actr_portal_open(urls[i], &p));
-        char *who = whoami(p);
+        char *who = disc_whoami(p);
         ck_assert_str_eq(who, "multi");
         free(who);
         actr_portal_close(p);
@@ -430,6 +374,155 @@ START_TEST(test_S19_root_probe_rule)
 }
 END_TEST
 
+/* ------------------------------------------------------------ the registrar path */
+
+/* Stops process pid now and continues it after ms, from a process of
+ * its own (returned: reap it). */
+static pid_t
+stall(pid_t pid, int ms)
+{
+    ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+    pid_t r = fork();
+    ck_assert_int_ge(r, 0);
+    if (r == 0) {
+        usleep((useconds_t)ms * 1000);
+        kill(pid, SIGCONT);
+        _exit(0);
+    }
+    return r;
+}
+
+static int
+fresh_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    disc_proc *r = arg;
+    actr_actor_nursery *an;
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "fresh%d", i);
+        /* A slow registrar: the child's registration waits for it, and
+         * its start with it. */
+        pid_t resumer = stall(r->pid, 300);
+        actr_spawn_opts so = itest_srv_opts();
+        actr_portal *c, *p;
+        ck_assert_actr_ok(actr_actor_nursery_start(an, name, &so, &c));
+        /* No waiting: registered before it served us. */
+        ck_assert_actr_ok(actr_find_actor(name, NULL, 0, &p));
+        ck_assert_str_eq(actr_portal_uuid(p), actr_portal_uuid(c));
+        actr_portal_close(p);
+        int st;
+        ck_assert_actr_ok(actr_child_wait(resumer, &st, actr_deadline_in(5000)));
+    }
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S19_child_found_at_once_after_its_start)
+{
+    itest_begin();
+    const char *l1[] = {"tcp://127.0.0.1:0"};
+    disc_proc r1;
+    disc_registrar_spawn(&r1, l1, 1);
+    const char *reg[] = {r1.urls[0]};
+    ck_assert_int_eq(disc_root(reg, 1, fresh_body, &r1), 0);
+    disc_registrar_stop(&r1);
+    itest_end();
+}
+END_TEST
+
+START_TEST(test_S19_stalled_registry_probe_is_retried)
+{
+    itest_begin();
+    const char *l1[] = {"tcp://127.0.0.1:0"};
+    disc_proc r1;
+    disc_registrar_spawn(&r1, l1, 1);
+    /* Stopped for longer than one probe's bound: a registrar all the same. */
+    pid_t resumer = stall(r1.pid, ACTR_PROBE_TIMEOUT_MS + 500);
+    const char *reg[] = {r1.urls[0]};
+    ck_assert_int_eq(disc_root(reg, 1, plain_root_body, (void *)r1.urls[0]), 0);
+    int st;
+    waitpid(resumer, &st, 0);        /* (unless the actor's loop reaped it) */
+    disc_registrar_stop(&r1);
+    itest_end();
+}
+END_TEST
+
+static int
+union_body(actr_actor *self, void *arg)
+{
+    const char *url = arg;
+    char u[ACTR_ADDR_URL_MAX];
+    ck_assert(actr_actor_is_registrar(self));
+    ck_assert_uint_eq(actr_actor_naddrs(self), 1);
+    ck_assert(actr_actor_addr(self, 0, u, sizeof u) > 0);
+    ck_assert_str_eq(u, url);
+    ck_assert(actr_actor_registrar(self, 0, u, sizeof u) > 0);
+    ck_assert_str_eq(u, url);
+    return 0;
+}
+
+START_TEST(test_S19_registrar_root_binds_the_union)
+{
+    itest_begin();
+    /* The same address to listen on and to be the registrar at. */
+    char url[64];
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", etcd_free_port());
+    static char *argv[] = {"itest", NULL};
+    const char *addr[] = {url};
+    actr_actor_opts o = {.name = "root", .listen = addr, .nlisten = 1, .registry = addr,
+                         .nregistry = 1};
+    ck_assert_int_eq(actr_main(1, argv, &o, union_body, url), 0);
+    itest_end();
+}
+END_TEST
+
+static int
+back_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    disc_proc *r = arg;
+    char url[ACTR_ADDR_URL_MAX];
+    snprintf(url, sizeof url, "%s", r->urls[0]);
+    actr_actor_nursery *an;
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    disc_start_child(an, "kid", NULL, 0, url);
+    ck_assert(disc_listed(url, "root", NULL));
+    /* The registrar restarts on its address with an empty table. */
+    int st;
+    ck_assert_int_eq(kill(r->pid, SIGTERM), 0);
+    ck_assert_actr_ok(actr_child_wait(r->pid, &st, actr_deadline_in(5000)));
+    const char *l1[] = {url};
+    disc_registrar_spawn(r, l1, 1);
+    int64_t t0 = actr_now(), limit = ACTR_REGISTRY_RETRY_MAX_MS + 3000;
+    while (!(disc_listed(url, "kid", NULL) && disc_listed(url, "root", NULL)) &&
+           actr_now() - t0 < limit)
+        ck_assert_actr_ok(actr_sleep(50));
+    ck_assert_msg(disc_listed(url, "kid", NULL) && disc_listed(url, "root", NULL),
+                  "not registered again %lld ms after the registrar restarted",
+                  (long long)limit);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    ck_assert(!disc_listed(url, "kid", NULL));
+    return 0;
+}
+
+START_TEST(test_S19_registrar_restart_registrations_back)
+{
+    test_expect_log("went away (closed): registering again when it is back");
+    itest_begin();
+    char url[64];
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", etcd_free_port());
+    const char *l1[] = {url};
+    disc_proc r1;
+    disc_registrar_spawn(&r1, l1, 1);
+    const char *reg[] = {url};
+    ck_assert_int_eq(disc_root(reg, 1, back_body, &r1), 0);
+    disc_registrar_stop(&r1);
+    itest_end();
+}
+END_TEST
+
 static Suite *
 discovery_suite(void)
 {
@@ -446,6 +539,10 @@ discovery_suite(void)
     tcase_add_test(tc, test_S19_sigkilled_actor_never_found);
     tcase_add_test(tc, test_S19_multihomed_actor_reachable_on_each_address);
     tcase_add_test(tc, test_S19_root_probe_rule);
+    tcase_add_test(tc, test_S19_child_found_at_once_after_its_start);
+    tcase_add_test(tc, test_S19_stalled_registry_probe_is_retried);
+    tcase_add_test(tc, test_S19_registrar_root_binds_the_union);
+    tcase_add_test(tc, test_S19_registrar_restart_registrations_back);
     suite_add_tcase(s, tc);
     return s;
 }

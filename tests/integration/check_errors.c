@@ -42,6 +42,15 @@ body_detail(actr_actor *self, void *arg)
     ck_assert_ptr_nonnull(strstr(e->traceback, "actor 'child'"));
     ck_assert_ptr_nonnull(strstr(e->traceback, "endpoint 'testmod:fail'"));
     ck_assert_ptr_nonnull(strstr(e->traceback, "C backtrace:"));
+    /* Symbolized (function at file:line), from the frame that failed:
+     * srv_fail, or the task that called it where srv_fail's
+     * `return actr_call_fail(...)` became a tail call (-O2). */
+    ck_assert_msg((strstr(e->traceback, "    #0  srv_fail at ") &&
+                   strstr(e->traceback, "bin/actor_srv.c:")) ||
+                  strstr(e->traceback, "    #0  rpc_task at "), "%s", e->traceback);
+    ck_assert_msg(strstr(e->traceback, "rpc_task at runtime/actor/invoke.c:"), "%s",
+                  e->traceback);
+    ck_assert_msg(!strstr(e->traceback, "actr_call_fail"), "%s", e->traceback);
     ck_assert_ptr_null(e->canceller_uid);
     /* Default type name. */
     fa.type_name = S("");

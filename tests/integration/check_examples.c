@@ -228,8 +228,8 @@ START_TEST(test_example_services)
             else
                 ck_abort_msg("task %d: a tick of pid %lld out of place:\n%s", t, pid, out);
         }
-        ck_assert_int_eq(before, 3);
-        ck_assert_int_eq(after, 3);
+        ck_assert_msg(before == 3 && after == 3, "task %d: %d ticks before, %d after:\n%s", t,
+                      before, after, out);
     }
     ck_assert_ptr_nonnull(strstr(listed, "stopping feed, then servicesd\n"
                                          "servicesd exited (status 0)\n"));

@@ -223,7 +223,7 @@ body_stop_cycles(actr_actor *self, void *arg)
         actr_portal *p;
         ck_assert_actr_ok(actr_actor_nursery_start(an, "again", &so, &p));
         if (i % 2)
-            kill((pid_t)actr_portal_pid(p), SIGKILL);
+            itest_kill_child("again", actr_portal_pid(p), SIGKILL);
         ck_assert_actr_ok(actr_actor_nursery_stop(an, p, NULL));
         if (tasks0 < 0)
             tasks0 = itest_tasks();

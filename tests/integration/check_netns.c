@@ -10,6 +10,9 @@
  *
  * The registrar runs in R; alpha in A and beta in B register with it,
  * wait for each other, find each other and call each other across R.
+ * Then the same with etcd in R instead of the registrar (M25), plus: a
+ * SIGKILLed actor leaves no entry once its lease expired, and after etcd
+ * restarts empty the live actor is registered again.
  * The namespaces and every process in them are removed afterwards, even
  * when the test fails (an unchecked fixture), and leftovers of earlier
  * runs whose process is gone are removed first. */
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "disc_helpers.h"
+#include "etcd_fixture.h"
 
 extern char **environ;
 
@@ -224,15 +228,151 @@ START_TEST(test_S20_discovery_across_network_namespaces)
 }
 END_TEST
 
+/* ------------------------------------------------------------ etcd */
+
+#define NETNS_TTL 2
+
+/* Runs `ip netns exec ns_a etcdctl ...` and returns its exit status,
+ * its output in out. */
+static int
+etcdctl(const char *endpoint, const char *args, char *out, size_t cap)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "ip netns exec %s env ETCDCTL_API=3 etcdctl --dial-timeout=1s"
+             " --endpoints=%s %s 2>/dev/null", ns_a, endpoint, args);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = 0;
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Polls etcdctl get --prefix key until its output contains (want 1) or
+ * lacks (want 0) key; 1 when it did within ms. */
+static int
+key_state(const char *endpoint, const char *key, int want, int ms)
+{
+    char args[256], out[4096];
+    snprintf(args, sizeof args, "get --prefix --keys-only %s", key);
+    for (int i = 0; i < ms / 100; i++) {
+        if (etcdctl(endpoint, args, out, sizeof out) == 0 && (strstr(out, key) != NULL) == want)
+            return 1;
+        usleep(100000);
+    }
+    return 0;
+}
+
+/* etcd in R, on R's side of the A link; its data in dir (wiped first
+ * when asked). */
+static pid_t
+etcd_in_r(const char *dir, int port, int peer, int wipe)
+{
+    char cmd[1024];
+    if (wipe)
+        sh("rm -rf %s/data", dir);
+    snprintf(cmd, sizeof cmd, "exec etcd --name r --data-dir %s/data --listen-client-urls"
+             " http://198.18.1.1:%d --advertise-client-urls http://198.18.1.1:%d"
+             " --listen-peer-urls http://127.0.0.1:%d --initial-advertise-peer-urls"
+             " http://127.0.0.1:%d --initial-cluster r=http://127.0.0.1:%d"
+             " --heartbeat-interval 50 --election-timeout 500 >>%s/etcd.log 2>&1",
+             dir, port, port, peer, peer, peer, dir);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    char *full[] = {"ip", "netns", "exec", ns_r, argv[0], argv[1], argv[2], NULL};
+    pid_t pid;
+    ck_assert_int_eq(posix_spawnp(&pid, "ip", NULL, NULL, full, environ), 0);
+    char ep[64], out[256];
+    snprintf(ep, sizeof ep, "http://198.18.1.1:%d", port);
+    int up = 0;
+    for (int i = 0; i < 100 && !up; i++) {
+        up = etcdctl(ep, "endpoint health", out, sizeof out) == 0;
+        if (!up)
+            usleep(100000);
+    }
+    ck_assert_msg(up, "etcd did not start in %s (log in %s)", ns_r, dir);
+    return pid;
+}
+
+/* A peer that stays; its first line (what it called) in line. */
+static pid_t
+stay_peer(const char *ns, const char *name, const char *other, const char *listen,
+          const char *reg, FILE **out)
+{
+    const char *ip = access("/usr/sbin/ip", X_OK) == 0 ? "/usr/sbin/ip"
+                   : access("/sbin/ip", X_OK) == 0 ? "/sbin/ip" : "/usr/bin/ip";
+    char *argv[] = {(char *)ip, "netns", "exec", (char *)ns, (char *)itest_bin("disc_peer"),
+                    (char *)name, (char *)other, (char *)listen, (char *)reg, "stay", NULL};
+    int fd;
+    pid_t pid = start(argv, &fd);
+    ck_assert_ptr_nonnull(*out = fdopen(fd, "r"));
+    return pid;
+}
+
+START_TEST(test_S19_S20_etcd_across_network_namespaces)
+{
+    const char *missing = skip_why ? skip_why : etcd_fixture_missing();
+    if (missing) {
+        printf("check_netns: etcd SKIPPED: %s\n", missing);
+        return;
+    }
+    char dir[64] = "/tmp/actr-netns-etcd-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    int port = etcd_free_port(), peer = etcd_free_port();
+    char ep[64], url[128], ttl[8];
+    snprintf(ep, sizeof ep, "http://198.18.1.1:%d", port);
+    snprintf(url, sizeof url, "etcd://198.18.1.1:%d/netns", port);
+    snprintf(ttl, sizeof ttl, "%d", NETNS_TTL);
+    setenv(ACTR_ETCD_TTL_ENV, ttl, 1);
+    pid_t epid = etcd_in_r(dir, port, peer, 0);
+
+    /* alpha in A and beta in B find and call each other through etcd. */
+    FILE *af, *bf;
+    pid_t apid = stay_peer(ns_a, "alpha", "beta", "tcp://198.18.1.2:0", url, &af);
+    pid_t bpid = stay_peer(ns_b, "beta", "alpha", "tcp://198.18.2.2:0", url, &bf);
+    char aline[256] = "", bline[256] = "";
+    ck_assert_ptr_nonnull(fgets(aline, sizeof aline, af));
+    ck_assert_ptr_nonnull(fgets(bline, sizeof bline, bf));
+    ck_assert_msg(strstr(aline, "alpha: called beta (beta) at tcp://198.18.2.2:"), "%s", aline);
+    ck_assert_msg(strstr(bline, "beta: called alpha (alpha) at tcp://198.18.1.2:"), "%s", bline);
+    ck_assert(key_state(ep, "/netns/beta/", 1, 1000));
+
+    /* beta killed: its entry goes with its lease, alpha's stays. */
+    ck_assert_int_eq(kill(bpid, SIGKILL), 0);
+    ck_assert_int_eq(wait_exit(bpid, 2000), -1);
+    ck_assert_msg(key_state(ep, "/netns/beta/", 0, (NETNS_TTL + 3) * 1000),
+                  "beta still registered %d s after SIGKILL", NETNS_TTL + 3);
+    ck_assert(key_state(ep, "/netns/alpha/", 1, 100));
+
+    /* etcd restarts empty: alpha registers again by itself. */
+    kill(epid, SIGKILL);
+    wait_exit(epid, 5000);
+    epid = etcd_in_r(dir, port, peer, 1);
+    ck_assert_msg(key_state(ep, "/netns/alpha/", 1, ACTR_REGISTRY_RETRY_MAX_MS + 5000),
+                  "alpha not registered again after etcd restarted");
+
+    /* alpha leaves: its lease is revoked, its entry gone at once. */
+    kill(apid, SIGINT);
+    ck_assert_int_eq(wait_exit(apid, 5000), 0);
+    ck_assert(key_state(ep, "/netns/alpha/", 0, 1000));
+    fclose(af);
+    fclose(bf);
+    kill(epid, SIGTERM);
+    wait_exit(epid, 5000);
+    sh("rm -rf %s", dir);
+    unsetenv(ACTR_ETCD_TTL_ENV);
+}
+END_TEST
+
 static Suite *
 netns_suite(void)
 {
     Suite *s = suite_create("netns");
     TCase *tc = tcase_create("netns");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 90);
     /* Unchecked: teardown runs in the runner even when the test fails. */
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_S20_discovery_across_network_namespaces);
+    tcase_add_test(tc, test_S19_S20_etcd_across_network_namespaces);
     suite_add_tcase(s, tc);
     return s;
 }

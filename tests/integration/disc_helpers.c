@@ -57,10 +57,16 @@ rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 }
 
 void
+disc_rm_tree(const char *path)
+{
+    nftw(path, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+void
 disc_tmp_rm(void)
 {
     if (tmpdir[0])
-        nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+        disc_rm_tree(tmpdir);
     tmpdir[0] = 0;
 }
 
@@ -226,8 +232,9 @@ disc_start_child(actr_actor_nursery *an, const char *name, const char *const *bi
     so.nbind = nbind;
     actr_portal *p;
     ck_assert_actr_ok(actr_actor_nursery_start(an, name, &so, &p));
-    /* Registration runs in the child after start_actor returned (as in
-     * tractor, Observed 4): wait for it. */
+    /* The child registered before it served us (tractor's child too
+     * handles its parent's requests only after registering, although its
+     * start_actor returns earlier, Observed 4): the registrar knows it. */
     actr_portal *w;
     const char *r[] = {reg};
     actr_scope sc;
@@ -236,4 +243,64 @@ disc_start_child(actr_actor_nursery *an, const char *name, const char *const *bi
     ck_assert_actr_ok(actr_scope_exit(&sc));
     actr_portal_close(w);
     return p;
+}
+
+struct waitt {
+    char *seen;
+    int64_t woke_at;
+};
+
+static int
+waiter(void *arg)
+{
+    struct waitt *t = arg;
+    actr_portal *p;
+    int rc = actr_wait_for_actor("late", NULL, 0, &p);
+    if (rc < 0)
+        return rc;
+    t->woke_at = actr_now();
+    actr_str s = {0};
+    rc = actr_portal_call(p, actr_module_find(&testmod_module, "whoami", 6), NULL, &s);
+    t->seen = s.ptr;
+    actr_portal_close(p);
+    return rc;
+}
+
+void
+disc_check_wait_woken(actr_actor_nursery *an)
+{
+    struct waitt t = {NULL, 0};
+    actr_nursery *n;
+    ck_assert_actr_ok(actr_nursery_open(&n));
+    ck_assert_actr_ok(actr_nursery_spawn(n, waiter, &t));
+    ck_assert_actr_ok(actr_sleep(300));
+    ck_assert_int_eq(t.woke_at, 0);                /* still waiting */
+    actr_portal *late;
+    actr_spawn_opts so = itest_srv_opts();
+    int64_t t0 = actr_now();
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "late", &so, &late));
+    ck_assert_actr_ok(actr_nursery_close(n, actr_deadline_in(5000)));
+    ck_assert_ptr_nonnull(t.seen);
+    ck_assert_str_eq(t.seen, "late");
+    ck_assert_msg(t.woke_at - t0 < 2000, "woken %lld ms after the spawn",
+                  (long long)(t.woke_at - t0));
+    free(t.seen);
+}
+
+char *
+disc_whoami(actr_portal *p)
+{
+    actr_str s = {0};
+    ck_assert_actr_ok(actr_portal_call(p, actr_module_find(&testmod_module, "whoami", 6), NULL,
+                                       &s));
+    return s.ptr;
+}
+
+int64_t
+disc_pid_of(actr_portal *p)
+{
+    int64_t pid = 0;
+    ck_assert_actr_ok(actr_portal_call(p, actr_module_find(&testmod_module, "pid", 3), NULL,
+                                       &pid));
+    return pid;
 }

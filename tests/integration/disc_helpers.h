@@ -42,9 +42,23 @@ int disc_root(const char *const *registry, size_t n, actr_actor_fn fn, void *arg
 int disc_run(char *const *argv, char **out, char **err, int timeout_ms);
 
 /* Inside a task: spawns actor_srv as child `name` of an, binding bind
- * (NULL: default), and waits until registrar `reg` lists it. */
+ * (NULL: default), and checks (wait_for_actor, bounded) that registrar
+ * `reg` knows it. */
 actr_portal *disc_start_child(actr_actor_nursery *an, const char *name,
                               const char *const *bind, size_t nbind, const char *reg);
+
+/* Inside a task: a task waits for an actor "late" (wait_for_actor with
+ * the caller's registries); 300 ms later "late" is spawned into an.
+ * Asserts the waiter was still waiting, then woken by the registration
+ * within 2 s of the spawn, and reached "late". */
+void disc_check_wait_woken(actr_actor_nursery *an);
+
+/* testmod:whoami of the actor behind p (malloc'd), testmod:pid. */
+char *disc_whoami(actr_portal *p);
+int64_t disc_pid_of(actr_portal *p);
+
+/* Removes path and everything below it. */
+void disc_rm_tree(const char *path);
 
 /* 1 when the registrar at url lists an actor with this name (0 when not;
  * asserts the registrar answers). */

@@ -125,7 +125,22 @@ itest_end(void)
     errno = 0;
     pid_t p = waitpid(-1, &st, WNOHANG);
     ck_assert_msg(p == -1 && errno == ECHILD, "a child process is left (waitpid -> %d)", (int)p);
-    ck_assert_int_eq(itest_nfds(), fds_at_begin);
+    int n = itest_nfds();
+    if (n != fds_at_begin) {
+        /* Name them: which fd was left says which code leaked it. */
+        char list[2048] = "", path[300], target[256];
+        DIR *d = opendir("/proc/self/fd");
+        for (struct dirent *e; d && (e = readdir(d));) {
+            snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+            ssize_t k = readlink(path, target, sizeof target - 1);
+            size_t len = strlen(list);
+            if (k > 0 && len + 64 < sizeof list)
+                snprintf(list + len, sizeof list - len, " %s->%.*s", e->d_name, (int)k, target);
+        }
+        if (d)
+            closedir(d);
+        ck_abort_msg("%d fds open, %d at the start:%s", n, fds_at_begin, list);
+    }
 }
 
 /* ------------------------------------------------------------ cancel suites */

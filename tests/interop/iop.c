@@ -84,10 +84,12 @@ iop_spawn(const char *const *argv, const char *const *env, const char *out)
     ck_assert_msg(iop_have_env(), "no tractor environment");
     ck_assert_uint_lt(nspawned, sizeof spawned / sizeof spawned[0]);
     const char *v[32];
+    char script[4096];
     size_t n = 0;
     if (strcmp(argv[0], "tpeer") == 0) {
+        snprintf(script, sizeof script, "%s", iop_src_path("tests/interop/py/tpeer.py"));
         v[n++] = getenv("PY313");
-        v[n++] = strdup(iop_src_path("tests/interop/py/tpeer.py"));
+        v[n++] = script;
         argv++;
     }
     while (*argv && n < 31)

@@ -69,39 +69,10 @@ null_main(void *arg)
     return actr_nursery_close(n, ACTR_FOREVER);
 }
 
-/* Runs fn as actr_run's main in a child process; returns its wait status
- * and what it wrote to stderr. */
-static int
-run_child(actr_task_fn fn, char *err, size_t cap)
-{
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(p[1], 2);
-        close(p[0]);
-        close(p[1]);
-        /* A core dump of the expected crash is not wanted. */
-        signal(SIGABRT, SIG_DFL);
-        _exit(actr_run(fn, NULL) < 0 ? 1 : 0);
-    }
-    close(p[1]);
-    size_t n = 0;
-    ssize_t got;
-    while (n < cap - 1 && (got = read(p[0], err + n, cap - 1 - n)) > 0)
-        n += (size_t)got;
-    err[n] = 0;
-    close(p[0]);
-    int st = 0;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    return st;
-}
-
 START_TEST(test_S15_stack_overflow_names_the_task_then_aborts)
 {
     char err[4096];
-    int st = run_child(overflow_main, err, sizeof err);
+    int st = run_child(NULL, overflow_main, 0, err, sizeof err);
     ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "status %#x, stderr: %s", st,
                   err);
     const char *at = strstr(err, "actr: stack overflow in task 'deep' (stack of ");
@@ -115,7 +86,7 @@ END_TEST
 START_TEST(test_S15_other_faults_keep_their_outcome)
 {
     char err[4096];
-    int st = run_child(null_main, err, sizeof err);
+    int st = run_child(NULL, null_main, 0, err, sizeof err);
     /* Not ours to report: the process dies of the signal as it would
      * have (under ASan, ASan reports it and exits non-zero). */
     ck_assert_msg(!WIFEXITED(st) || WEXITSTATUS(st) != 0, "status %#x", st);

@@ -280,6 +280,57 @@ START_TEST(test_big_frame_buffer_bounded_and_released)
 }
 END_TEST
 
+/* A big frame that arrives in pieces (issue 19) is read into a buffer of
+ * its own, which its consumer may take instead of copying it; small and
+ * whole frames stay in the shared buffer. The reader goes on after. */
+START_TEST(test_big_frame_buffer_taken)
+{
+    const size_t n = 300 * 1024;
+    uint8_t *frame = malloc(4 + n);
+    ck_assert_ptr_nonnull(frame);
+    frame[0] = (uint8_t)n;
+    frame[1] = (uint8_t)(n >> 8);
+    frame[2] = (uint8_t)(n >> 16);
+    frame[3] = (uint8_t)(n >> 24);
+    for (size_t i = 0; i < n; i++)
+        frame[4 + i] = (uint8_t)(i * 7);
+    actr_frame_reader r;
+    actr_frame_reader_init(&r, 0);
+    actr_frame f;
+    size_t pos = 0;
+    while (pos < 4 + n) {                   /* as the transport reads */
+        uint8_t *dst;
+        size_t avail;
+        ck_assert_int_eq(actr_frame_reader_space(&r, &dst, &avail), 0);
+        ck_assert_uint_gt(avail, 0);
+        size_t k = avail < 4 + n - pos ? avail : 4 + n - pos;
+        memcpy(dst, frame + pos, k);
+        actr_frame_reader_commit(&r, k);
+        pos += k;
+    }
+    ck_assert_int_eq(actr_frame_reader_next(&r, &f, NULL), 1);
+    ck_assert_uint_eq(f.len, n);
+    ck_assert_ptr_null(actr_frame_reader_take(&r, NULL));
+    uint8_t *own = actr_frame_reader_take(&r, &f);
+    ck_assert_ptr_nonnull(own);
+    ck_assert_ptr_eq(f.body, own + 4);
+    ck_assert(memcmp(own, frame, 4 + n) == 0);
+    ck_assert_ptr_null(actr_frame_reader_take(&r, &f));        /* once */
+    free(own);
+
+    static const uint8_t small[] = {2, 0, 0, 0, 0x81, 0xc0};
+    ck_assert_int_eq(actr_frame_reader_feed(&r, small, sizeof small), 0);
+    ck_assert_int_eq(actr_frame_reader_next(&r, &f, NULL), 1);
+    ck_assert_uint_eq(f.len, 2);
+    ck_assert_ptr_null(actr_frame_reader_take(&r, &f));        /* shared buffer */
+    ck_assert_int_eq(actr_frame_reader_feed(&r, frame, 4 + n), 0);
+    ck_assert_int_eq(actr_frame_reader_next(&r, &f, NULL), 1);
+    ck_assert(memcmp(f.body, frame + 4, n) == 0);
+    actr_frame_reader_destroy(&r);
+    free(frame);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -293,6 +344,7 @@ main(void)
     tcase_add_test(tc, test_oversized_refused_before_allocation);
     tcase_add_test(tc, test_oversized_body_skipped_then_stream_resumes);
     tcase_add_test(tc, test_big_frame_buffer_bounded_and_released);
+    tcase_add_test(tc, test_big_frame_buffer_taken);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -9,6 +9,7 @@
 #include <actr/err.h>
 #include <actr/wire.h>
 
+#include "wire/mp.h"
 #include "wire/msg_trusted.h"
 #include "wire_json.h"
 
@@ -546,6 +547,77 @@ START_TEST(test_trusted_encode_same_bytes_checks_other_fields)
 }
 END_TEST
 
+/* The stream's fast paths (issue 19) change no byte: a trusted Yield or
+ * Return of any cid length is written as the table-driven encoder writes
+ * it, decodes back to the same fields, and the same message with its keys
+ * in another order (the general decoder's case) decodes alike. */
+START_TEST(test_pld_fast_paths_match_the_general_ones)
+{
+    static const size_t lens[] = {0, 1, 31, 32, 36, 255, 256};
+    static const actr_msg_type types[] = {ACTR_MSG_YIELD, ACTR_MSG_RETURN};
+    uint8_t pld[] = {0x92, 0xcd, 0x12, 0x34, 0xa1, 'x'};   /* [0x1234, "x"] */
+    char cid[300];
+    memset(cid, 'a', sizeof cid);
+    for (size_t t = 0; t < 2; t++) {
+        for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+            actr_msg m = {.type = types[t]};
+            actr_msg_pld *p = types[t] == ACTR_MSG_YIELD ? &m.u.yield : &m.u.ret;
+            p->cid = (actr_str){cid, lens[i]};
+            p->pld = (actr_any){pld, sizeof pld};
+            actr_wbuf a = ACTR_WBUF_INIT, b = ACTR_WBUF_INIT;
+            int na = actr_msg_encode(&m, &a);
+            ck_assert_int_gt(na, 0);
+            ck_assert_int_eq(actri_msg_encode_trusted(&m, &b), na);
+            ck_assert_msg(memcmp(a.ptr, b.ptr, (size_t)na) == 0, "cid of %zu bytes", lens[i]);
+
+            actr_msg d;
+            ck_assert_int_eq(actr_msg_decode(b.ptr + 4, b.len - 4, &d, NULL), 0);
+            const actr_msg_pld *q = types[t] == ACTR_MSG_YIELD ? &d.u.yield : &d.u.ret;
+            ck_assert_int_eq(d.type, types[t]);
+            ck_assert_uint_eq(q->cid.len, lens[i]);
+            ck_assert(lens[i] == 0 || memcmp(q->cid.ptr, cid, lens[i]) == 0);
+            ck_assert_uint_eq(q->pld.len, sizeof pld);
+            ck_assert(memcmp(q->pld.ptr, pld, sizeof pld) == 0);
+            ck_assert(!q->has_window);
+
+            /* the keys reversed: {pld, cid, msg_type} */
+            actr_wbuf r = ACTR_WBUF_INIT;
+            const char *name = actr_msg_type_name(types[t]);
+            ck_assert_int_eq(mp_put_map(&r, 3), 0);
+            ck_assert_int_eq(mp_put_str(&r, "pld", 3), 0);
+            ck_assert_int_eq(mp_put_raw(&r, pld, sizeof pld), 0);
+            ck_assert_int_eq(mp_put_str(&r, "cid", 3), 0);
+            ck_assert_int_eq(mp_put_str(&r, cid, lens[i]), 0);
+            ck_assert_int_eq(mp_put_str(&r, "msg_type", 8), 0);
+            ck_assert_int_eq(mp_put_str(&r, name, strlen(name)), 0);
+            actr_msg g;
+            ck_assert_int_eq(actr_msg_decode(r.ptr, r.len, &g, NULL), 0);
+            const actr_msg_pld *gq = types[t] == ACTR_MSG_YIELD ? &g.u.yield : &g.u.ret;
+            ck_assert_int_eq(g.type, d.type);
+            ck_assert_uint_eq(gq->cid.len, q->cid.len);
+            ck_assert_uint_eq(gq->pld.len, q->pld.len);
+            actr_wbuf_destroy(&r);
+            actr_wbuf_destroy(&a);
+            actr_wbuf_destroy(&b);
+        }
+    }
+    /* what the fast decoder must leave to the general one, with its verdict */
+    static const uint8_t bad_utf8[] = {0x83, 0xa8, 'm', 's', 'g', '_', 't', 'y', 'p', 'e',
+                                       0xa5, 'Y', 'i', 'e', 'l', 'd', 0xa3, 'c', 'i', 'd',
+                                       0xa2, 0xff, 0xfe, 0xa3, 'p', 'l', 'd', 0x01};
+    static const uint8_t trailing[] = {0x83, 0xa8, 'm', 's', 'g', '_', 't', 'y', 'p', 'e',
+                                       0xa5, 'Y', 'i', 'e', 'l', 'd', 0xa3, 'c', 'i', 'd',
+                                       0xa1, 'c', 0xa3, 'p', 'l', 'd', 0x01, 0x02};
+    static const uint8_t cut[] = {0x83, 0xa8, 'm', 's', 'g', '_', 't', 'y', 'p', 'e',
+                                  0xa5, 'Y', 'i', 'e', 'l', 'd', 0xa3, 'c', 'i', 'd',
+                                  0xa1, 'c', 0xa3, 'p', 'l', 'd', 0x92, 0x01};
+    actr_msg x;
+    ck_assert_int_eq(actr_msg_decode(bad_utf8, sizeof bad_utf8, &x, NULL), ACTR_EPROTO);
+    ck_assert_int_eq(actr_msg_decode(trailing, sizeof trailing, &x, NULL), ACTR_EPROTO);
+    ck_assert_int_eq(actr_msg_decode(cut, sizeof cut, &x, NULL), ACTR_EPROTO);
+}
+END_TEST
+
 /* ------------------------------------------------------------ bad input */
 
 START_TEST(test_protocol_md_examples_roundtrip)
@@ -614,6 +686,7 @@ main(void)
     tcase_add_test(tc, test_encode_error_with_built_relay_path);
     tcase_add_test(tc, test_encode_refuses_invalid_values);
     tcase_add_test(tc, test_trusted_encode_same_bytes_checks_other_fields);
+    tcase_add_test(tc, test_pld_fast_paths_match_the_general_ones);
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_protocol_md_examples_roundtrip);
     suite_add_tcase(s, tc);

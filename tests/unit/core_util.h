@@ -4,7 +4,10 @@
 #define ACTR_TEST_CORE_UTIL_H
 
 #include <check.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <actr/actr.h>
 
@@ -48,6 +51,39 @@ run_suite(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* Runs, in a child process, setup() (when not NULL) and then fn(NULL):
+ * as actr_run's main task, or directly when plain. Returns the child's
+ * wait status and what it wrote to stderr (err, NUL-terminated, cap
+ * bytes at most). For crashes and what they print. */
+static inline int
+run_child(void (*setup)(void), actr_task_fn fn, int plain, char *err, size_t cap)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(p[1], 2);
+        close(p[0]);
+        close(p[1]);
+        /* A core dump of the expected crash is not wanted. */
+        signal(SIGABRT, SIG_DFL);
+        if (setup)
+            setup();
+        _exit((plain ? fn(NULL) : actr_run(fn, NULL)) < 0 ? 1 : 0);
+    }
+    close(p[1]);
+    size_t n = 0;
+    ssize_t got;
+    while (n < cap - 1 && (got = read(p[0], err + n, cap - 1 - n)) > 0)
+        n += (size_t)got;
+    err[n] = 0;
+    close(p[0]);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    return st;
 }
 
 #endif

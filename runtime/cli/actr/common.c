@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "discovery/backend.h"
 
 /* Above ACTR_LOG_ERROR: the tool prints its own one-line errors; the
  * runtime's log lines appear only when ACTR_LOGLEVEL asks for them. */
@@ -108,25 +109,21 @@ int
 cli_registry(struct cli *c)
 {
     if (c->nregistry == 0) {
-        actr_addr *v;
-        size_t n;
-        if (actr_registry_default(&v, &n) < 0) {
-            cli_err(c, "%s", actr_last_error()->message);
+        const char *env = actr_env_raw(ACTR_ENV_REGISTRY);
+        if (disc_registry_split(env ? env : ACTR_REGISTRY_DEFAULT, &c->dflt, &c->ndflt) < 0) {
+            cli_err(c, "%s in %s", actr_last_error()->message, ACTR_REGISTRY_ENV);
             return CLI_USAGE;
         }
-        c->dflt = calloc(n + 1, sizeof *c->dflt);
-        for (size_t i = 0; c->dflt && i < n; i++) {
-            char u[ACTR_ADDR_URL_MAX];
-            if (actr_addr_format(&v[i], u, sizeof u) >= 0 && (c->dflt[c->ndflt] = strdup(u)))
-                c->registry[c->nregistry++] = c->dflt[c->ndflt++];
-        }
-        free(v);
+        const char **v = realloc(c->registry, (c->ndflt + 1) * sizeof *v);
+        if (!v)
+            return CLI_FAILED;
+        c->registry = v;
+        for (size_t i = 0; i < c->ndflt; i++)
+            c->registry[c->nregistry++] = c->dflt[i];
     }
     for (size_t i = 0; i < c->nregistry; i++) {
-        actr_addr a;
-        if (actr_addr_parse(c->registry[i], &a) < 0) {
-            cli_err(c, "bad registry address \"%s\" (expected tcp://HOST:PORT or "
-                    "unix:///PATH, /ip4/HOST/tcp/PORT or /unix/PATH)", c->registry[i]);
+        if (disc_registry_check(c->registry[i]) < 0) {
+            cli_err(c, "%s", actr_last_error()->message);
             return CLI_FAILED;
         }
     }
@@ -192,11 +189,11 @@ cli_open(struct cli *c, actr_portal **out)
     }
     rc = actr_find_actor(c->target, c->registry, c->nregistry, out);
     if (rc == ACTR_ENOTFOUND) {
-        cli_err(c, "no actor named \"%s\" is registered (registrar%s %s%s)", c->target,
-                c->nregistry > 1 ? "s" : "", c->nregistry ? c->registry[0] : "none",
+        cli_err(c, "no actor named \"%s\" is registered (registr%s %s%s)", c->target,
+                c->nregistry > 1 ? "ies" : "y", c->nregistry ? c->registry[0] : "none",
                 c->nregistry > 1 ? ", ..." : "");
     } else if (rc == ACTR_ECONNREFUSED) {
-        cli_err(c, "no registrar answered at %s%s (give --registry URL or set %s)",
+        cli_err(c, "no registry answered at %s%s (give --registry URL or set %s)",
                 c->nregistry ? c->registry[0] : "(none)", c->nregistry > 1 ? ", ..." : "",
                 ACTR_REGISTRY_ENV);
     } else if (rc < 0) {

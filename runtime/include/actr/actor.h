@@ -61,7 +61,10 @@ typedef struct actr_actor_opts {
     size_t nregistry;
     int loglevel;                       /* root: 0 = ACTR_LOGLEVEL or warning;
                                            a child takes its command line's */
-    int debug_mode;                     /* root: relayed in the SpawnSpec */
+    int debug_mode;                     /* root: 1 turns debug mode on for the
+                                           whole tree (actr/debug.h; so does
+                                           ACTR_DEBUG=1), relayed in the
+                                           SpawnSpec */
     const actr_module *const *modules;  /* modules compiled into this program:
                                            what a SpawnSpec may enable */
     size_t nmodules;
@@ -187,7 +190,10 @@ typedef struct actr_spawn_opts {
                                        tcp://127.0.0.1:0 (or a unix path
                                        when the parent listens on one) */
     size_t nbind;
-    int loglevel;                   /* 0 = this process's level */
+    int loglevel;                   /* 0 = this process's level (a
+                                       tractor child gets tractor's name
+                                       for it; above ACTR_LOG_ERROR:
+                                       critical) */
     const char *wrapper;            /* command the child runs under (split
                                        as the shell does, e.g. "valgrind
                                        -q"); NULL = $ACTR_CHILD_WRAPPER,

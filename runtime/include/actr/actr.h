@@ -27,5 +27,6 @@
 #include "cache.h"
 #include "broadcast.h"
 #include "cluster.h"
+#include "debug.h"
 
 #endif

@@ -37,6 +37,15 @@ typedef enum actr_env_var {
     ACTR_ENV_MAX_INPUT,       /* ACTR_MAX_INPUT: partial-frame bytes, all channels */
     ACTR_ENV_ENCRYPT,         /* ACTR_ENCRYPT: encrypt channels (auto: off the host) */
     ACTR_ENV_KEEPALIVE_MS,    /* ACTR_KEEPALIVE_MS: opt-in keepalive with actr peers */
+    ACTR_ENV_ETCD_TTL,        /* ACTR_ETCD_TTL: lease seconds of etcd entries */
+    ACTR_ENV_ETCD_CACERT,     /* ACTR_ETCD_CACERT: CA file (etcds://) */
+    ACTR_ENV_ETCD_CERT,       /* ACTR_ETCD_CERT: client certificate (etcds://) */
+    ACTR_ENV_ETCD_KEY,        /* ACTR_ETCD_KEY: its key (etcds://) */
+    ACTR_ENV_ETCD_USER,       /* ACTR_ETCD_USER: "name" or "name:password" */
+    ACTR_ENV_ETCD_PASSWORD,   /* ACTR_ETCD_PASSWORD: when not in ACTR_ETCD_USER */
+    ACTR_ENV_ETCD_TREE,       /* ACTR_ETCD_TREE: a tree's etcd URLs (set for children) */
+    ACTR_ENV_DEBUG,           /* ACTR_DEBUG: debug mode in the root (S25) */
+    ACTR_ENV_GDB,             /* ACTR_GDB: the debugger debug mode runs */
     ACTR_ENV_COUNT
 } actr_env_var;
 
@@ -55,6 +64,10 @@ ACTR_API const actr_env_info *actr_env_list(size_t *n);
 /* The value of v in this process's environment, or NULL when unset or
  * set to "" (both mean "the default"). */
 ACTR_API const char *actr_env_get(actr_env_var v);
+
+/* The value of v as set, "" included (ACTR_REGISTRY="" means none), or
+ * NULL when unset. */
+ACTR_API const char *actr_env_raw(actr_env_var v);
 
 /* Warns once per process that v's value is not one it accepts (why says
  * what was wrong); later calls for v say nothing. */

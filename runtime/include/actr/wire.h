@@ -361,6 +361,14 @@ ACTR_API void actr_frame_reader_commit(actr_frame_reader *r, size_t n);
 ACTR_API ACTR_NODISCARD int actr_frame_reader_feed(actr_frame_reader *r,
                                                    const void *data, size_t n);
 
+/* The buffer of frame f, the last one _next handed out, when f has a
+ * buffer of its own (a frame of 64 KiB or more that arrived in pieces is
+ * read into one, exactly its size) and nothing else is in it: returns it,
+ * f's body at offset 4, for the caller to free() when done, and the
+ * reader forgets it; else NULL (f then stays valid until the next
+ * _space/_feed call). Lets a consumer keep a big frame without a copy. */
+ACTR_API void *actr_frame_reader_take(actr_frame_reader *r, const actr_frame *f);
+
 /* Takes the next complete frame: returns 1 and sets *out (valid until the
  * next _space/_feed call), 0 when no complete frame is buffered, or
  * ACTR_ETOOBIG for a frame over the limit (err->fault OVERSIZE, frame_len

@@ -1,12 +1,13 @@
 /* Test actor of the multi-host test (check_netns.c):
  *
- *   disc_peer NAME OTHER LISTEN_URL REGISTRY_URL
+ *   disc_peer NAME OTHER LISTEN_URL REGISTRY_URL [stay]
  *
  * A root actor called NAME, listening on LISTEN_URL, registered with the
- * registrar at REGISTRY_URL, serving testmod. It waits for OTHER to
- * register, finds it, calls its testmod:whoami, and exits 0 once it has
- * done so and OTHER has called it too (exit 1 on any failure, or after
- * 20 s). It prints what it saw on stdout. */
+ * registry at REGISTRY_URL (a registrar or etcd), serving testmod. It
+ * waits for OTHER to register, finds it, calls its testmod:whoami, and
+ * exits 0 once it has done so and OTHER has called it too (exit 1 on any
+ * failure, or after 20 s); with "stay" it then serves until SIGINT (exit
+ * 0). It prints what it saw on stdout. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ srv_whoami(actr_call *call, const void *args, void *result)
 
 struct peer {
     const char *other;
+    int stay;
 };
 
 static int
@@ -68,6 +70,12 @@ peer_main(actr_actor *self, void *arg)
     int src = actr_scope_exit(&sc);
     if (rc == 0 && src < 0)
         rc = src;
+    if (rc == 0 && p->stay) {
+        printf("%s: staying\n", actr_actor_name(self));
+        fflush(stdout);
+        rc = actr_sleep_until(ACTR_FOREVER);
+        rc = rc == ACTR_ECANCELED ? 0 : rc;     /* SIGINT: done */
+    }
     if (rc < 0)
         fprintf(stderr, "%s: %s (%s)\n", actr_actor_name(self), actr_strerror(rc),
                 actr_last_error()->message);
@@ -77,8 +85,8 @@ peer_main(actr_actor *self, void *arg)
 int
 main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: disc_peer NAME OTHER LISTEN_URL REGISTRY_URL\n");
+    if (argc != 5 && !(argc == 6 && strcmp(argv[5], "stay") == 0)) {
+        fprintf(stderr, "usage: disc_peer NAME OTHER LISTEN_URL REGISTRY_URL [stay]\n");
         return 2;
     }
     static actr_endpoint eps[32];
@@ -98,7 +106,7 @@ main(int argc, char **argv)
     actr_actor_opts o = {.name = argv[1], .modules = mods, .nmodules = 1, .enable = en,
                          .nenable = 1, .listen = listen, .nlisten = 1, .registry = reg,
                          .nregistry = 1};
-    struct peer p = {argv[2]};
+    struct peer p = {argv[2], argc == 6};
     char *args[] = {argv[0], NULL};
     int rc = actr_main(1, args, &o, peer_main, &p);
     return rc < 0 ? 1 : 0;

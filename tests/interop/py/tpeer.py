@@ -130,6 +130,23 @@ async def sc_error(p, target):
     raise AssertionError('no error')
 
 
+async def sc_unknown(p, target):
+    """S5: a module the actr actor does not serve, a function its module
+    lacks: tractor's error types, naming them; the actor goes on."""
+    for ns, fn, want in (('nomod', 'f', 'ModuleNotExposed'),
+                         ('testmod', 'nope', 'AttributeError')):
+        try:
+            await p.run_from_ns(ns, fn)
+        except RemoteActorError as e:
+            assert e.boxed_type_str == want, (ns, fn, e.boxed_type_str)
+            assert e.src_uid[0] == target, e.src_uid
+            assert (ns if want == 'ModuleNotExposed' else fn) in str(e), str(e)
+        else:
+            raise AssertionError(f'{ns}:{fn} answered')
+    assert await p.run_from_ns('testmod', 'add', a=1, b=2) == 3
+    return 'ModuleNotExposed, AttributeError'
+
+
 async def sc_overrun_relay(p, target):
     """We flood actr's echo without reading its answers: our queue (64)
     overruns, we send StreamOverrun (sender = the actr actor) and its
@@ -191,9 +208,39 @@ async def sc_kill_c(p, target):
 
 
 async def sc_cancel_actor(p, target):
-    ok = await p.cancel_actor()
-    assert ok is True, ok
-    return 'acked'
+    """cancel_actor while a context into the actr actor is open: acked, and
+    the context ends with ContextCancelled naming us as its canceller
+    (S12). The actr actor then exits (the C test checks)."""
+    me = tractor.current_actor().aid.uid
+    err = None
+    try:
+        async with p.open_context(stub('testmod', 'sleeper', 'ctx')) as (ctx, first):
+            assert first is True
+            ok = await p.cancel_actor()
+            assert ok is True, ok
+            with trio.fail_after(5):
+                await ctx.wait_for_result()
+    except ContextCancelled as e:
+        err = e
+    err = err or ctx.maybe_error
+    assert isinstance(err, ContextCancelled), repr(err)
+    assert err.canceller and tuple(err.canceller) == tuple(me), (err.canceller, me)
+    assert err.src_uid[0] == target, err.src_uid
+    return f'acked canceller={err.canceller[0]}'
+
+
+async def sc_cancel_actor_refused(p, target):
+    """S28: a peer let in without the secret (we cannot prove it) that is
+    not the actr actor's parent may not end it: self:cancel is answered
+    with PermissionError, and the actor goes on serving."""
+    try:
+        await p.run_from_ns('self', 'cancel')
+    except RemoteActorError as e:
+        assert e.boxed_type_str == 'PermissionError', e.boxed_type_str
+    else:
+        raise AssertionError('self:cancel from an unauthenticated peer was accepted')
+    assert await p.run_from_ns('testmod', 'add', a=1, b=2) == 3
+    return 'refused, still serving'
 
 
 SCENARIOS = {k[3:]: v for k, v in globals().items() if k.startswith('sc_')}
