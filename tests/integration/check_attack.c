@@ -341,6 +341,60 @@ encrypted_body(actr_actor *self, void *arg)
     return 0;
 }
 
+/* Big messages (32 KiB and more) are written from the sender's value on
+ * a plain link (lent segments); an encrypted one seals them like any
+ * bytes: a big Start argument, big Yields both ways, each checked. */
+static int
+encrypted_big_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    actr_actor_nursery *an;
+    actr_portal *victim;
+    actr_spawn_opts so = itest_srv_opts();
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    enum { PREFIX = 40 << 10 };
+    static const size_t sizes[] = {64 << 10, 1 << 20, 5, 300 << 10};
+    char *prefix = malloc(PREFIX);
+    char *msg = malloc(1 << 20);
+    ck_assert(prefix && msg);
+    memset(prefix, 'p', PREFIX);
+    testmod_echo_args a = {{prefix, PREFIX}};
+    actr_ctx *c;
+    int64_t started = 0;
+    ck_assert_actr_ok(actr_ctx_open(victim, itest_ep("echo"), &a, NULL, &c, &started));
+    ck_assert_int_eq(started, 11);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        for (size_t k = 0; k < sizes[i]; k++)
+            msg[k] = (char)('a' + (k * 7 + i) % 26);
+        actr_str out = {msg, sizes[i]}, got = {0};
+        ck_assert_actr_ok(actr_ctx_send(c, &out));
+        ck_assert_actr_ok(actr_ctx_recv(c, &got));
+        ck_assert_uint_eq(got.len, PREFIX + sizes[i]);
+        ck_assert(memcmp(got.ptr, prefix, PREFIX) == 0);
+        ck_assert(memcmp(got.ptr + PREFIX, msg, sizes[i]) == 0);
+        actr_codec_free(&actr_type_string, &got);
+    }
+    ck_assert_actr_ok(actr_ctx_done(c));
+    uint64_t n = 0;
+    ck_assert_actr_ok(actr_ctx_result(c, &n));
+    ck_assert_int_eq(n, sizeof sizes / sizeof sizes[0]);
+    ck_assert_actr_ok(actr_ctx_close(c));
+    free(prefix);
+    free(msg);
+    assert_serving(victim);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S28_encrypted_links_carry_big_messages)
+{
+    setenv("ACTR_ENCRYPT", "on", 1);
+    itest_run_root(encrypted_big_body, NULL);
+}
+END_TEST
+
 START_TEST(test_S28_encrypted_links_carry_streams)
 {
     /* Forced on loopback; the child inherits it. */
@@ -527,6 +581,7 @@ main(void)
     ITEST_ADD(tc, test_S28_every_start_answered_under_flood);
     ITEST_ADD(tc, test_S28_insecure_peer_calls_but_cannot_cancel);
     ITEST_ADD(tc, test_S28_encrypted_links_carry_streams);
+    ITEST_ADD(tc, test_S28_encrypted_links_carry_big_messages);
     ITEST_ADD(tc, test_S28_memory_returns_after_a_burst);
     ITEST_ADD(tc, test_S28_keepalive_fails_the_dialogs_of_a_stopped_peer);
     suite_add_tcase(s, tc);

@@ -170,11 +170,21 @@ srv_echo(actr_call *call, const void *args, void *result)
         }
         if (rc < 0)
             break;
-        char buf[512];
-        int len = snprintf(buf, sizeof buf, "%s%s", a->prefix.ptr, in.ptr);
+        /* Any size: big strings go out lent (check_attack's encrypted
+         * links). */
+        size_t len = a->prefix.len + in.len;
+        char *buf = malloc(len + 1);
+        if (!buf) {
+            actr_codec_free(&actr_type_string, &in);
+            rc = ACTR_ENOMEM;
+            break;
+        }
+        memcpy(buf, a->prefix.ptr, a->prefix.len);
+        memcpy(buf + a->prefix.len, in.ptr, in.len);
         actr_codec_free(&actr_type_string, &in);
-        actr_str out = {buf, (size_t)len};
+        actr_str out = {buf, len};
         rc = actr_call_send(call, &out);
+        free(buf);
         n++;
     }
     *(uint64_t *)result = n;
