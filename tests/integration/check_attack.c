@@ -109,6 +109,17 @@ assert_serving(actr_portal *p)
     ck_assert_int_eq(sum, 5);
 }
 
+/* Opens *an with one child, "victim" (actor_srv), and returns its portal. */
+static actr_portal *
+start_victim(actr_actor_nursery **an)
+{
+    actr_portal *victim;
+    actr_spawn_opts so = itest_srv_opts();
+    ck_assert_actr_ok(actr_actor_nursery_open(an));
+    ck_assert_actr_ok(actr_actor_nursery_start(*an, "victim", &so, &victim));
+    return victim;
+}
+
 /* ------------------------------------------------------------ strangers */
 
 static int
@@ -258,9 +269,7 @@ flood_body(actr_actor *self, void *arg)
     enum { N = 100, CONN_CAP = 20, ACTOR_CAP = 30, M = 15 };
     actr_actor_nursery *an;
     actr_portal *victim;
-    actr_spawn_opts so = itest_srv_opts();
-    ck_assert_actr_ok(actr_actor_nursery_open(&an));
-    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    victim = start_victim(&an);
     actr_portal *other;
     ck_assert_actr_ok(actr_portal_open(url_of(victim), &other));
     static struct sleeper s[N + M];
@@ -322,9 +331,7 @@ encrypted_body(actr_actor *self, void *arg)
     enum { N = 50000 };
     actr_actor_nursery *an;
     actr_portal *victim;
-    actr_spawn_opts so = itest_srv_opts();
-    ck_assert_actr_ok(actr_actor_nursery_open(&an));
-    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    victim = start_victim(&an);
     /* A stream big enough to span many records, through message loops
      * that wait for their socket without a deadline. */
     testmod_count *c;
@@ -351,9 +358,7 @@ encrypted_big_body(actr_actor *self, void *arg)
     (void)arg;
     actr_actor_nursery *an;
     actr_portal *victim;
-    actr_spawn_opts so = itest_srv_opts();
-    ck_assert_actr_ok(actr_actor_nursery_open(&an));
-    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    victim = start_victim(&an);
     enum { PREFIX = 40 << 10 };
     static const size_t sizes[] = {64 << 10, 1 << 20, 5, 300 << 10};
     char *prefix = malloc(PREFIX);
@@ -428,9 +433,7 @@ burst_body(actr_actor *self, void *arg)
     enum { N = 1500 };
     actr_actor_nursery *an;
     actr_portal *victim;
-    actr_spawn_opts so = itest_srv_opts();
-    ck_assert_actr_ok(actr_actor_nursery_open(&an));
-    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    victim = start_victim(&an);
     long long pid = actr_portal_pid(victim);
     assert_serving(victim);
     ck_assert_actr_ok(actr_sleep(2500));          /* its start-up's own trim */
@@ -494,9 +497,7 @@ keepalive_body(actr_actor *self, void *arg)
     (void)arg;
     actr_actor_nursery *an;
     actr_portal *victim;
-    actr_spawn_opts so = itest_srv_opts();
-    ck_assert_actr_ok(actr_actor_nursery_open(&an));
-    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    victim = start_victim(&an);
     long long pid = actr_portal_pid(victim);
     /* Idle, the keepalive keeps the channel: pings answer for it. */
     ck_assert_actr_ok(actr_sleep(1200 * itest_slowdown()));
@@ -539,9 +540,7 @@ insecure_body(actr_actor *self, void *arg)
     (void)arg;
     actr_actor_nursery *an;
     actr_portal *victim;
-    actr_spawn_opts so = itest_srv_opts();
-    ck_assert_actr_ok(actr_actor_nursery_open(&an));
-    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    victim = start_victim(&an);
     char *out = run_attacker("raw", url_of(victim), "tpeer", actr_actor_uuid(self));
     /* The tractor-like connection is let in (insecure): it gets the Aid
      * and an answer to each Start (testmod:add a Return, self:cancel a
