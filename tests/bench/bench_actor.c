@@ -703,5 +703,10 @@ bench_transport(bench_tpt t, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+    /* Figures 6 and 7 hold MAX_CTX contexts on one channel, and call
+     * beside them: past S28's default caps of tasks per channel and per
+     * actor (the child inherits these). */
+    setenv("ACTR_MAX_CONN_TASKS", "20000", 0);
+    setenv("ACTR_MAX_TASKS", "20000", 0);
     return bench_actor_main(argc, argv, modules, 1, 240, bench_transport);
 }
