@@ -265,6 +265,9 @@ crash_channel_open(actr_actor *a)
     int rc = actr_ipc_connect(&a->root_mailbox, NULL, &ipc, dl);
     if (rc < 0)
         return rc;
+    /* Authenticated, but never encrypted: the signal handler writes its
+     * frames raw (they carry backtraces; see the README's Debugging). */
+    actri_ipc_plain(ipc);
     actr_msg_aid aid;
     actri_self_aid(a, &aid);
     int fd = -1, root_pid = 0;

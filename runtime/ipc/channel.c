@@ -156,6 +156,12 @@ actri_ipc_crypt_start(actr_ipc *ipc, const uint8_t tx[32], const uint8_t rx[32])
 }
 
 void
+actri_ipc_plain(actr_ipc *ipc)
+{
+    ipc->plain = 1;
+}
+
+void
 actri_ipc_crypt_free(actr_ipc *ipc)
 {
     struct ipc_crypt *c = ipc->crypt;

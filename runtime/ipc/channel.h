@@ -56,6 +56,7 @@ struct actr_ipc {
     int acceptor;                /* accepted by a listener (else connected) */
     int authed;                  /* the peer proved the secret (S28) */
     int insecure;                /* opts.insecure */
+    int plain;                   /* never encrypted (actri_ipc_plain) */
     actr_ipc_admit_fn admit;     /* opts.admit, admit_arg */
     void *admit_arg;
     int in_recv;                 /* a task is receiving */
@@ -129,6 +130,11 @@ ipc_pending(const actr_ipc *ipc)
     return ipc->out.len - ipc->out_off + ipc->seg_pending +
            (ipc->crypt ? ipc->crypt->plain.len : 0);
 }
+
+/* Marks a connected channel, before its handshake, as one that is never
+ * encrypted whatever ACTR_ENCRYPT says (still authenticated): for the
+ * crash channel, whose frames a signal handler writes raw. */
+void actri_ipc_plain(actr_ipc *ipc);
 
 /* Turns encryption on from now on, both ways, with the stream keys of the
  * handshake; queues our header. What the frame reader holds past the

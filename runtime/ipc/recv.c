@@ -402,7 +402,7 @@ shake_connector(actr_ipc *ipc, int64_t deadline)
     uint8_t nc[AUTH_NONCE_LEN], ns[AUTH_NONCE_LEN], proof[AUTH_PROOF_LEN];
     uint8_t bin_c[AUTH_BIN_LEN], bin_p[AUTH_BIN_LEN], bin_k[AUTH_BIN_LEN];
     uint8_t pk[AUTH_NONCE_LEN], sk[AUTH_NONCE_LEN], peer_pk[AUTH_NONCE_LEN];
-    int crypt = actri_auth_want_encrypt(&ipc->remote);
+    int crypt = !ipc->plain && actri_auth_want_encrypt(&ipc->remote);
     actri_auth_random(nc, sizeof nc);
     actr_msg me = ipc->self;
     me.u.aid.auth = actri_auth_bin(bin_c, nc);

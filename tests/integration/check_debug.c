@@ -179,6 +179,23 @@ START_TEST(test_S25_grandchild_crash_stops_in_gdb_at_the_fault)
 }
 END_TEST
 
+/* S25 with S28: links forced to be encrypted; the crash channel, whose
+ * frames the signal handler writes raw, stays plain (authenticated). */
+START_TEST(test_S25_S28_crash_in_an_encrypted_tree_stops_in_gdb)
+{
+    if (!gdb_usable())
+        return;
+    itest_begin();
+    extra_env = "ACTR_ENCRYPT=on";
+    ptyd *p = start("grandchild", 1);
+    EXPECT(p, "actr: debug: actor leaf.", GDB_MS);
+    EXPECT(p, "stopped: SIGSEGV", STEP_MS);
+    crash_bt(p);
+    gdb_do(p, "continue\n", "detached]", 0);
+    end_with(p, "ROOT ERROR", 1);
+}
+END_TEST
+
 START_TEST(test_S25_two_crashes_get_the_terminal_in_turn)
 {
     if (!gdb_usable())
@@ -382,6 +399,7 @@ debug_suite(void)
     tcase_set_timeout(tc, 300);
     ITEST_ADD(tc, test_S25_grandchild_crash_stops_in_gdb_at_the_fault);
     ITEST_ADD(tc, test_S25_two_crashes_get_the_terminal_in_turn);
+    ITEST_ADD(tc, test_S25_S28_crash_in_an_encrypted_tree_stops_in_gdb);
     ITEST_ADD(tc, test_S25_pause_in_child_stops_at_its_caller);
     ITEST_ADD(tc, test_S25_ctrl_c_in_a_session_goes_to_gdb_not_the_tree);
     ITEST_ADD(tc, test_S25_failing_endpoint_stops_at_the_failing_frame);
