@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static actr_actor *the_actor;
@@ -563,6 +564,21 @@ limit_or(size_t v, size_t dflt)
     return v ? v : dflt;
 }
 
+/* S28: the default connection cap, ACTR_MAX_CONNS_DEFAULT or three
+ * quarters of the fd limit when that is lower, so that idle connections
+ * alone cannot exhaust the fds: the rest serve the actor's own links,
+ * its children and its files. */
+static size_t
+default_max_conns(void)
+{
+    struct rlimit rl;
+    size_t cap = ACTR_MAX_CONNS_DEFAULT;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur / 4 * 3 < cap)
+        cap = rl.rlim_cur / 4 * 3 > 8 ? (size_t)(rl.rlim_cur / 4 * 3) : 8;
+    return cap;
+}
+
 static int
 actor_main_task(void *arg)
 {
@@ -596,7 +612,7 @@ actor_main_task(void *arg)
                                      actr_env_count(ACTR_ENV_MAX_CONN_TASKS,
                                                     ACTR_MAX_CONN_TASKS_DEFAULT));
     a->lim.max_conns = limit_or(o->limits.max_conns,
-                                actr_env_count(ACTR_ENV_MAX_CONNS, ACTR_MAX_CONNS_DEFAULT));
+                                actr_env_count(ACTR_ENV_MAX_CONNS, default_max_conns()));
     a->lim.max_handshakes = limit_or(o->limits.max_handshakes, ACTR_MAX_HANDSHAKES_DEFAULT);
     size_t ka = o->keepalive_ms ? o->keepalive_ms : actr_env_count(ACTR_ENV_KEEPALIVE_MS, 0);
     a->keepalive_ms = ka > UINT32_MAX ? UINT32_MAX : (uint32_t)ka;

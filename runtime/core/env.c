@@ -44,7 +44,8 @@ static const actr_env_info table[ACTR_ENV_COUNT] = {
     [ACTR_ENV_MAX_CONN_TASKS] = {"ACTR_MAX_CONN_TASKS", "N",
                                  "RPC tasks at once per channel (default 2000)"},
     [ACTR_ENV_MAX_CONNS] = {"ACTR_MAX_CONNS", "N",
-                            "connections at once per listener (default 1024)"},
+                            "connections at once per listener (default 1024, or 3/4 of"
+                            " the fd limit when lower)"},
     [ACTR_ENV_MAX_INPUT] = {"ACTR_MAX_INPUT", "BYTES",
                             "partial-frame bytes buffered, all channels (default 256 MiB)"},
     [ACTR_ENV_ENCRYPT] = {"ACTR_ENCRYPT", "auto|on|off",

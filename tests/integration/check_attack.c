@@ -321,6 +321,71 @@ START_TEST(test_S28_every_start_answered_under_flood)
 }
 END_TEST
 
+/* ------------------------------------------------------------ fds */
+
+/* Opens a portal to url, giving up after ms; NULL when refused. */
+static actr_portal *
+try_portal(const char *url, int64_t ms)
+{
+    actr_portal *p = NULL;
+    actr_scope sc;
+    ck_assert_actr_ok(actr_scope_enter(&sc, actr_deadline_in(ms), 0));
+    if (actr_portal_open(url, &p) < 0)
+        p = NULL;
+    actr_scope_exit(&sc);
+    return p;
+}
+
+/* Idle connections of a client that holds the secret stop at the
+ * connection cap, which the victim derives from its fd limit (256 here):
+ * accepting never runs out of fds, the victim keeps serving its parent,
+ * and takes connections again once they close. */
+static int
+fds_body(actr_actor *self, void *arg)
+{
+    (void)self;
+    (void)arg;
+    enum { K = 300, NOFILE = 256 };
+    actr_actor_nursery *an;
+    actr_portal *victim;
+    actr_spawn_opts so = itest_srv_opts();
+    char wrap[64];
+    snprintf(wrap, sizeof wrap, "prlimit --nofile=%d:%d", NOFILE, NOFILE);
+    so.wrapper = wrap;
+    ck_assert_actr_ok(actr_actor_nursery_open(&an));
+    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    char url[ACTR_ADDR_URL_MAX];
+    snprintf(url, sizeof url, "%s", url_of(victim));
+    static actr_portal *ps[K];
+    int open = 0;
+    for (int i = 0; i < K; i++)
+        if ((ps[i] = try_portal(url, 2000 * itest_slowdown())))
+            open++;
+    ck_assert_msg(open > NOFILE / 2 && open <= NOFILE * 3 / 4, "%d connections taken", open);
+    assert_serving(victim);
+    for (int i = 0; i < K; i++)
+        if (ps[i])
+            actr_portal_close(ps[i]);
+    actr_portal *again = NULL;
+    for (int i = 0; i < 50 && !again; i++) {   /* its side closes them meanwhile */
+        again = try_portal(url, 2000 * itest_slowdown());
+        if (!again)
+            ck_assert_actr_ok(actr_sleep(100));
+    }
+    ck_assert_msg(again, "no connection taken once the others closed");
+    assert_serving(again);
+    actr_portal_close(again);
+    ck_assert_actr_ok(actr_actor_nursery_close(an));
+    return 0;
+}
+
+START_TEST(test_S28_idle_connections_cannot_take_every_fd)
+{
+    test_expect_log("refused a connection");
+    itest_run_root(fds_body, NULL);
+}
+END_TEST
+
 /* ------------------------------------------------------------ encryption */
 
 static int
@@ -579,6 +644,7 @@ main(void)
     ITEST_ADD(tc, test_S28_registrar_not_spoofed);
     ITEST_ADD(tc, test_S28_every_start_answered_under_flood);
     ITEST_ADD(tc, test_S28_insecure_peer_calls_but_cannot_cancel);
+    ITEST_ADD(tc, test_S28_idle_connections_cannot_take_every_fd);
     ITEST_ADD(tc, test_S28_encrypted_links_carry_streams);
     ITEST_ADD(tc, test_S28_encrypted_links_carry_big_messages);
     ITEST_ADD(tc, test_S28_memory_returns_after_a_burst);

@@ -36,7 +36,9 @@ typedef struct actr_actor_nursery actr_actor_nursery;
  * README's table). A zero field is its default. */
 #define ACTR_MAX_TASKS_DEFAULT 10000      /* RPC tasks at once, per actor */
 #define ACTR_MAX_CONN_TASKS_DEFAULT 2000  /* RPC tasks at once, per channel */
-#define ACTR_MAX_CONNS_DEFAULT 1024       /* channels at once on the listener */
+#define ACTR_MAX_CONNS_DEFAULT 1024       /* channels at once on the listener
+                                             (or 3/4 of RLIMIT_NOFILE when
+                                             that is lower) */
 #define ACTR_MAX_HANDSHAKES_DEFAULT 64    /* connections still in their
                                              handshake; past it the oldest
                                              is dropped */
