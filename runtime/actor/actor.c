@@ -572,11 +572,12 @@ static size_t
 default_max_conns(void)
 {
     struct rlimit rl;
-    size_t cap = ACTR_MAX_CONNS_DEFAULT;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur / 4 * 3 < cap)
-        cap = rl.rlim_cur / 4 * 3 > 8 ? (size_t)(rl.rlim_cur / 4 * 3) : 8;
-    return cap;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return ACTR_MAX_CONNS_DEFAULT;
+    rlim_t three_quarters = rl.rlim_cur / 4 * 3;
+    if (three_quarters >= ACTR_MAX_CONNS_DEFAULT)
+        return ACTR_MAX_CONNS_DEFAULT;
+    return three_quarters > 8 ? (size_t)three_quarters : 8;
 }
 
 static int

@@ -266,7 +266,7 @@ crash_channel_open(actr_actor *a)
     if (rc < 0)
         return rc;
     /* Authenticated, but never encrypted: the signal handler writes its
-     * frames raw (they carry backtraces; see the README's Debugging). */
+     * frames raw (they carry our uid, pid and signal; actor README). */
     actri_ipc_plain(ipc);
     actr_msg_aid aid;
     actri_self_aid(a, &aid);
