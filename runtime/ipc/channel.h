@@ -141,6 +141,11 @@ void actri_ipc_plain(actr_ipc *ipc);
  * handshake is ciphertext. Returns 0 or ACTR_ENOMEM. */
 int actri_ipc_crypt_start(actr_ipc *ipc, const uint8_t tx[32], const uint8_t rx[32]);
 
+/* Seals the frames queued in plaintext into records in the output
+ * buffer (write_some, before it writes). 0, or ACTR_ENOMEM with some left
+ * unsealed. */
+int actri_ipc_seal(actr_ipc *ipc);
+
 /* Frees the encryption state (close). */
 void actri_ipc_crypt_free(actr_ipc *ipc);
 

@@ -300,37 +300,22 @@ expect(struct walk *w, const actr_type *t, const msgpack_object *o)
     return fail(w, ACTR_ETYPE, "expected %s, got %s", t->name, actri_codec_objname(o));
 }
 
-static int
-dec_int(struct walk *w, const actr_type *t, const msgpack_object *o, void *out)
-{
-    static const struct { int64_t min; uint64_t max; } range[] = {
-        [ACTR_KIND_I8] = {INT8_MIN, INT8_MAX},
-        [ACTR_KIND_I16] = {INT16_MIN, INT16_MAX},
-        [ACTR_KIND_I32] = {INT32_MIN, INT32_MAX},
-        [ACTR_KIND_I64] = {INT64_MIN, INT64_MAX},
-        [ACTR_KIND_U8] = {0, UINT8_MAX},
-        [ACTR_KIND_U16] = {0, UINT16_MAX},
-        [ACTR_KIND_U32] = {0, UINT32_MAX},
-        [ACTR_KIND_U64] = {0, UINT64_MAX},
-    };
-    int64_t sv = 0;
-    uint64_t uv = 0;
-    bool neg;
+/* The range of each integer kind, and storing a value within it. */
+static const struct { int64_t min; uint64_t max; } int_range[] = {
+    [ACTR_KIND_I8] = {INT8_MIN, INT8_MAX},
+    [ACTR_KIND_I16] = {INT16_MIN, INT16_MAX},
+    [ACTR_KIND_I32] = {INT32_MIN, INT32_MAX},
+    [ACTR_KIND_I64] = {INT64_MIN, INT64_MAX},
+    [ACTR_KIND_U8] = {0, UINT8_MAX},
+    [ACTR_KIND_U16] = {0, UINT16_MAX},
+    [ACTR_KIND_U32] = {0, UINT32_MAX},
+    [ACTR_KIND_U64] = {0, UINT64_MAX},
+};
 
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        uv = o->via.u64;
-        neg = false;
-        if (uv > range[t->kind].max)
-            return fail(w, ACTR_ERANGE, "%llu out of range for %s",
-                        (unsigned long long)uv, t->name);
-    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        sv = o->via.i64;
-        neg = true;
-        if (sv < range[t->kind].min)
-            return fail(w, ACTR_ERANGE, "%lld out of range for %s", (long long)sv, t->name);
-    } else {
-        return expect(w, t, o);
-    }
+/* Stores sv (neg) or uv, already checked against int_range, as t's kind. */
+static void
+store_int(const actr_type *t, bool neg, int64_t sv, uint64_t uv, void *out)
+{
     switch (t->kind) {
     case ACTR_KIND_I8: *(int8_t *)out = (int8_t)(neg ? sv : (int64_t)uv); break;
     case ACTR_KIND_I16: *(int16_t *)out = (int16_t)(neg ? sv : (int64_t)uv); break;
@@ -341,6 +326,30 @@ dec_int(struct walk *w, const actr_type *t, const msgpack_object *o, void *out)
     case ACTR_KIND_U32: *(uint32_t *)out = (uint32_t)uv; break;
     default: *(uint64_t *)out = uv; break;
     }
+}
+
+static int
+dec_int(struct walk *w, const actr_type *t, const msgpack_object *o, void *out)
+{
+    int64_t sv = 0;
+    uint64_t uv = 0;
+    bool neg;
+
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        uv = o->via.u64;
+        neg = false;
+        if (uv > int_range[t->kind].max)
+            return fail(w, ACTR_ERANGE, "%llu out of range for %s",
+                        (unsigned long long)uv, t->name);
+    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        sv = o->via.i64;
+        neg = true;
+        if (sv < int_range[t->kind].min)
+            return fail(w, ACTR_ERANGE, "%lld out of range for %s", (long long)sv, t->name);
+    } else {
+        return expect(w, t, o);
+    }
+    store_int(t, neg, sv, uv, out);
     return 0;
 }
 
@@ -708,55 +717,13 @@ decode_scalar_fast(const uint8_t *buf, size_t len, const actr_type *t, void *out
     }
     if (v.kind != MP_INT)
         return 0;
-    if (v.big) {                        /* above INT64_MAX: u64 alone */
-        if (t->kind != ACTR_KIND_U64)
-            return 0;
-        *(uint64_t *)out = v.v.u;
-        return 1;
-    }
-    int64_t x = v.v.i;
-    switch (t->kind) {
-    case ACTR_KIND_I8:
-        if (x < INT8_MIN || x > INT8_MAX)
-            return 0;
-        *(int8_t *)out = (int8_t)x;
-        return 1;
-    case ACTR_KIND_I16:
-        if (x < INT16_MIN || x > INT16_MAX)
-            return 0;
-        *(int16_t *)out = (int16_t)x;
-        return 1;
-    case ACTR_KIND_I32:
-        if (x < INT32_MIN || x > INT32_MAX)
-            return 0;
-        *(int32_t *)out = (int32_t)x;
-        return 1;
-    case ACTR_KIND_I64:
-        *(int64_t *)out = x;
-        return 1;
-    case ACTR_KIND_U8:
-        if (x < 0 || x > UINT8_MAX)
-            return 0;
-        *(uint8_t *)out = (uint8_t)x;
-        return 1;
-    case ACTR_KIND_U16:
-        if (x < 0 || x > UINT16_MAX)
-            return 0;
-        *(uint16_t *)out = (uint16_t)x;
-        return 1;
-    case ACTR_KIND_U32:
-        if (x < 0 || x > (int64_t)UINT32_MAX)
-            return 0;
-        *(uint32_t *)out = (uint32_t)x;
-        return 1;
-    case ACTR_KIND_U64:
-        if (x < 0)
-            return 0;
-        *(uint64_t *)out = (uint64_t)x;
-        return 1;
-    default:
+    /* big: above INT64_MAX, in v.v.u; else v.v.i holds it. */
+    bool neg = !v.big && v.v.i < 0;
+    uint64_t uv = v.big ? v.v.u : (uint64_t)v.v.i;
+    if (neg ? v.v.i < int_range[t->kind].min : uv > int_range[t->kind].max)
         return 0;
-    }
+    store_int(t, neg, v.v.i, uv, out);
+    return 1;
 }
 
 int

@@ -109,15 +109,23 @@ assert_serving(actr_portal *p)
     ck_assert_int_eq(sum, 5);
 }
 
-/* Opens *an with one child, "victim" (actor_srv), and returns its portal. */
+/* Opens *an with one child, "victim", spawned with so, and returns its
+ * portal. */
+static actr_portal *
+start_victim_with(actr_actor_nursery **an, const actr_spawn_opts *so)
+{
+    actr_portal *victim;
+    ck_assert_actr_ok(actr_actor_nursery_open(an));
+    ck_assert_actr_ok(actr_actor_nursery_start(*an, "victim", so, &victim));
+    return victim;
+}
+
+/* start_victim_with actor_srv's default options. */
 static actr_portal *
 start_victim(actr_actor_nursery **an)
 {
-    actr_portal *victim;
     actr_spawn_opts so = itest_srv_opts();
-    ck_assert_actr_ok(actr_actor_nursery_open(an));
-    ck_assert_actr_ok(actr_actor_nursery_start(*an, "victim", &so, &victim));
-    return victim;
+    return start_victim_with(an, &so);
 }
 
 /* ------------------------------------------------------------ strangers */
@@ -134,8 +142,7 @@ stranger_body(actr_actor *self, void *arg)
         so.bind = b;
         so.nbind = 1;
     }
-    ck_assert_actr_ok(actr_actor_nursery_open(&an));
-    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    victim = start_victim_with(&an, &so);
     const char *url = url_of(victim);
     long tasks0 = itest_remote_tasks(victim);
     /* Raw: call, cancel, register, unregister, list, delete, claiming to
@@ -352,8 +359,7 @@ fds_body(actr_actor *self, void *arg)
     char wrap[64];
     snprintf(wrap, sizeof wrap, "prlimit --nofile=%d:%d", NOFILE, NOFILE);
     so.wrapper = wrap;
-    ck_assert_actr_ok(actr_actor_nursery_open(&an));
-    ck_assert_actr_ok(actr_actor_nursery_start(an, "victim", &so, &victim));
+    victim = start_victim_with(&an, &so);
     char url[ACTR_ADDR_URL_MAX];
     snprintf(url, sizeof url, "%s", url_of(victim));
     static actr_portal *ps[K];
